@@ -1,0 +1,1 @@
+"""chatops-bot: Slack in, agent workflows, streaming out, state in SQLite."""

@@ -1,0 +1,133 @@
+"""Settings: read once from the environment (or `.env`), validated, secrets kept as SecretStr.
+
+`Settings.load()` turns any validation problem into a `ConfigError` naming the variable and
+what is expected; the offending value is never echoed, because it may be a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+Mode = Literal["serve", "socket", "console", "demo", "doctor"]
+
+DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
+DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    database_url: str = "sqlite:///./chatops.db"
+
+    jira_base_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_pat: SecretStr | None = None
+
+    github_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+
+    llm_provider: Literal["openai", "anthropic"] = "openai"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "console"
+
+    # Operational limits; defaults suit a single small process.
+    max_concurrent_runs: int = Field(default=8, ge=1, le=256)
+    run_timeout_seconds: float = Field(default=120.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    agent_max_steps: int = Field(default=8, ge=1, le=50)
+    max_question_chars: int = Field(default=4000, ge=1)
+    tool_output_chars: int = Field(default=6000, ge=200)
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("jira_base_url", "github_api_url", "llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @classmethod
+    def load(cls, mode: Mode, **overrides: object) -> Settings:
+        """Read and validate settings for one CLI mode, or raise ConfigError."""
+        try:
+            settings = cls(**overrides)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise _config_error(exc) from None
+        settings.require(mode)
+        return settings
+
+    def require(self, mode: Mode) -> None:
+        if mode in ("serve", "socket"):
+            _require_token(self.slack_bot_token, "SLACK_BOT_TOKEN", "xoxb-")
+        if mode == "serve":
+            _require_secret(self.slack_signing_secret, "SLACK_SIGNING_SECRET")
+        if mode == "socket":
+            _require_token(self.slack_app_token, "SLACK_APP_TOKEN", "xapp-")
+        if self.jira_base_url and not self.jira_enabled:
+            raise ConfigError("JIRA_API_TOKEN", "set JIRA_EMAIL and JIRA_API_TOKEN, or JIRA_PAT")
+        if not self.database_url.strip():
+            raise ConfigError("DATABASE_URL", "expected a SQLAlchemy URL such as sqlite:///./chatops.db")
+
+    @property
+    def jira_enabled(self) -> bool:
+        has_basic = bool(self.jira_email and self.jira_api_token)
+        return bool(self.jira_base_url) and (has_basic or self.jira_pat is not None)
+
+    @property
+    def github_enabled(self) -> bool:
+        return self.github_token is not None
+
+    @property
+    def llm_url(self) -> str:
+        if self.llm_base_url:
+            return self.llm_base_url
+        return DEFAULT_ANTHROPIC_URL if self.llm_provider == "anthropic" else DEFAULT_OPENAI_URL
+
+
+def _require_secret(value: SecretStr | None, variable: str) -> None:
+    if value is None or not value.get_secret_value().strip():
+        raise ConfigError(variable, "is required for this command")
+
+
+def _require_token(value: SecretStr | None, variable: str, prefix: str) -> None:
+    _require_secret(value, variable)
+    assert value is not None
+    if not value.get_secret_value().startswith(prefix):
+        raise ConfigError(variable, f"expected a token starting with {prefix!r}")
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    variable = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    expected = first["msg"].removeprefix("Value error, ")
+    return ConfigError(variable, expected)

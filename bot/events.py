@@ -1,0 +1,92 @@
+"""What a workflow yields while it runs. Sinks (Slack, console, tests) render these.
+
+A run's event stream always ends with exactly one terminal event: ``Finished``,
+``Failed`` or ``Interrupted``. The dispatcher guarantees it even when a workflow
+crashes or is cancelled, so no thread is left with a dangling "working..." message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    requests: int = 0
+    tool_calls: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.requests + other.requests,
+            self.tool_calls + other.tool_calls,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """A coarse progress note: "queued", "thinking", ..."""
+
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of the answer, in order. Untrusted: sinks escape it before display."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStarted:
+    call_id: str
+    name: str
+    summary: str  # short human text, e.g. "Jira: get OPS-2"
+    arguments: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFinished:
+    call_id: str
+    name: str
+    ok: bool
+    summary: str  # e.g. "OPS-2: In Progress" or the error in a few words
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The answer is complete. ``text`` is the whole answer (the deltas joined)."""
+
+    text: str
+    usage: Usage = Usage()
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The run ended with an error. ``message`` is safe to show the user."""
+
+    message: str
+    retryable: bool = False
+    usage: Usage = Usage()
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """The run was stopped before it finished (shutdown, crash recovery)."""
+
+    message: str = "interrupted before the answer was complete; please ask again"
+
+
+TerminalEvent: TypeAlias = Finished | Failed | Interrupted
+WorkflowEvent: TypeAlias = StatusChanged | TextDelta | ToolStarted | ToolFinished | TerminalEvent
+
+RunStatus = Literal["queued", "running", "succeeded", "failed", "interrupted"]
+
+
+def is_terminal(event: WorkflowEvent) -> bool:
+    return isinstance(event, Finished | Failed | Interrupted)

@@ -1,0 +1,6 @@
+"""SIMULATED upstreams: local fake servers for Slack, Jira, GitHub and an OpenAI-compatible LLM.
+
+They speak the real wire protocols on 127.0.0.1 so the real clients run against them. The
+test suite uses them as fakes; `chatops demo` uses them so a newcomer needs no credentials.
+Nothing here talks to a real service.
+"""
