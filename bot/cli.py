@@ -1,0 +1,79 @@
+"""The `chatops` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import Mode, Settings
+from bot.errors import ConfigError
+from bot.log import configure_logging
+
+COMMANDS: dict[str, str] = {
+    "serve": "HTTP mode: Slack Events API, commands and interactivity on $PORT",
+    "socket": "Socket Mode (needs SLACK_APP_TOKEN)",
+    "console": "the same workflows with the terminal as the chat",
+    "demo": "the console against built-in SIMULATED Jira, GitHub and LLM",
+    "doctor": "check configuration and reach every upstream",
+}
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="chatops", description="A Slack chat-ops agent for Jira and GitHub.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        commands.add_parser(name, help=help_text, description=help_text)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    command: Mode = parse(argv).command
+    try:
+        return asyncio.run(_run(command))
+    except ConfigError as exc:
+        print(f"chatops: configuration error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(command: Mode) -> int:
+    if command == "demo":
+        configure_logging("WARNING")
+        from bot.demo import run_demo
+
+        await run_demo()
+        return 0
+    settings = Settings.load(command)
+    configure_logging(settings.log_level, settings.log_format)
+    if command == "serve":
+        from bot.server import run_http
+
+        await run_http(settings)
+    elif command == "socket":
+        from bot.socket_mode import run_socket
+
+        await run_socket(settings)
+    elif command == "console":
+        return await _console(settings)
+    elif command == "doctor":
+        from bot.doctor import run_doctor
+
+        return await run_doctor(settings)
+    return 0
+
+
+async def _console(settings: Settings) -> int:
+    from bot.console import run_console
+    from bot.recovery import recover_interrupted
+    from bot.services import build_services
+
+    services = await build_services(settings)
+    try:
+        await recover_interrupted(services.store, None)
+        await run_console(services)
+    finally:
+        await services.aclose()
+    return 0

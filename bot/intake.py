@@ -1,0 +1,70 @@
+"""Intake: where every entry point (Slack, console) hands over a question.
+
+The question is validated, stored the moment it arrives (so nothing is lost if the process
+dies), a run is created, and the workflow is submitted to the dispatcher with the sink that
+will render it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.dispatcher import Dispatcher, RunJob
+from bot.errors import InputRejected, ShuttingDown
+from bot.events import Usage
+from bot.ports import AgentPort, Sink
+from bot.store import Store
+from bot.workflow import Question, answer
+
+Trigger = Literal["ask", "mention", "followup", "dm", "console"]
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """A question as it arrives, with the conversation it belongs to."""
+
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    user_id: str
+    text: str
+    trigger: Trigger
+
+
+class Intake:
+    def __init__(self, store: Store, agent: AgentPort, dispatcher: Dispatcher, *, max_chars: int = 4000) -> None:
+        self._store = store
+        self._agent = agent
+        self._dispatcher = dispatcher
+        self._max_chars = max_chars
+
+    def clean(self, text: str) -> str:
+        """The question as the agent should see it, or InputRejected with a message for the user."""
+        question = text.replace("\x00", "").strip()
+        if not question:
+            raise InputRejected("Ask me a question, e.g. `why is OPS-2 blocked?`")
+        if len(question) > self._max_chars:
+            raise InputRejected(
+                f"That question is {len(question):,} characters long; the limit is {self._max_chars:,}."
+            )
+        return question
+
+    async def accept(self, inquiry: Inquiry, sink: Sink) -> str:
+        """Store the question, create its run and start it. Returns the run id."""
+        if not self._dispatcher.accepting:
+            raise ShuttingDown("the bot is restarting; please ask again in a moment")
+        text = self.clean(inquiry.text)
+        conversation_id = await self._store.open_conversation(
+            inquiry.team_id, inquiry.channel_id, inquiry.thread_ts
+        )
+        message_id = await self._store.add_message(conversation_id, "user", text)
+        run_id = await self._store.create_run(conversation_id, trigger=inquiry.trigger, user_id=inquiry.user_id)
+        question = Question(run_id, conversation_id, message_id, inquiry.user_id, text)
+        job = RunJob(run_id, conversation_id, lambda: answer(question, store=self._store, agent=self._agent), sink)
+        try:
+            self._dispatcher.submit(job)
+        except ShuttingDown:
+            await self._store.finish_run(run_id, status="interrupted", usage=Usage(), error="shutting down")
+            raise
+        return run_id

@@ -1,0 +1,110 @@
+"""HTTP mode: aiohttp serving Slack's Events API, slash commands and interactivity.
+
+Bolt turns a malformed body or a non-numeric signature timestamp into a 500 with a
+traceback in the log; this edge answers those with a 4xx before Bolt sees them.
+While the process drains, new requests get 503 so Slack retries them elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.config import Settings
+from bot.recovery import recover_interrupted
+from bot.services import Services, build_services
+from bot.slack_app import build_slack_app
+from bot.slack_client import build_web_client
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class Ingress:
+    """The aiohttp side of the Slack endpoint, with a health check and a drain switch."""
+
+    def __init__(self, bolt: AsyncApp, services: Services) -> None:
+        self._bolt = bolt
+        self._services = services
+        self.draining = False
+        self.ready = False
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(EVENTS_PATH, self.slack_events)
+        app.router.add_get("/healthz", self.healthz)
+        return app
+
+    async def slack_events(self, request: web.Request) -> web.StreamResponse:
+        if self.draining:
+            return _error(503, "shutting down")
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if timestamp and not timestamp.isdigit():
+            return _error(401, "invalid request")
+        try:
+            raw = (await request.read()).decode("utf-8")
+            bolt_request = AsyncBoltRequest(body=raw, query=request.query_string, headers=_headers(request))
+        except (UnicodeDecodeError, json.JSONDecodeError, ValueError, KeyError, TypeError):
+            return _error(400, "malformed request body")
+        response = await self._bolt.async_dispatch(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        if self.ready and not self.draining and await self._services.store.ready():
+            return web.json_response({"status": "ok"})
+        return web.json_response({"status": "starting" if not self.draining else "draining"}, status=503)
+
+
+def _headers(request: web.Request) -> dict[str, Any]:
+    return {key.lower(): request.headers.getall(key) for key in request.headers}
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def start_ingress(settings: Settings, services: Services) -> Ingress:
+    """Build the Slack app and its HTTP edge; check auth and recover interrupted runs first."""
+    assert settings.slack_bot_token is not None
+    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    await client.auth_test()
+    await recover_interrupted(services.store, client)
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    bolt = build_slack_app(services.intake, services.store, client, signing_secret=signing_secret)
+    ingress = Ingress(bolt, services)
+    ingress.ready = True
+    return ingress
+
+
+async def run_http(settings: Settings) -> None:
+    services = await build_services(settings)
+    try:
+        ingress = await start_ingress(settings, services)
+        runner = web.AppRunner(ingress.web_app(), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+        log.info("listening on :%d%s", settings.port, EVENTS_PATH)
+        await until_signalled()
+        ingress.draining = True
+        await services.dispatcher.shutdown()
+        await runner.cleanup()
+    finally:
+        await services.aclose()
+
+
+async def until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()  # handlers stay installed: a second SIGTERM during the drain is harmless
+    log.info("stopping: intake closed, letting runs finish")

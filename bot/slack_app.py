@@ -1,0 +1,153 @@
+"""Slack ingress: a Bolt AsyncApp whose listeners stay thin and hand questions to Intake.
+
+Surfaces: `/ask <question>`, `app_mention`, replies in threads the bot is part of, and DMs.
+Cross-cutting concerns are middleware: Slack retries (same `event_id`) are dropped before
+any listener runs, and a mention inside a thread (delivered both as `app_mention` and as
+`message`) is claimed once by its (team, channel, ts).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import InputRejected, ShuttingDown
+from bot.intake import Inquiry, Intake, Trigger
+from bot.render import escape
+from bot.slack_sink import SlackThreadSink
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Message subtypes that are a person talking; everything else (edits, joins, bot posts) is ignored.
+_PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+def build_slack_app(
+    intake: Intake,
+    store: Store,
+    client: AsyncWebClient,
+    *,
+    signing_secret: str | None,
+    socket_mode: bool = False,
+) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or None,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+    )
+    listeners = _Listeners(intake, store)
+    app.middleware(_drop_retries(store))
+    app.command("/ask")(listeners.ask)
+    app.event("app_mention")(listeners.mention)
+    app.event("message")(listeners.message)
+    return app
+
+
+def _drop_retries(store: Store) -> Callable[..., Awaitable[Any]]:
+    async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not await store.claim(f"event:{event_id}"):
+            log.info("dropping redelivery of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    return drop_retries
+
+
+class _Listeners:
+    def __init__(self, intake: Intake, store: Store) -> None:
+        self._intake = intake
+        self._store = store
+
+    async def ask(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        try:
+            question = self._intake.clean(command.get("text", ""))
+        except InputRejected as rejected:
+            await ack(text=rejected.message)
+            return
+        await ack()
+        if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
+            return
+        team_id, channel_id, user_id = command["team_id"], command["channel_id"], command["user_id"]
+        try:
+            parent = await client.chat_postMessage(
+                channel=channel_id,
+                text=f"<@{user_id}> asked: {escape(question)}",
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error")
+            await respond(text=f"I can't post in this conversation ({error}). Invite me to the channel and ask again.")
+            return
+        inquiry = Inquiry(team_id, channel_id, parent["ts"], user_id, question, "ask")
+        await self._start(inquiry, client, respond=respond)
+
+    async def mention(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        if not await self._claim_message(body, event):
+            return
+        thread_ts = event.get("thread_ts") or event["ts"]
+        await self._start(self._inquiry(body, event, thread_ts, "mention"), client)
+
+    async def message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("subtype") not in _PERSON_SUBTYPES or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("channel_type") == "im":
+            trigger: Trigger = "dm"
+            thread_ts = event.get("thread_ts") or event["ts"]
+        elif event.get("thread_ts"):
+            thread_ts = event["thread_ts"]
+            team_id = _team_id(body, event)
+            if await self._store.find_conversation(team_id, event["channel"], thread_ts) is None:
+                return  # a thread the bot is not part of: leave it to app_mention
+            trigger = "followup"
+        else:
+            return  # top-level channel chatter; mentions arrive as app_mention
+        if not await self._claim_message(body, event):
+            return
+        await self._start(self._inquiry(body, event, thread_ts, trigger), client)
+
+    async def _claim_message(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
+        return await self._store.claim(f"message:{_team_id(body, event)}:{event['channel']}:{event['ts']}")
+
+    def _inquiry(self, body: dict[str, Any], event: dict[str, Any], thread_ts: str, trigger: Trigger) -> Inquiry:
+        text = _MENTION.sub("", event.get("text", "")).strip()
+        return Inquiry(_team_id(body, event), event["channel"], thread_ts, event["user"], text, trigger)
+
+    async def _start(
+        self, inquiry: Inquiry, client: AsyncWebClient, *, respond: AsyncRespond | None = None
+    ) -> None:
+        sink = SlackThreadSink(
+            client,
+            channel=inquiry.channel_id,
+            thread_ts=inquiry.thread_ts,
+            recipient_user_id=inquiry.user_id,
+            recipient_team_id=inquiry.team_id,
+        )
+        try:
+            await self._intake.accept(inquiry, sink)
+        except (InputRejected, ShuttingDown) as refused:
+            await _say_in_thread(client, inquiry, f":information_source: {refused.message}")
+
+
+async def _say_in_thread(client: AsyncWebClient, inquiry: Inquiry, text: str) -> None:
+    await client.chat_postMessage(
+        channel=inquiry.channel_id, thread_ts=inquiry.thread_ts, text=text, unfurl_links=False, unfurl_media=False
+    )
+
+
+def _team_id(body: dict[str, Any], event: dict[str, Any]) -> str:
+    return str(body.get("team_id") or event.get("team") or "")
