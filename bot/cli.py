@@ -21,7 +21,9 @@ COMMANDS: dict[str, str] = {
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="chatops", description="A Slack chat-ops agent for Jira and GitHub.")
+    parser = argparse.ArgumentParser(
+        prog="chatops", description="A Slack chat-ops agent for Jira and GitHub."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         commands.add_parser(name, help=help_text, description=help_text)

@@ -40,8 +40,11 @@ class ConsoleSink:
         elif isinstance(event, Finished):
             self._end_line()
             usage = event.usage
-            self._line(f"  [{usage.requests} model call(s), {usage.tool_calls} tool call(s), "
-                       f"{usage.input_tokens}+{usage.output_tokens} tokens]", _DIM)
+            self._line(
+                f"  [{usage.requests} model call(s), {usage.tool_calls} tool call(s), "
+                f"{usage.input_tokens}+{usage.output_tokens} tokens]",
+                _DIM,
+            )
         elif isinstance(event, Failed | Interrupted):
             self._line(f"  ⚠ {event.message}", _RED)
 

@@ -86,8 +86,11 @@ class Dispatcher:
             task.cancel()
         if still_running:
             await asyncio.gather(*still_running, return_exceptions=True)
-        log.info("shutdown: %d run(s) finished, %d interrupted", len(pending) - len(still_running),
-                 len(still_running))
+        log.info(
+            "shutdown: %d run(s) finished, %d interrupted",
+            len(pending) - len(still_running),
+            len(still_running),
+        )
         return len(still_running)
 
     def _forget(self, run_id: str) -> None:
@@ -119,11 +122,15 @@ class Dispatcher:
                         return
             await self._end(job, reporter, Failed("the run ended without an answer"), "failed")
         except TimeoutError:
-            message = f"no answer within the {self._run_timeout:g} s time budget; please try a narrower question"
+            message = (
+                f"no answer within the {self._run_timeout:g} s time budget; please try a narrower question"
+            )
             await self._end(job, reporter, Failed(message, retryable=True), "failed")
         except Exception:
             log.exception("run %s crashed", job.run_id)
-            await self._end(job, reporter, Failed("something went wrong on my side; please try again"), "failed")
+            await self._end(
+                job, reporter, Failed("something went wrong on my side; please try again"), "failed"
+            )
 
     async def _end(self, job: RunJob, reporter: _Reporter, event: TerminalEvent, status: str) -> None:
         """Record and render a terminal outcome the workflow itself did not reach."""

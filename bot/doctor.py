@@ -77,7 +77,9 @@ async def _github(settings: Settings) -> Check:
         "Accept": "application/vnd.github+json",
         "User-Agent": "chatops-bot",
     }
-    return await _probe("github", settings.github_api_url + "/rate_limit", headers, settings.http_timeout_seconds)
+    return await _probe(
+        "github", settings.github_api_url + "/rate_limit", headers, settings.http_timeout_seconds
+    )
 
 
 async def _llm(settings: Settings) -> Check:
@@ -93,9 +95,9 @@ async def _llm(settings: Settings) -> Check:
     return await _probe("llm", url, headers, settings.http_timeout_seconds)
 
 
-async def _probe(name: str, url: str, headers: dict[str, str], timeout: float) -> Check:
+async def _probe(name: str, url: str, headers: dict[str, str], seconds: float) -> Check:
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=seconds) as client:
             response = await client.get(url, headers=headers)
     except httpx.HTTPError as exc:
         return Check(name, False, f"cannot reach {url}: {type(exc).__name__}")

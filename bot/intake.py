@@ -33,7 +33,9 @@ class Inquiry:
 
 
 class Intake:
-    def __init__(self, store: Store, agent: AgentPort, dispatcher: Dispatcher, *, max_chars: int = 4000) -> None:
+    def __init__(
+        self, store: Store, agent: AgentPort, dispatcher: Dispatcher, *, max_chars: int = 4000
+    ) -> None:
         self._store = store
         self._agent = agent
         self._dispatcher = dispatcher
@@ -59,9 +61,13 @@ class Intake:
             inquiry.team_id, inquiry.channel_id, inquiry.thread_ts
         )
         message_id = await self._store.add_message(conversation_id, "user", text)
-        run_id = await self._store.create_run(conversation_id, trigger=inquiry.trigger, user_id=inquiry.user_id)
+        run_id = await self._store.create_run(
+            conversation_id, trigger=inquiry.trigger, user_id=inquiry.user_id
+        )
         question = Question(run_id, conversation_id, message_id, inquiry.user_id, text)
-        job = RunJob(run_id, conversation_id, lambda: answer(question, store=self._store, agent=self._agent), sink)
+        job = RunJob(
+            run_id, conversation_id, lambda: answer(question, store=self._store, agent=self._agent), sink
+        )
         try:
             self._dispatcher.submit(job)
         except ShuttingDown:

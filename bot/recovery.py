@@ -25,7 +25,11 @@ async def recover_interrupted(store: Store, client: AsyncWebClient | None) -> in
     With a Slack client this recovers Slack runs; without one, console runs only, so a console
     started beside a running server never touches the server's runs.
     """
-    runs = [run for run in await store.unfinished_runs() if (run.channel_id == CONSOLE_CHANNEL) == (client is None)]
+    runs = [
+        run
+        for run in await store.unfinished_runs()
+        if (run.channel_id == CONSOLE_CHANNEL) == (client is None)
+    ]
     for run in runs:
         # Record first, then notify: a crash in between means no notice rather than two.
         await store.finish_run(run.id, status="interrupted", usage=Usage(), error=Interrupted().message)
@@ -33,10 +37,16 @@ async def recover_interrupted(store: Store, client: AsyncWebClient | None) -> in
             continue
         try:
             await client.chat_postMessage(
-                channel=run.channel_id, thread_ts=run.thread_ts, text=NOTICE, unfurl_links=False, unfurl_media=False
+                channel=run.channel_id,
+                thread_ts=run.thread_ts,
+                text=NOTICE,
+                unfurl_links=False,
+                unfurl_media=False,
             )
         except SlackApiError as exc:
-            log.warning("could not tell thread %s about run %s: %s", run.thread_ts, run.id, exc.response.get("error"))
+            log.warning(
+                "could not tell thread %s about run %s: %s", run.thread_ts, run.id, exc.response.get("error")
+            )
     if runs:
         log.info("recovered %d interrupted run(s)", len(runs))
     return len(runs)

@@ -78,7 +78,9 @@ async def start_ingress(settings: Settings, services: Services) -> Ingress:
     client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     await client.auth_test()
     await recover_interrupted(services.store, client)
-    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
     bolt = build_slack_app(services.intake, services.store, client, signing_secret=signing_secret)
     ingress = Ingress(bolt, services)
     ingress.ready = True

@@ -49,10 +49,12 @@ async def build_services(settings: Settings) -> Services:
         timeout=settings.run_timeout_seconds,
         tool_output_chars=settings.tool_output_chars,
     )
+    closers.append(agent)  # it owns the LLM HTTP client
     dispatcher = Dispatcher(
         store,
         max_concurrent=settings.max_concurrent_runs,
-        run_timeout=settings.run_timeout_seconds,
+        # A little over the agent's own budget, so the agent reports its timeout itself.
+        run_timeout=settings.run_timeout_seconds + 5,
         shutdown_grace=settings.shutdown_grace_seconds,
     )
     intake = Intake(store, agent, dispatcher, max_chars=settings.max_question_chars)

@@ -91,7 +91,9 @@ class _Listeners:
             )
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error")
-            await respond(text=f"I can't post in this conversation ({error}). Invite me to the channel and ask again.")
+            await respond(
+                text=f"I can't post in this conversation ({error}). Invite me to the channel and ask again."
+            )
             return
         inquiry = Inquiry(team_id, channel_id, parent["ts"], user_id, question, "ask")
         await self._start(inquiry, client, respond=respond)
@@ -123,7 +125,9 @@ class _Listeners:
     async def _claim_message(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         return await self._store.claim(f"message:{_team_id(body, event)}:{event['channel']}:{event['ts']}")
 
-    def _inquiry(self, body: dict[str, Any], event: dict[str, Any], thread_ts: str, trigger: Trigger) -> Inquiry:
+    def _inquiry(
+        self, body: dict[str, Any], event: dict[str, Any], thread_ts: str, trigger: Trigger
+    ) -> Inquiry:
         text = _MENTION.sub("", event.get("text", "")).strip()
         return Inquiry(_team_id(body, event), event["channel"], thread_ts, event["user"], text, trigger)
 
@@ -145,7 +149,11 @@ class _Listeners:
 
 async def _say_in_thread(client: AsyncWebClient, inquiry: Inquiry, text: str) -> None:
     await client.chat_postMessage(
-        channel=inquiry.channel_id, thread_ts=inquiry.thread_ts, text=text, unfurl_links=False, unfurl_media=False
+        channel=inquiry.channel_id,
+        thread_ts=inquiry.thread_ts,
+        text=text,
+        unfurl_links=False,
+        unfurl_media=False,
     )
 
 

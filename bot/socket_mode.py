@@ -25,11 +25,11 @@ async def run_socket(settings: Settings) -> None:
         await recover_interrupted(services.store, client)
         bolt = build_slack_app(services.intake, services.store, client, signing_secret=None, socket_mode=True)
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), web_client=client)
-        await handler.connect_async()
+        await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected over Socket Mode")
         await until_signalled()
-        await handler.disconnect_async()  # stop intake before draining runs
+        await handler.disconnect_async()  # type: ignore[no-untyped-call]  # stop intake first
         await services.dispatcher.shutdown()
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
         await services.aclose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from bot.events import Failed, Finished, StatusChanged, ToolFinished, ToolStarted, WorkflowEvent
+from bot.events import Failed, Finished, ToolFinished, ToolStarted, WorkflowEvent
 from bot.ports import AgentPort, AgentRequest
 from bot.store import Store
 
@@ -29,7 +29,6 @@ class Question:
 async def answer(question: Question, *, store: Store, agent: AgentPort) -> AsyncIterator[WorkflowEvent]:
     history = await store.history(question.conversation_id, before_message_id=question.message_id)
     await store.mark_running(question.run_id)
-    yield StatusChanged("thinking")
     request = AgentRequest(
         question=question.text, user_id=question.user_id, history=tuple(history), run_id=question.run_id
     )

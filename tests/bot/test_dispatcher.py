@@ -20,8 +20,13 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     await store.close()
 
 
-async def _job(store: Store, workflow: Callable[[], AsyncIterator[WorkflowEvent]], *, thread: str = "1.0",
-               sink: RecordingSink | None = None) -> RunJob:
+async def _job(
+    store: Store,
+    workflow: Callable[[], AsyncIterator[WorkflowEvent]],
+    *,
+    thread: str = "1.0",
+    sink: RecordingSink | None = None,
+) -> RunJob:
     conversation = await store.open_conversation("T1", "C1", thread)
     run_id = await store.create_run(conversation, trigger="ask", user_id="U1")
     return RunJob(run_id, conversation, workflow, sink or RecordingSink())

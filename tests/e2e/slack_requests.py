@@ -26,7 +26,9 @@ class SlackRequests:
             "X-Slack-Signature": self._verifier.generate_signature(timestamp=ts, body=body),
         }
 
-    def command(self, text: str, *, channel: str = "C0GENERAL", user: str = ASKER) -> tuple[str, dict[str, str]]:
+    def command(
+        self, text: str, *, channel: str = "C0GENERAL", user: str = ASKER
+    ) -> tuple[str, dict[str, str]]:
         body = urlencode(
             {
                 "token": "deprecated",
@@ -57,8 +59,13 @@ class SlackRequests:
             "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
             "event_time": int(time.time()),
             "authorizations": [
-                {"enterprise_id": None, "team_id": TEAM, "user_id": BOT_USER, "is_bot": True,
-                 "is_enterprise_install": False}
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM,
+                    "user_id": BOT_USER,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
             ],
         }
         body = json.dumps(envelope)

@@ -1,0 +1,45 @@
+"""The agent: an LLM with typed Jira/GitHub read tools, behind our own `AgentPort`.
+
+This package is the only place that imports pydantic-ai; nothing of its types leaks out.
+"""
+
+from __future__ import annotations
+
+import httpx2
+
+from bot.agent.model import Provider, build_model
+from bot.agent.runner import PydanticAgent
+from bot.agent.tools import TOOL_REGISTRY, GitHubReader, JiraReader, ToolInfo, tool_specs
+
+__all__ = ["TOOL_REGISTRY", "GitHubReader", "JiraReader", "PydanticAgent", "ToolInfo", "build_agent"]
+
+
+def build_agent(
+    *,
+    provider: Provider,
+    base_url: str,
+    api_key: str | None,
+    model: str,
+    jira: JiraReader | None,
+    github: GitHubReader | None,
+    max_steps: int = 8,
+    timeout: float = 120.0,
+    tool_output_chars: int = 6000,
+    llm_retries: int = 2,
+    request_timeout: float = 60.0,
+) -> PydanticAgent:
+    """An agent answering with the LLM at `base_url`; only tools whose client is given are offered.
+
+    Call ``await agent.aclose()`` at shutdown to release its HTTP client.
+    """
+    http = httpx2.AsyncClient(timeout=httpx2.Timeout(request_timeout, connect=min(5.0, request_timeout)))
+    llm = build_model(provider=provider, base_url=base_url, api_key=api_key, model=model, http_client=http)
+    return PydanticAgent(
+        model=llm,
+        tools=tool_specs(jira, github),
+        max_steps=max_steps,
+        timeout=timeout,
+        tool_output_chars=tool_output_chars,
+        llm_retries=llm_retries,
+        on_close=http.aclose,
+    )

@@ -1,0 +1,50 @@
+"""Build the pydantic-ai model for the configured LLM endpoint.
+
+``openai`` means the chat-completions protocol at any base URL (OpenAI itself, Azure-style
+proxies, Ollama, vLLM, llama.cpp, OpenRouter, the simulator); ``anthropic`` means the Messages API.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import httpx2
+from pydantic_ai.models import Model
+from pydantic_ai.models.anthropic import AnthropicModel
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.providers.anthropic import AnthropicProvider
+from pydantic_ai.providers.openai import OpenAIProvider
+from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
+
+Provider = Literal["openai", "anthropic"]
+
+_OPENAI_HOST = "api.openai.com"
+# Local servers often need no key, but the SDKs insist on one; this never matches a real key.
+_NO_KEY = "api-key-not-set"
+
+
+def build_model(
+    *,
+    provider: Provider,
+    base_url: str,
+    api_key: str | None,
+    model: str,
+    http_client: httpx2.AsyncClient,
+) -> Model:
+    """A pydantic-ai model talking to `base_url` through `http_client` (which carries the timeouts)."""
+    if provider == "anthropic":
+        return AnthropicModel(
+            model,
+            provider=AnthropicProvider(
+                api_key=api_key or _NO_KEY, base_url=base_url, http_client=http_client
+            ),
+        )
+    if _OPENAI_HOST in base_url:
+        return OpenAIChatModel(
+            model, provider=OpenAIProvider(base_url=base_url, api_key=api_key, http_client=http_client)
+        )
+    # Other servers only share the common subset of the protocol (no strict tools, no OpenAI-only fields).
+    compatible = OpenAICompatibleProvider(
+        "openai-compatible", base_url=base_url, api_key=api_key, http_client=http_client
+    )
+    return OpenAIChatModel(model, provider=compatible)

@@ -1,0 +1,237 @@
+"""`PydanticAgent`: our `AgentPort` on top of a pydantic-ai agent run.
+
+It streams one run and translates pydantic-ai's events into ours (`bot.events`): text deltas in
+order, tool steps with short human summaries, and exactly one terminal event. Step and time
+budgets, LLM failures and tool validation all end as `Failed` with a message safe to show a user.
+No pydantic-ai type leaves this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_ai import Agent, AgentRunResultEvent
+from pydantic_ai.exceptions import (
+    AgentRunError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelQuotaExceededError,
+    ModelRateLimitError,
+    ModelRequestRejectedError,
+    UnexpectedModelBehavior,
+    UsageLimitExceeded,
+    UserError,
+)
+from pydantic_ai.messages import (
+    FunctionToolCallEvent,
+    FunctionToolResultEvent,
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    PartDeltaEvent,
+    PartStartEvent,
+    TextPart,
+    TextPartDelta,
+    UserPromptPart,
+)
+from pydantic_ai.models import Model
+from pydantic_ai.settings import ModelSettings
+from pydantic_ai.usage import RunUsage, UsageLimits
+
+from bot.agent.prompt import system_instructions
+from bot.agent.tools import ToolNotes, ToolSpec, as_agent_tool
+from bot.events import (
+    Failed,
+    Finished,
+    StatusChanged,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    Usage,
+    WorkflowEvent,
+)
+from bot.ports import AgentRequest, Turn
+
+log = logging.getLogger(__name__)
+
+_TOOL_RETRIES = 2
+
+
+class PydanticAgent:
+    """Answers questions with an LLM and the read tools, within a step and a time budget."""
+
+    def __init__(
+        self,
+        *,
+        model: Model,
+        tools: Sequence[ToolSpec[Any, Any]],
+        max_steps: int = 8,
+        timeout: float = 120.0,
+        tool_output_chars: int = 6000,
+        llm_retries: int = 2,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._specs = {spec.name: spec for spec in tools}
+        self._max_steps = max_steps
+        self._timeout = timeout
+        self._on_close = on_close
+        self._settings = ModelSettings(max_retries=llm_retries)
+        self._agent = Agent(
+            model,
+            instructions=system_instructions(),
+            deps_type=ToolNotes,
+            tools=[as_agent_tool(spec, output_chars=tool_output_chars) for spec in tools],
+            retries=_TOOL_RETRIES,
+            name="chatops",
+        )
+
+    @property
+    def tool_names(self) -> list[str]:
+        return list(self._specs)
+
+    async def aclose(self) -> None:
+        """Release the LLM HTTP client."""
+        if self._on_close is not None:
+            await self._on_close()
+
+    async def answer(self, request: AgentRequest) -> AsyncIterator[WorkflowEvent]:
+        """Stream the answer to `request` as workflow events, ending with one terminal event."""
+        yield StatusChanged("thinking")
+        translator = _Translator(self._specs, ToolNotes())
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        usage: Callable[[], Usage] = Usage
+        try:
+            async with self._agent.run_stream_events(
+                request.question,
+                message_history=history_messages(request.history),
+                deps=translator.notes,
+                usage_limits=UsageLimits(request_limit=self._max_steps, tool_calls_limit=self._max_steps),
+                model_settings=self._settings,
+            ) as stream:
+                usage = _usage_reader(stream)
+                while True:
+                    # The deadline only guards our own waits on the run, never the consumer's code.
+                    async with asyncio.timeout_at(deadline):
+                        event = await anext(stream, None)
+                    if event is None:
+                        return
+                    for ours in translator.translate(event):
+                        yield ours
+        except TimeoutError:
+            yield Failed(
+                f"I ran out of time ({self._timeout:g}s) before finishing the answer.", True, usage()
+            )
+        except UsageLimitExceeded:
+            message = f"I stopped at my step budget ({self._max_steps} steps) before reaching an answer."
+            yield Failed(message + " Try a narrower question.", False, usage())
+        except AgentRunError as exc:
+            yield _llm_failure(exc, usage())
+        except Exception:
+            log.exception("agent run crashed")
+            yield Failed("Something went wrong inside the bot while answering.", False, usage())
+
+
+def history_messages(turns: Sequence[Turn]) -> list[ModelMessage]:
+    """The earlier turns of a conversation as pydantic-ai message history."""
+    messages: list[ModelMessage] = []
+    for turn in turns:
+        if not turn.text.strip():
+            continue
+        if turn.role == "user":
+            messages.append(ModelRequest(parts=[UserPromptPart(content=turn.text)]))
+        else:
+            messages.append(ModelResponse(parts=[TextPart(content=turn.text)]))
+    return messages
+
+
+@dataclass
+class _Translator:
+    """Maps one run's pydantic-ai events to ours, keeping the state that needs (text so far, clocks)."""
+
+    specs: dict[str, ToolSpec[Any, Any]]
+    notes: ToolNotes
+    text: list[str] = field(default_factory=list)
+    started: dict[str, float] = field(default_factory=dict)
+    break_before_text: bool = False
+
+    def translate(self, event: object) -> list[WorkflowEvent]:
+        if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+            return self._text(event.part.content)
+        if isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+            return self._text(event.delta.content_delta)
+        if isinstance(event, FunctionToolCallEvent):
+            return [self._tool_started(event)]
+        if isinstance(event, FunctionToolResultEvent):
+            return [self._tool_finished(event)]
+        if isinstance(event, AgentRunResultEvent):
+            text = "".join(self.text) or str(event.result.output)
+            return [Finished(text, _usage(event.result.usage))]
+        return []
+
+    def _text(self, delta: str) -> list[WorkflowEvent]:
+        if not delta:
+            return []
+        events: list[WorkflowEvent] = []
+        if self.break_before_text:
+            # Text before a tool call and the answer after it are separate paragraphs.
+            self.break_before_text = False
+            events.append(TextDelta("\n\n"))
+            self.text.append("\n\n")
+        self.text.append(delta)
+        events.append(TextDelta(delta))
+        return events
+
+    def _tool_started(self, event: FunctionToolCallEvent) -> ToolStarted:
+        part = event.part
+        self.started[part.tool_call_id] = asyncio.get_running_loop().time()
+        self.break_before_text = bool(self.text)
+        arguments = part.args_as_dict()
+        spec = self.specs.get(part.tool_name)
+        summary = spec.summarize_call(arguments) if spec else f"unknown tool {part.tool_name}"
+        return ToolStarted(part.tool_call_id, part.tool_name, summary, dict(arguments))
+
+    def _tool_finished(self, event: FunctionToolResultEvent) -> ToolFinished:
+        part = event.part
+        started = self.started.pop(part.tool_call_id, None)
+        elapsed = asyncio.get_running_loop().time() - started if started is not None else 0.0
+        ok = part.outcome == "success"
+        summary = self.notes.summaries.get(part.tool_call_id) or ("done" if ok else "failed")
+        return ToolFinished(part.tool_call_id, part.tool_name, ok, summary, int(elapsed * 1000))
+
+
+def _usage(usage: RunUsage) -> Usage:
+    return Usage(usage.input_tokens, usage.output_tokens, usage.requests, usage.tool_calls)
+
+
+def _usage_reader(stream: Any) -> Callable[[], Usage]:
+    def read() -> Usage:
+        try:
+            return _usage(stream.usage)
+        except UserError:
+            return Usage()  # the run never started
+
+    return read
+
+
+def _llm_failure(exc: AgentRunError, usage: Usage) -> Failed:
+    # Messages name the problem, never the provider's response body: it may echo the prompt.
+    if isinstance(exc, ModelAuthenticationError):
+        return Failed("The language model rejected the bot's credentials (check LLM_API_KEY).", False, usage)
+    if isinstance(exc, ModelQuotaExceededError):
+        return Failed("The language model account is out of quota.", False, usage)
+    if isinstance(exc, ModelRateLimitError):
+        return Failed("The language model is rate-limiting the bot; please try again shortly.", True, usage)
+    if isinstance(exc, ModelRequestRejectedError):
+        return Failed("The language model rejected the request.", False, usage)
+    if isinstance(exc, ModelAPIError):
+        status = getattr(exc, "status_code", None)
+        detail = f" (HTTP {status})" if status else ""
+        return Failed(f"The language model is unavailable right now{detail}; please try again.", True, usage)
+    if isinstance(exc, UnexpectedModelBehavior):
+        return Failed("The language model sent a response I could not use; please try again.", True, usage)
+    log.warning("agent run failed: %s", type(exc).__name__)
+    return Failed("The answer could not be completed; please try again.", True, usage)

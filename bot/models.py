@@ -1,0 +1,142 @@
+"""The bot's tables: conversations, their messages, agent runs, tool calls and seen Slack events.
+
+Nothing here is SQLite-specific, so the same models run on PostgreSQL. Timestamps are
+timezone-aware UTC on the way in and on the way out, whatever the backend stores.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+MESSAGE_ROLES = ("user", "assistant")
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "interrupted")
+FINISHED_STATUSES = ("succeeded", "failed", "interrupted")
+# Checked by the store rather than the schema, so a new entry point needs no migration.
+RUN_TRIGGERS = ("ask", "mention", "followup", "dm", "console")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A DateTime that only accepts aware values and always returns them in UTC.
+
+    SQLite drops the offset, so without this a value read back would be naive and compare
+    unequal (or raise) against the aware value that was written.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; store timezone-aware UTC values")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _timestamp(*, nullable: bool = False) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _one_of(table: str, column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
+
+
+class Conversation(SQLModel, table=True):
+    """A Slack thread (or console thread) the bot talks in, keyed by its root message."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "channel_id", "thread_ts", name="uq_conversations_thread"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=64)
+    thread_ts: str = Field(max_length=64)
+    created_at: datetime = _timestamp()
+
+
+class Message(SQLModel, table=True):
+    """One turn of a conversation; ``id`` order is arrival order."""
+
+    __tablename__ = "messages"
+    __table_args__ = (_one_of("messages", "role", MESSAGE_ROLES),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    role: str = Field(max_length=16)
+    text: str = Field(sa_type=sa.Text)
+    run_id: str | None = Field(default=None, foreign_key="runs.id", max_length=32)
+    created_at: datetime = _timestamp()
+
+
+class Run(SQLModel, table=True):
+    """One execution of the agent for one question, with its outcome and usage."""
+
+    __tablename__ = "runs"
+    __table_args__ = (_one_of("runs", "status", RUN_STATUSES),)
+
+    id: str = Field(default_factory=new_run_id, primary_key=True, max_length=32)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    trigger: str = Field(max_length=16)
+    user_id: str = Field(max_length=64)
+    status: str = Field(default="queued", max_length=16, index=True)
+    reply_ts: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    requests: int = 0
+    tool_calls: int = 0
+    created_at: datetime = _timestamp()
+    started_at: datetime | None = _timestamp(nullable=True)
+    finished_at: datetime | None = _timestamp(nullable=True)
+
+
+class ToolCall(SQLModel, table=True):
+    """A tool the agent called during a run; ``arguments`` is the JSON the model sent."""
+
+    __tablename__ = "tool_calls"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="runs.id", index=True, max_length=32)
+    call_id: str = Field(max_length=128)
+    name: str = Field(max_length=128)
+    arguments: str = Field(default="{}", sa_type=sa.Text)
+    ok: bool
+    summary: str = Field(default="", sa_type=sa.Text)
+    duration_ms: int = 0
+    created_at: datetime = _timestamp()
+
+
+class SeenEvent(SQLModel, table=True):
+    """A delivery key (Slack event_id, trigger_id, ...) already taken; makes retries no-ops."""
+
+    __tablename__ = "seen_events"
+
+    key: str = Field(primary_key=True, max_length=255)
+    created_at: datetime = _timestamp()

@@ -1,0 +1,216 @@
+"""SIMULATED Jira Cloud (REST v3), or Data Center (REST v2), serving the OPS demo project.
+
+Payload shapes follow the Jira Cloud platform OpenAPI examples: ADF descriptions and comment
+bodies, ``fields.comment`` as a page object, issue links with inward/outward issues seen from
+the issue being read. The enhanced search ``/rest/api/3/search/jql`` returns only ids unless
+``fields`` is given, pages with ``nextPageToken``, and refuses unbounded JQL; the removed
+``/rest/api/{2,3}/search`` answers 410 on Cloud with Jira's own body. Nothing here is real.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from importlib import resources
+from typing import Any, Literal
+
+from aiohttp import web
+
+from simulators import jql
+from simulators.jira_payloads import IssueRenderer
+from simulators.upstream import SimulatedUpstream
+
+Edition = Literal["cloud", "datacenter"]
+
+REMOVED_SEARCH_MESSAGE = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
+NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
+ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+MAX_PAGE = 100
+
+
+def load_seed() -> dict[str, Any]:
+    """The packaged demo data (simulators/data/jira_issues.json)."""
+    text = resources.files("simulators").joinpath("data/jira_issues.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+class JiraSimulator(SimulatedUpstream):
+    """A SIMULATED Jira site. Credentials, when given, must match; otherwise any are accepted."""
+
+    def __init__(
+        self,
+        *,
+        seed: dict[str, Any] | None = None,
+        edition: Edition = "cloud",
+        email: str | None = None,
+        api_token: str | None = None,
+        pat: str | None = None,
+        page_cap: int = 100,
+    ) -> None:
+        self.seed = copy.deepcopy(seed or load_seed())
+        self.edition = edition
+        self._basic = (email, api_token) if email and api_token else None
+        self._pat = pat
+        self.page_cap = page_cap  # the most issues one page holds, like Jira's field-dependent cap
+        self._api = "/rest/api/3" if edition == "cloud" else "/rest/api/2"
+        super().__init__()
+
+    @property
+    def issues(self) -> list[dict[str, Any]]:
+        return list(self.seed["issues"])
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get(f"{self._api}/issue/{{key}}", self._get_issue)
+        router.add_get(f"{self._api}/myself", self._myself)
+        if self.edition == "cloud":
+            router.add_get("/rest/api/3/search/jql", self._search_jql)
+            router.add_post("/rest/api/3/search/jql", self._search_jql)
+            for version in ("2", "3", "latest"):
+                router.add_route("*", f"/rest/api/{version}/search", self._removed_search)
+        else:
+            router.add_get("/rest/api/2/search", self._search_offset)
+            router.add_post("/rest/api/2/search", self._search_offset)
+
+    def error_body(self, status: int, message: str) -> dict[str, Any]:
+        return {"errorMessages": [message], "errors": {}}
+
+    def check_auth(self, request: web.Request) -> web.Response | None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, credential = header.partition(" ")
+        if scheme == "Basic" and credential and self._basic_ok(credential):
+            return None
+        if scheme == "Bearer" and credential and (self._pat is None or credential == self._pat):
+            return None
+        return self.json_error(
+            401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Basic realm="protected-area"'}
+        )
+
+    def _basic_ok(self, credential: str) -> bool:
+        if self._basic is None:
+            return True
+        try:
+            email, _, token = base64.b64decode(credential).decode().partition(":")
+        except ValueError:
+            return False
+        return (email, token) == self._basic
+
+    def _renderer(self, request: web.Request) -> IssueRenderer:
+        return IssueRenderer(self.seed, base_url=str(request.url.origin()), wiki=self.edition == "datacenter")
+
+    def _find(self, key: str) -> dict[str, Any] | None:
+        wanted = key.upper()
+        return next((issue for issue in self.seed["issues"] if wanted in (issue["key"], issue["id"])), None)
+
+    async def _get_issue(self, request: web.Request) -> web.Response:
+        issue = self._find(request.match_info["key"])
+        if issue is None:
+            return self.json_error(404, ISSUE_NOT_FOUND)
+        fields = request.query.get("fields")
+        return web.json_response(self._renderer(request).issue(issue, _field_list(fields) or ["*all"]))
+
+    async def _myself(self, request: web.Request) -> web.Response:
+        return web.json_response(self._renderer(request).user(self.seed["service_account"]))
+
+    async def _removed_search(self, request: web.Request) -> web.Response:
+        return self.json_error(410, REMOVED_SEARCH_MESSAGE)
+
+    async def _search_jql(self, request: web.Request) -> web.Response:
+        params = await _search_params(request)
+        try:
+            matches = self._matching(params.get("jql"))
+            offset = _decode_token(params.get("nextPageToken"))
+            size = min(_page_size(params.get("maxResults"), default=50), self.page_cap)
+        except jql.JqlError as exc:
+            return self.json_error(400, str(exc))
+        page = matches[offset : offset + size]
+        renderer = self._renderer(request)
+        fields = _field_list(params.get("fields"))
+        body: dict[str, Any] = {
+            "issues": [renderer.issue(issue, fields) if fields else {"id": issue["id"]} for issue in page],
+            "isLast": offset + size >= len(matches),
+        }
+        if not body["isLast"]:
+            body["nextPageToken"] = _encode_token(offset + size)
+        return web.json_response(body)
+
+    async def _search_offset(self, request: web.Request) -> web.Response:
+        params = await _search_params(request)
+        try:
+            matches = self._matching(params.get("jql"))
+            start = int(params.get("startAt") or 0)
+            size = min(_page_size(params.get("maxResults"), default=50), self.page_cap)
+        except (jql.JqlError, ValueError) as exc:
+            return self.json_error(400, str(exc))
+        renderer = self._renderer(request)
+        fields = _field_list(params.get("fields")) or ["*navigable"]
+        return web.json_response(
+            {
+                "expand": "names,schema",
+                "startAt": start,
+                "maxResults": size,
+                "total": len(matches),
+                "issues": [renderer.issue(issue, fields) for issue in matches[start : start + size]],
+            }
+        )
+
+    def _matching(self, query: object) -> list[dict[str, Any]]:
+        if not isinstance(query, str) or not query.strip():
+            raise jql.JqlError(jql.UNBOUNDED)
+        predicate = jql.parse(query, self._jql_context())
+        return [issue for issue in self.seed["issues"] if predicate(issue)]
+
+    def _jql_context(self) -> jql.Context:
+        aliases: dict[str, str] = {}
+        for user in self.seed["users"]:
+            for alias in (user["accountId"], user["emailAddress"], user.get("name", "")):
+                if alias:
+                    aliases[alias] = user["displayName"]
+        known = {
+            "project": frozenset({self.seed["project"]["key"].lower()}),
+            "status": frozenset(issue["status"].lower() for issue in self.seed["issues"]),
+        }
+        return jql.Context(current_user=self.seed["service_account"], aliases=aliases, known=known)
+
+
+async def _search_params(request: web.Request) -> dict[str, Any]:
+    if request.method == "POST":
+        body = await request.json()
+        return body if isinstance(body, dict) else {}
+    return dict(request.query)
+
+
+def _field_list(fields: object) -> list[str]:
+    if isinstance(fields, list):
+        return [str(name).strip() for name in fields if str(name).strip()]
+    if isinstance(fields, str):
+        return [name.strip() for name in fields.split(",") if name.strip()]
+    return []
+
+
+def _page_size(value: object, *, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        size = int(str(value))
+    except ValueError:
+        raise jql.JqlError(f"The value '{value}' is not valid for maxResults.") from None
+    return max(1, min(size, MAX_PAGE))
+
+
+def _encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _decode_token(token: object) -> int:
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(str(token)))["offset"]
+        return max(0, int(offset))
+    except (ValueError, KeyError, TypeError):
+        raise jql.JqlError("The nextPageToken is invalid or has expired.") from None

@@ -1,0 +1,171 @@
+"""What every SIMULATED REST upstream shares: request recording, fault injection, auth, serving.
+
+A subclass adds its routes and says what its errors look like; this base records every request
+(with the credential replaced by its scheme), replays scripted faults (``fail_next``,
+``stall_next``) before the real handler runs, and serves the app on loopback for an
+``async with``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from simulators.server import LocalServer
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the simulator saw it; the Authorization value is never kept."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any = None
+
+    @property
+    def auth_scheme(self) -> str | None:
+        value = self.headers.get("Authorization")
+        return value.split(" ", 1)[0] if value else None
+
+
+@dataclass
+class Fault:
+    status: int | None = None  # None: no error, only the delay
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    delay: float = 0.0
+
+
+class SimulatedUpstream(ABC):
+    """Base of the SIMULATED Jira and GitHub servers."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self._faults: deque[Fault] = deque()
+        self._closing = asyncio.Event()
+        self._server: LocalServer | None = None
+        self.app = web.Application(middlewares=[self._record, self._inject_faults, self._authenticate])
+        self.add_routes(self.app.router)
+
+    @abstractmethod
+    def add_routes(self, router: web.UrlDispatcher) -> None: ...
+
+    @abstractmethod
+    def error_body(self, status: int, message: str) -> dict[str, Any]:
+        """The upstream's own error payload for ``status``."""
+
+    @abstractmethod
+    def check_auth(self, request: web.Request) -> web.Response | None:
+        """None when the request is authenticated, else the upstream's 401 response."""
+
+    def fail_next(
+        self, status: int, times: int = 1, headers: dict[str, str] | None = None, body: Any = None
+    ) -> None:
+        """Answer the next ``times`` requests with ``status`` (after recording them)."""
+        for _ in range(times):
+            self._faults.append(Fault(status=status, headers=dict(headers or {}), body=body))
+
+    def stall_next(self, seconds: float, times: int = 1) -> None:
+        """Hold the next ``times`` requests for ``seconds`` before answering normally."""
+        for _ in range(times):
+            self._faults.append(Fault(delay=seconds))
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.path == path]
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the simulator is not running; use `async with`")
+        return self._server.url
+
+    async def start(self) -> str:
+        self._closing.clear()
+        self._server = LocalServer(self.app)
+        return await self._server.start()
+
+    async def stop(self) -> None:
+        self._closing.set()  # releases stalled handlers so shutdown does not wait for them
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    def json_error(self, status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+        return web.json_response(self.error_body(status, message), status=status, headers=headers)
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                query=dict(request.query),
+                headers=_redacted(request),
+                body=await _body(request),
+            )
+        )
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            # Unknown routes and methods answer in the upstream's error format, not aiohttp's text.
+            return self.json_error(exc.status, exc.reason)
+
+    @web.middleware
+    async def _inject_faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not self._faults:
+            return await handler(request)
+        fault = self._faults.popleft()
+        if fault.delay:
+            try:
+                await asyncio.wait_for(self._closing.wait(), timeout=fault.delay)
+            except TimeoutError:
+                pass
+        if fault.status is None:
+            return await handler(request)
+        body = fault.body if fault.body is not None else self.error_body(fault.status, "simulated fault")
+        return web.json_response(body, status=fault.status, headers=fault.headers)
+
+    @web.middleware
+    async def _authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        refused = self.check_auth(request)
+        return refused if refused is not None else await handler(request)
+
+
+def _redacted(request: web.Request) -> dict[str, str]:
+    headers = dict(request.headers)
+    for name in list(headers):
+        if name.lower() == "authorization":
+            scheme = headers.pop(name).split(" ", 1)[0]
+            headers["Authorization"] = f"{scheme} <redacted>"
+    return headers
+
+
+async def _body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    raw = await request.read()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import ConfigError
+
+SECRET = "xoxb-super-secret-value"
+
+
+def test_defaults_match_the_contract() -> None:
+    settings = Settings.load("console")
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite:///./chatops.db"
+    assert settings.github_api_url == "https://api.github.com"
+    assert settings.llm_provider == "openai"
+    assert settings.port == 3000
+    assert settings.log_level == "INFO" and settings.log_format == "console"
+    assert not settings.jira_enabled and not settings.github_enabled
+
+
+def test_variables_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SECRET)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9999/api")
+    monkeypatch.setenv("JIRA_BASE_URL", "https://acme.atlassian.net/")
+    monkeypatch.setenv("JIRA_EMAIL", "bot@acme.test")
+    monkeypatch.setenv("JIRA_API_TOKEN", "jira-token")
+    monkeypatch.setenv("LLM_PROVIDER", "anthropic")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = Settings.load("serve")
+    assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
+    assert settings.jira_base_url == "https://acme.atlassian.net"
+    assert settings.jira_enabled
+    assert settings.llm_url == "https://api.anthropic.com"
+    assert settings.log_level == "DEBUG"
+
+
+def test_dotenv_file_is_read(tmp_path: object) -> None:
+    with open(".env", "w") as env:
+        env.write("GITHUB_TOKEN=ghp_fromdotenv\nPORT=4000\n")
+    settings = Settings.load("console")
+    assert settings.port == 4000 and settings.github_enabled
+
+
+@pytest.mark.parametrize(
+    ("mode", "env", "variable"),
+    [
+        ("serve", {}, "SLACK_BOT_TOKEN"),
+        ("serve", {"SLACK_BOT_TOKEN": SECRET}, "SLACK_SIGNING_SECRET"),
+        ("serve", {"SLACK_BOT_TOKEN": "not-a-bot-token", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ("socket", {"SLACK_BOT_TOKEN": SECRET}, "SLACK_APP_TOKEN"),
+        ("console", {"PORT": "http"}, "PORT"),
+        ("console", {"PORT": "70000"}, "PORT"),
+        ("console", {"LLM_PROVIDER": "gemini"}, "LLM_PROVIDER"),
+        ("console", {"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ("console", {"JIRA_BASE_URL": "acme.atlassian.net"}, "JIRA_BASE_URL"),
+        ("console", {"JIRA_BASE_URL": "https://acme.atlassian.net"}, "JIRA_API_TOKEN"),
+    ],
+)
+def test_a_bad_or_missing_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, mode: str, env: dict[str, str], variable: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        Settings.load(mode)  # type: ignore[arg-type]
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(variable)
+    assert SECRET not in str(caught.value)
+
+
+def test_secrets_never_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SECRET)
+    monkeypatch.setenv("LLM_API_KEY", "sk-live-secret")
+    settings = Settings.load("console")
+    assert SECRET not in repr(settings) and "sk-live-secret" not in repr(settings)
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == SECRET

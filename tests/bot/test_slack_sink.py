@@ -1,0 +1,347 @@
+"""SlackThreadSink against the SIMULATED Slack Web API, through the real slack_sdk client."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, ToolFinished, ToolStarted
+from bot.render import escape
+from bot.slack_client import build_web_client
+from bot.slack_sink import SlackThreadSink
+from simulators.slack import RecordedCall, SlackSimulator
+
+TOKEN = "xoxb-sink-test"
+CHANNEL = "C0CHANNEL"
+DM = "D0DIRECT"
+USER = "U0ASKER"
+TEAM = "T0TEAM"
+
+SinkFactory = Callable[..., SlackThreadSink]
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SlackSimulator]:
+    async with SlackSimulator(token=TOKEN) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def client(sim: SlackSimulator) -> AsyncWebClient:
+    return build_web_client(TOKEN, sim.api_url)
+
+
+@pytest.fixture
+def root(sim: SlackSimulator) -> str:
+    return sim.post_user_message(CHANNEL, "what is blocking OPS-2?", user=USER)
+
+
+@pytest.fixture
+def make_sink(client: AsyncWebClient, root: str) -> SinkFactory:
+    def make(**overrides: Any) -> SlackThreadSink:
+        options: dict[str, Any] = {
+            "channel": CHANNEL,
+            "thread_ts": root,
+            "recipient_user_id": USER,
+            "recipient_team_id": TEAM,
+            "flush_interval": 0.01,
+            "update_interval": 0.01,
+        }
+        options.update(overrides)
+        return SlackThreadSink(client, **options)
+
+    return make
+
+
+def bot_messages(sim: SlackSimulator, channel: str, root: str) -> list[dict[str, Any]]:
+    return [message for message in sim.thread(channel, root) if message["bot_id"]]
+
+
+def bot_text(sim: SlackSimulator, channel: str = CHANNEL, root: str = "") -> str:
+    return "".join(message["text"] for message in bot_messages(sim, channel, root))
+
+
+def appended_markdown(call: RecordedCall) -> str:
+    chunks = call.args.get("chunks") or []
+    return str(call.args.get("markdown_text") or "") + "".join(
+        chunk["text"] for chunk in chunks if chunk["type"] == "markdown_text"
+    )
+
+
+def strings_in(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+async def stream_deltas(sink: SlackThreadSink, sim: SlackSimulator, root: str, deltas: list[str]) -> None:
+    """Emit deltas one by one, each time until Slack shows it: the reader sees the answer grow."""
+    shown = bot_text(sim, CHANNEL, root)
+    for delta in deltas:
+        await sink.emit(TextDelta(delta))
+        shown += escape(delta)
+        expected = shown
+        await sim.wait_for(lambda expected=expected: bot_text(sim, CHANNEL, root) == expected)  # type: ignore[misc]
+
+
+async def test_answer_streams_in_several_appends_with_recipients(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    deltas = ["OPS-2 is ", "blocked by ", "PR #41, ", "which waits for review."]
+    await stream_deltas(sink, sim, root, deltas)
+    await sink.emit(Finished("".join(deltas)))
+
+    [start] = sim.calls("chat.startStream")
+    assert (start.args["recipient_user_id"], start.args["recipient_team_id"]) == (USER, TEAM)
+    assert start.args["thread_ts"] == root
+    text_appends = [call for call in sim.calls("chat.appendStream") if appended_markdown(call)]
+    assert len(text_appends) >= len(deltas)
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert reply["text"] == "".join(deltas)
+    assert reply["state"] == "stopped"
+    assert sink.reply_ts == reply["ts"]
+    assert appended_markdown(sim.calls("chat.stopStream")[0]) == ""  # stop never resends the text
+
+
+async def test_text_shows_while_llm_pauses(sim: SlackSimulator, root: str, make_sink: SinkFactory) -> None:
+    sink = make_sink()
+    await sink.emit(TextDelta("first thought"))
+    await sim.wait_for(lambda: bot_text(sim, CHANNEL, root) == "first thought")
+    assert sim.calls("chat.stopStream") == []
+    await sink.emit(Finished("first thought"))
+
+
+async def test_tool_steps_become_task_chunks(sim: SlackSimulator, root: str, make_sink: SinkFactory) -> None:
+    sink = make_sink()
+    await sink.emit(StatusChanged("thinking"))
+    await sink.emit(TextDelta("Looking it up. "))
+    await sink.emit(ToolStarted("call-1", "jira_get_issue", "Jira: get OPS-2"))
+    await sink.emit(ToolStarted("call-2", "github_get_pull_request", "GitHub: acme/api#41"))
+    await sink.emit(ToolFinished("call-1", "jira_get_issue", True, "OPS-2: Blocked"))
+    await sink.emit(ToolFinished("call-2", "github_get_pull_request", False, "GitHub is unavailable"))
+    await sink.emit(TextDelta("Done."))
+    await sink.emit(Finished("Looking it up. Done."))
+
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert reply["text"] == "Looking it up. Done."
+    assert reply["plan_title"] == "Thinking"
+    statuses = {task["id"]: (task["title"], task["status"]) for task in reply["tasks"]}
+    assert statuses == {
+        "call-1": ("OPS-2: Blocked", "complete"),
+        "call-2": ("GitHub is unavailable", "error"),
+    }
+    sent = [chunk for call in sim.calls() for chunk in call.args.get("chunks", [])]
+    kinds = [(chunk["type"], chunk.get("status")) for chunk in sent if chunk["type"] != "plan_update"]
+    started = ("task_update", "in_progress")
+    assert kinds[:3] == [("markdown_text", None), started, started]
+    assert sim.status(CHANNEL, root) == "is thinking…"
+    assert len(sim.calls("assistant.threads.setStatus")) == 1
+
+
+async def test_rate_limited_append_is_waited_out_and_text_arrives_once(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    await stream_deltas(sink, sim, root, ["one, "])
+    sim.rate_limit("chat.appendStream", times=1, retry_after=0)
+    await stream_deltas(sink, sim, root, ["two, ", "three."])
+    await sink.emit(Finished("one, two, three."))
+
+    statuses = [call.status for call in sim.calls("chat.appendStream")]
+    assert 429 in statuses and statuses[-1] == 200
+    assert bot_text(sim, CHANNEL, root) == "one, two, three."
+    assert sim.calls("chat.update") == []
+
+
+async def test_failed_append_is_repaired_by_the_final_update(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    await stream_deltas(sink, sim, root, ["kept "])
+    sim.refuse("chat.appendStream", "messaging_processing_failed")
+    await sink.emit(TextDelta("despite "))
+    await sim.wait_for(lambda: any(not call.ok for call in sim.calls("chat.appendStream")))
+    await sink.emit(TextDelta("errors"))
+    await sink.emit(Finished("kept despite errors"))
+
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert reply["text"] == "kept despite errors"
+    assert sim.calls("chat.update")[-1].args["ts"] == reply["ts"]
+
+
+async def test_stream_expiry_mid_answer_ends_in_an_update_with_the_full_text(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    await stream_deltas(sink, sim, root, ["before expiry, "])
+    sim.expire_streams()
+    await sink.emit(TextDelta("after expiry."))
+    await sink.emit(Finished("before expiry, after expiry."))
+
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert reply["text"] == "before expiry, after expiry."
+    [update] = sim.calls("chat.update")
+    assert update.args["ts"] == reply["ts"] == sink.reply_ts
+    assert update.args["markdown_text"] == "before expiry, after expiry."
+
+
+@pytest.mark.parametrize(
+    ("refusal", "recipient"),
+    [(None, None), ("channel_type_not_supported", USER), ("not_allowed_token_type", USER)],
+)
+async def test_refused_stream_falls_back_to_post_and_update(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, refusal: str | None, recipient: str | None
+) -> None:
+    if refusal:
+        sim.refuse("chat.startStream", refusal)
+    sink = make_sink(recipient_user_id=recipient)
+    deltas = ["Falling ", "back ", "gracefully."]
+    await stream_deltas(sink, sim, root, deltas)
+    await sink.emit(Finished("".join(deltas)))
+
+    assert [call.ok for call in sim.calls("chat.startStream")] == [False]
+    [post] = sim.calls("chat.postMessage")
+    assert post.args["thread_ts"] == root
+    updates = sim.calls("chat.update")
+    assert len(updates) >= len(deltas)
+    assert updates[-1].args["markdown_text"] == "Falling back gracefully."
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert reply["text"] == "Falling back gracefully." and sink.reply_ts == reply["ts"]
+
+
+async def test_every_post_and_update_disables_unfurls_and_pings(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink(recipient_user_id=None, message_limit=50)
+    await sink.emit(TextDelta("see https://example.com/runbook " * 4))
+    await sink.emit(Finished("see https://example.com/runbook " * 4))
+
+    writes = sim.calls("chat.postMessage") + sim.calls("chat.update")
+    assert len(sim.calls("chat.postMessage")) >= 2
+    for call in writes:
+        assert call.args["unfurl_links"] is False and call.args["unfurl_media"] is False
+        assert not {"link_names", "parse", "reply_broadcast"} & call.args.keys()
+
+
+async def test_mentions_split_across_deltas_never_go_out_live(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    deltas = ["Hey <", "!channel> and <!he", "re>, ask <@U1", "23> or @", "here or @every", "one & <#C1|ops>"]
+    for delta in deltas:
+        await sink.emit(TextDelta(delta))
+    await sink.emit(Finished("".join(deltas)))
+
+    sent = [text for call in sim.calls() for text in strings_in(call.args)]
+    for live in ("<!channel>", "<!here>", "<@U123>", "<#C1", "@here", "@everyone"):
+        assert not any(live in text for text in sent), live
+    assert bot_text(sim, CHANNEL, root) == escape("".join(deltas))
+
+
+@pytest.mark.parametrize("channel", [DM, CHANNEL])
+@pytest.mark.parametrize("recipient", [USER, None])
+async def test_long_answer_continues_in_further_replies(
+    sim: SlackSimulator, client: AsyncWebClient, channel: str, recipient: str | None
+) -> None:
+    root = sim.post_user_message(channel, "tell me everything", user=USER)
+    sink = SlackThreadSink(
+        client, channel=channel, thread_ts=root, recipient_user_id=recipient, recipient_team_id=TEAM
+    )
+    paragraph = "Status of the payments service, in some detail. " * 20 + "\n\n"
+    answer = paragraph * 30  # about 29,000 characters
+    for start in range(0, len(answer), 997):
+        await sink.emit(TextDelta(answer[start : start + 997]))
+    await sink.emit(Finished(answer))
+
+    replies = bot_messages(sim, channel, root)
+    assert len(replies) == 3
+    assert all(len(reply["text"]) <= 12_000 for reply in replies)
+    assert all(reply["text"].endswith("\n\n") for reply in replies)
+    assert "".join(reply["text"] for reply in replies) == answer
+    assert sink.reply_ts == replies[0]["ts"]
+
+
+@pytest.mark.parametrize(
+    ("terminal", "note"),
+    [
+        (Failed("Jira is unavailable <right now>"), ":warning: Jira is unavailable &lt;right now&gt;"),
+        (Interrupted(), ":warning: interrupted before the answer was complete; please ask again"),
+    ],
+)
+async def test_failure_renders_one_terminal_note_after_the_partial_answer(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, terminal: Failed | Interrupted, note: str
+) -> None:
+    sink = make_sink()
+    await stream_deltas(sink, sim, root, ["Partial answer."])
+    await sink.emit(terminal)
+    await sink.emit(Finished("late"))
+    await sink.emit(TextDelta("late"))
+
+    assert bot_text(sim, CHANNEL, root) == f"Partial answer.\n\n{note}"
+    assert len(sim.calls("chat.stopStream")) == 1
+
+
+async def test_failure_before_any_text_shows_only_the_note(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    await sink.emit(Failed("no LLM configured"))
+    assert bot_text(sim, CHANNEL, root) == ":warning: no LLM configured"
+
+
+async def test_finished_text_without_deltas_is_rendered(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    await sink.emit(Finished("OPS-2 *Blocked* <@U9>"))
+    assert bot_text(sim, CHANNEL, root) == escape("OPS-2 *Blocked* <@U9>")
+
+
+async def test_empty_answer_says_so(sim: SlackSimulator, root: str, make_sink: SinkFactory) -> None:
+    sink = make_sink()
+    await sink.emit(Finished(""))
+    assert bot_text(sim, CHANNEL, root) == "_No answer was produced._"
+
+
+async def test_aclose_without_terminal_event_marks_the_run_interrupted(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink()
+    await sink.emit(TextDelta("half"))
+    await sink.aclose()
+    await sink.aclose()
+    assert bot_text(sim, CHANNEL, root).startswith("half\n\n:warning: interrupted")
+    assert len(sim.calls("chat.stopStream")) == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_any_delta_pattern_is_shown_whole_once_within_the_cap(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, seed: int
+) -> None:
+    rng = random.Random(seed)
+    words = ["word ", "line\n", "para.\n\n", "<@U1> ", "@here ", "a&b ", "x" * 30]
+    answer = "".join(rng.choice(words) for _ in range(rng.randint(50, 150)))
+    sink = make_sink(message_limit=120, recipient_user_id=USER if seed % 2 else None)
+    position = 0
+    while position < len(answer):
+        step = rng.randint(1, 40)
+        await sink.emit(TextDelta(answer[position : position + step]))
+        position += step
+        if rng.random() < 0.3:
+            await asyncio.sleep(0.02)  # let the flusher run mid-answer
+    await sink.emit(Finished(answer))
+
+    replies = bot_messages(sim, CHANNEL, root)
+    assert "".join(reply["text"] for reply in replies) == escape(answer)
+    assert all(0 < len(reply["text"]) <= 120 for reply in replies)

@@ -1,0 +1,117 @@
+"""End-to-end fixtures: the real app served over HTTP on loopback, every upstream simulated."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import Settings
+from bot.server import Ingress, start_ingress
+from bot.services import Services, build_services
+from simulators.github import GitHubSimulator
+from simulators.jira import JiraSimulator
+from simulators.llm import LLMSimulator
+from simulators.server import LocalServer
+from simulators.slack import SlackSimulator
+from tests.e2e.slack_requests import BOT_USER, TEAM, SlackRequests
+
+SIGNING_SECRET = "e2e-signing-secret"
+BOT_TOKEN = "xoxb-simulated-token"
+
+
+@dataclass
+class Upstreams:
+    slack: SlackSimulator
+    jira: JiraSimulator
+    github: GitHubSimulator
+    llm: LLMSimulator
+
+
+@dataclass
+class RunningBot:
+    url: str
+    services: Services
+    ingress: Ingress
+    http: httpx.AsyncClient
+    server: LocalServer
+
+    async def post(self, body: str, headers: dict[str, str]) -> httpx.Response:
+        return await self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
+
+    async def settle(self) -> None:
+        """Wait until every run the bot started has ended."""
+        await self.services.dispatcher.wait_idle()
+
+    async def stop(self) -> None:
+        if self.http.is_closed:
+            return
+        self.ingress.draining = True
+        await self.services.aclose()
+        await self.server.stop()
+        await self.http.aclose()
+
+
+@pytest.fixture
+async def upstreams() -> AsyncIterator[Upstreams]:
+    async with (
+        SlackSimulator(token=BOT_TOKEN, team_id=TEAM, bot_user_id=BOT_USER) as slack,
+        JiraSimulator() as jira,
+        GitHubSimulator() as github,
+        LLMSimulator(chunk_delay=0.005) as llm,
+    ):
+        yield Upstreams(slack, jira, github, llm)
+
+
+@pytest.fixture
+def settings(upstreams: Upstreams, tmp_path: Path) -> Settings:
+    return Settings.load(
+        "serve",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=upstreams.slack.api_url,
+        database_url=f"sqlite:///{tmp_path / 'e2e.db'}",
+        jira_base_url=upstreams.jira.url,
+        jira_email="bot@acme.test",
+        jira_api_token="jira-e2e-token",
+        github_api_url=upstreams.github.url,
+        github_token="ghp_e2etoken",
+        llm_base_url=upstreams.llm.base_url,
+        llm_api_key="sk-e2e-key",
+        llm_model="simulated-model",
+    )
+
+
+StartBot = Callable[[], Awaitable[RunningBot]]
+
+
+@pytest.fixture
+async def start_bot(settings: Settings) -> AsyncIterator[StartBot]:
+    """Starts the bot (again, for restart tests) on the same settings and database file."""
+    running: list[RunningBot] = []
+
+    async def start() -> RunningBot:
+        services = await build_services(settings)
+        ingress = await start_ingress(settings, services)
+        server = LocalServer(ingress.web_app())
+        await server.start()
+        bot = RunningBot(server.url, services, ingress, httpx.AsyncClient(timeout=10), server)
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        await bot.stop()
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> RunningBot:
+    return await start_bot()
+
+
+@pytest.fixture
+def slack_requests() -> SlackRequests:
+    return SlackRequests(SIGNING_SECRET)
