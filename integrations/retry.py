@@ -36,6 +36,8 @@ _MAYBE_SENT = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.Rem
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often to try and how long we are willing to wait between tries."""
+
     max_attempts: int = 3
     base_delay: float = 0.5
     max_backoff: float = 8.0
@@ -105,6 +107,13 @@ class RetryingTransport(httpx.AsyncBaseTransport):
                 if delay is None:
                     return response
                 await response.aclose()
+                if delay > self._policy.max_wait:
+                    raise RateLimited(
+                        self._service,
+                        f"HTTP {response.status_code}: asked to retry in {delay:.0f}s",
+                        status=response.status_code,
+                        retry_after=delay,
+                    )
             else:
                 delay = self._backoff(attempt)
             await self._wait(delay)
@@ -129,19 +138,17 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         return response
 
     def _delay_for(self, request: httpx.Request, response: httpx.Response, attempt: int) -> float | None:
-        """How long to wait before the next attempt, or None to hand the response back."""
+        """How long to wait before the next attempt, or None to hand the response back.
+
+        A wait beyond ``max_wait`` is returned as is; the caller turns it into RateLimited.
+        """
         limited = is_rate_limited(response)
         transient = response.status_code in RETRY_STATUSES and request.method in IDEMPOTENT_METHODS
         if not (limited or transient):
             return None
         asked = retry_after(response, now=self._now)
         if asked is not None and asked > self._policy.max_wait:
-            raise RateLimited(
-                self._service,
-                f"rate limited; retry in {asked:.0f}s",
-                status=response.status_code,
-                retry_after=asked,
-            )
+            return asked  # too long to sleep through, even on the last attempt
         if attempt >= self._policy.max_attempts:
             return None
         return asked if asked is not None else self._backoff(attempt)

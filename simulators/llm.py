@@ -125,6 +125,10 @@ class LLMSimulator:
         """Start the next streamed answer, then go silent for `seconds` (or until the simulator stops)."""
         self._faults.append(_Fault(stall_seconds=seconds))
 
+    def chat_requests(self) -> list[dict[str, Any]]:
+        """The JSON bodies of every request received, oldest first."""
+        return [request.body for request in self.requests]
+
     # -- handlers --------------------------------------------------------------------------
 
     async def _models(self, request: web.Request) -> web.Response:

@@ -207,9 +207,11 @@ def parse_result(content: str) -> dict[str, Any] | None:
 def compose_answer(results: Sequence[str], question: str = "") -> str:
     """A Markdown answer built only from the tool results, led by what the question asks about."""
     about_people = bool(re.search(r"\bwho(se|m)?\b", question, re.IGNORECASE))
+    about_merging = bool(re.search(r"\b(merge|merged|checks?|ci|review)\b", question, re.IGNORECASE))
     sections: list[str] = []
     findings: list[str] = []
     people: list[str] = []
+    needs: list[str] = []
     problems: list[str] = []
     for content in results:
         data = parse_result(content)
@@ -229,11 +231,12 @@ def compose_answer(results: Sequence[str], question: str = "") -> str:
             sections.append(_pull_request(data))
             findings += _pr_findings(data)
             people.append(_pr_people(data))
+            needs.append(_pr_needs(data))
         elif "number" in data and "title" in data:
             sections.append(_github_issue(data))
         elif "items" in data and "query" in data:
             sections.append(_github_search(data))
-    lead = people if about_people else findings
+    lead = people if about_people else needs if about_merging and needs else findings
     parts = (["**In short:** " + " ".join(lead)] if lead else []) + sections
     if problems:
         parts.append(
@@ -295,6 +298,26 @@ def _check(check: dict[str, Any]) -> str:
     conclusion = check.get("conclusion")
     mark = {"success": "✅", "failure": "❌", None: "⏳"}.get(conclusion, "⚠️")
     return f"{mark} {check.get('name')} ({conclusion or check.get('status', 'pending')})"
+
+
+def _pr_needs(pr: dict[str, Any]) -> str:
+    ref = f"{pr.get('repo')}#{pr['number']}"
+    if pr.get("merged"):
+        return f"{ref} is already merged."
+    checks = [check for check in pr.get("checks") or [] if isinstance(check, dict)]
+    failing = [
+        str(c.get("name")) for c in checks if c.get("conclusion") in ("failure", "timed_out", "cancelled")
+    ]
+    pending = [str(c.get("name")) for c in checks if c.get("conclusion") is None]
+    wanted = [f"a passing {name} check" for name in failing] + [f"{name} to finish" for name in pending]
+    wanted += [f"a review from {name}" for name in pr.get("requested_reviewers") or []]
+    if pr.get("draft"):
+        wanted.append("to be marked ready for review")
+    return f"{ref} still needs {_join(wanted)}." if wanted else f"{ref} looks ready to merge."
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _pr_people(pr: dict[str, Any]) -> str:

@@ -188,3 +188,14 @@ def test_a_who_question_leads_with_the_people() -> None:
         "**In short:** OPS-2 is assigned to Fox Mulder. "
         "acme/payments#42 is by dscully, with review requested from fmulder."
     )
+
+
+def test_a_merge_question_leads_with_what_the_pr_still_needs() -> None:
+    pr = {**PR_42, "requested_reviewers": ["fmulder"]}
+
+    answer = compose_answer([fenced(OPS_2), fenced(pr)], "what does the fix need before it can merge?")
+
+    assert answer.split("\n\n")[0] == (
+        "**In short:** acme/payments#42 still needs a passing integration-tests check"
+        " and a review from fmulder."
+    )
