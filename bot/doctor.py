@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import base64
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.services import github_client, jira_client
 from bot.slack_client import build_web_client
 from bot.store import Store
+from integrations.errors import ChatOpsError
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,8 @@ async def run_doctor(settings: Settings) -> int:
 async def _database(settings: Settings) -> Check:
     try:
         store = await Store.open(settings.database_url)
-    except Exception as exc:  # doctor reports every failure rather than stopping at one
-        return Check("database", False, str(exc))
+    except ChatOpsError as exc:
+        return Check("database", False, exc.message)
     try:
         ok = await store.ready()
     finally:
@@ -50,36 +52,32 @@ async def _slack(settings: Settings) -> Check:
         auth = await client.auth_test()
     except SlackApiError as exc:
         return Check("slack", False, f"auth.test failed: {exc.response.get('error')}")
-    except Exception as exc:
+    except Exception as exc:  # doctor reports every failure rather than stopping at the first
         return Check("slack", False, f"cannot reach {settings.slack_api_url}: {type(exc).__name__}")
     return Check("slack", True, f"team {auth.get('team')!r}, bot user {auth.get('user_id')}")
 
 
 async def _jira(settings: Settings) -> Check:
-    if not settings.jira_enabled or settings.jira_base_url is None:
+    client = jira_client(settings)
+    if client is None:
         return Check("jira", False, "off: set JIRA_BASE_URL with JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT")
-    if settings.jira_pat is not None:
-        headers = {"Authorization": f"Bearer {settings.jira_pat.get_secret_value()}"}
-        path = "/rest/api/2/myself"
-    else:
-        assert settings.jira_api_token is not None
-        basic = f"{settings.jira_email}:{settings.jira_api_token.get_secret_value()}".encode()
-        headers = {"Authorization": f"Basic {base64.b64encode(basic).decode()}"}
-        path = "/rest/api/3/myself"
-    return await _probe("jira", settings.jira_base_url + path, headers, settings.http_timeout_seconds)
+    async with client:
+        return await _upstream("jira", client.myself, f"signed in as {{}} at {settings.jira_base_url}")
 
 
 async def _github(settings: Settings) -> Check:
-    if settings.github_token is None:
+    client = github_client(settings)
+    if client is None:
         return Check("github", False, "off: set GITHUB_TOKEN")
-    headers = {
-        "Authorization": f"Bearer {settings.github_token.get_secret_value()}",
-        "Accept": "application/vnd.github+json",
-        "User-Agent": "chatops-bot",
-    }
-    return await _probe(
-        "github", settings.github_api_url + "/rate_limit", headers, settings.http_timeout_seconds
-    )
+    async with client:
+        return await _upstream("github", client.viewer, f"signed in as {{}} at {settings.github_api_url}")
+
+
+async def _upstream(name: str, whoami: Callable[[], Awaitable[str]], template: str) -> Check:
+    try:
+        return Check(name, True, template.format(await whoami()))
+    except ChatOpsError as exc:
+        return Check(name, False, exc.message)
 
 
 async def _llm(settings: Settings) -> Check:
@@ -92,15 +90,12 @@ async def _llm(settings: Settings) -> Check:
     else:
         headers = {"Authorization": f"Bearer {key}"}
         url = settings.llm_url + "/models"
-    return await _probe("llm", url, headers, settings.http_timeout_seconds)
-
-
-async def _probe(name: str, url: str, headers: dict[str, str], seconds: float) -> Check:
     try:
-        async with httpx.AsyncClient(timeout=seconds) as client:
+        async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
             response = await client.get(url, headers=headers)
     except httpx.HTTPError as exc:
-        return Check(name, False, f"cannot reach {url}: {type(exc).__name__}")
-    if response.is_success:
-        return Check(name, True, f"{url} answered {response.status_code}")
-    return Check(name, False, f"{url} answered {response.status_code}")
+        return Check("llm", False, f"cannot reach {url}: {type(exc).__name__}")
+    detail = f"{url} answered {response.status_code}"
+    return Check(
+        "llm", response.is_success, detail if response.is_success else detail + " (check LLM_API_KEY)"
+    )

@@ -35,8 +35,8 @@ class Services:
 async def build_services(settings: Settings) -> Services:
     store = await Store.open(settings.database_url)
     closers: list[Any] = []
-    jira = _jira_client(settings)
-    github = _github_client(settings)
+    jira = jira_client(settings)
+    github = github_client(settings)
     closers.extend(c for c in (jira, github) if c is not None)
     agent = build_agent(
         provider=settings.llm_provider,
@@ -61,7 +61,7 @@ async def build_services(settings: Settings) -> Services:
     return Services(settings, store, agent, dispatcher, intake, closers)
 
 
-def _jira_client(settings: Settings) -> JiraClient | None:
+def jira_client(settings: Settings) -> JiraClient | None:
     if not settings.jira_enabled or settings.jira_base_url is None:
         return None
     return JiraClient.create(
@@ -73,7 +73,7 @@ def _jira_client(settings: Settings) -> JiraClient | None:
     )
 
 
-def _github_client(settings: Settings) -> GitHubClient | None:
+def github_client(settings: Settings) -> GitHubClient | None:
     if settings.github_token is None:
         return None
     return GitHubClient.create(

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.console import ConsoleSession
+from bot.services import Services, build_services
+from simulators.github import GitHubSimulator
+from simulators.jira import JiraSimulator
+from simulators.llm import LLMSimulator
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[LLMSimulator]:
+    async with LLMSimulator(chunk_delay=0) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def services(llm: LLMSimulator, tmp_path: Path) -> AsyncIterator[Services]:
+    async with JiraSimulator() as jira, GitHubSimulator() as github:
+        settings = Settings.load(
+            "console",
+            database_url=f"sqlite:///{tmp_path / 'console.db'}",
+            jira_base_url=jira.url,
+            jira_email="me@acme.test",
+            jira_api_token="token",
+            github_api_url=github.url,
+            github_token="ghp_token",
+            llm_base_url=llm.base_url,
+            llm_api_key="sk-key",
+        )
+        built = await build_services(settings)
+        yield built
+        await built.aclose()
+
+
+async def test_a_console_thread_keeps_its_history_and_new_starts_afresh(
+    services: Services, llm: LLMSimulator
+) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    assert await session.handle("/ask why is OPS-2 blocked?")
+    assert await session.handle("and who is on it?")
+    follow_up = json.dumps(llm.chat_requests()[-1]["messages"])
+    assert "why is OPS-2 blocked?" in follow_up
+
+    assert await session.handle("/new")
+    assert await session.handle("what about OPS-3?")
+    fresh = json.dumps(llm.chat_requests()[-1]["messages"])
+    assert "why is OPS-2 blocked?" not in fresh
+    assert "OPS-1" in out.getvalue()
+    assert not await session.handle("/quit")
+
+
+async def test_bad_input_gets_a_message_not_a_run(services: Services, llm: LLMSimulator) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    await session.handle("/ask ")
+    await session.handle("/ask " + "x" * 5000)
+    assert llm.chat_requests() == []
+    assert "Ask me a question" in out.getvalue() and "limit is 4,000" in out.getvalue()
