@@ -2,6 +2,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# e.g. make bench BENCH_ARGS="--n 200 --repeat 3 --max-runs 16"
+BENCH_ARGS ?= --n 200
 
 .PHONY: demo test run lint typecheck bench clean
 
@@ -32,7 +34,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/load_ask.py
+	$(BIN)/python bench/load_ask.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

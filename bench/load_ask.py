@@ -6,6 +6,8 @@ the client's ack timings are not skewed by the simulators' work on the same loop
 as a subprocess exactly as deployed (`python -m bot serve`), configured by environment only.
 
 Usage: .venv/bin/python bench/load_ask.py --n 200 [--max-runs 8] [--chunk-delay 0.01] [--repeat 3]
+       [--warm-up] [--timeout 300] [--grace 20] [--profile-serve FILE]
+Exit status 0 when every round answered all N questions and serve exited 0 on SIGTERM.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import signal
 import socket
 import sqlite3
@@ -73,6 +76,7 @@ class Options:
     timeout: float
     grace: float
     warm_up: bool
+    profile: Path | None
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class Figures:
     db_errors: Counter[str]
     exit_code: int | None
     exit_s: float
+    serve_cpu_s: float
+    bench_cpu_s: float
     log_findings: Counter[str]
     log_samples: list[str] = field(default_factory=list)
 
@@ -139,7 +145,11 @@ class Figures:
             "answers missing": self.n - len(self.terminals),
             "time until every answer complete (s)": self.all_done_s if self.all_done_s else float("nan"),
             "answers per second": self.answers_per_s,
+            # One is serve's own start-up check; more means Bolt's cold cache let the burst stampede.
+            "slack auth.test calls": self.slack_methods.get("auth.test", 0),
             "shutdown exit time (s)": self.exit_s,
+            "serve process CPU (s)": self.serve_cpu_s,
+            "bench + simulators CPU (s)": self.bench_cpu_s,
         }
 
 
@@ -314,8 +324,10 @@ async def start_bot(upstreams: Upstreams, workdir: Path, options: Options) -> Bo
     log_path = workdir / "serve.log"
     with log_path.open("wb") as log_file:
         # cwd is the scratch dir, so a developer's .env in the repo is not read.
+        profiler = ["-m", "cProfile", "-o", str(options.profile)] if options.profile else []
         process = await asyncio.create_subprocess_exec(
             sys.executable,
+            *profiler,
             "-m",
             "bot",
             "serve",
@@ -498,7 +510,14 @@ async def round_(options: Options) -> Figures:
         await upstreams.stop()
 
 
+def _cpu_s(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def _measure(upstreams: Upstreams, workdir: Path, options: Options) -> Figures:
+    # Children's CPU is counted once they are reaped, so the serve figure is read after it exits.
+    children_before, self_before = _cpu_s(resource.RUSAGE_CHILDREN), _cpu_s(resource.RUSAGE_SELF)
     bot = await start_bot(upstreams, workdir, options)
     try:
         verifier = SignatureVerifier(SIGNING_SECRET)
@@ -511,8 +530,10 @@ async def _measure(upstreams: Upstreams, workdir: Path, options: Options) -> Fig
         terminals = await wait_for_answers(upstreams, options.n, options.timeout)
     finally:
         exit_code, exit_s = await stop_bot(bot, options.grace)
+    serve_cpu = _cpu_s(resource.RUSAGE_CHILDREN) - children_before
+    bench_cpu = _cpu_s(resource.RUSAGE_SELF) - self_before
     last = max((t.at for t in terminals.values()), default=None)
-    all_done = last - first_sent if last is not None and len(terminals) >= options.n else None
+    all_done = last - first_sent if last is not None else None  # to the last one that ended
     methods, rate_limited, slack_errors = await upstreams.run(_slack_summary(upstreams.slack))
     statuses, errors = db_runs(bot.database)
     findings, samples = scan_log(bot.log_path)
@@ -531,6 +552,8 @@ async def _measure(upstreams: Upstreams, workdir: Path, options: Options) -> Fig
         db_errors=errors,
         exit_code=exit_code,
         exit_s=exit_s,
+        serve_cpu_s=serve_cpu,
+        bench_cpu_s=bench_cpu,
         log_findings=findings,
         log_samples=samples,
     )
@@ -557,7 +580,10 @@ def report(index: int, figures: Figures) -> None:
     print(f"  {'runs in the database (after exit)':<40} {dict(figures.db_runs)}")
     if figures.db_errors:
         print(f"  {'run errors in the database':<40} {dict(figures.db_errors.most_common(5))}")
-    print(f"  {'serve exit code after SIGTERM':<40} {figures.exit_code} in {figures.exit_s:.2f} s")
+    if figures.exit_code is None:
+        print(f"  {'serve exit code after SIGTERM':<40} none, killed after {figures.exit_s:.2f} s")
+    else:
+        print(f"  {'serve exit code after SIGTERM':<40} {figures.exit_code} in {figures.exit_s:.2f} s")
     print(f"  {'serve log findings':<40} {dict(figures.log_findings) or 'none'}")
     for line in figures.log_samples:
         print(f"    | {line}")
@@ -586,7 +612,10 @@ def report_medians(rounds: Sequence[Figures]) -> None:
     for name in names:
         values = [figures.numbers()[name] for figures in rounds]
         each = ", ".join(_number(value) for value in values)
-        print(f"  {name:<40} {_number(statistics.median(values)):>10}   [{each}]")
+        median = statistics.median(values)
+        if all(isinstance(value, int) for value in values) and float(median).is_integer():
+            median = int(median)  # a count stays a count
+        print(f"  {name:<40} {_number(median):>10}   [{each}]")
     exits = [figures.exit_code for figures in rounds]
     print(f"  {'serve exit codes after SIGTERM':<40} {exits}")
 
@@ -618,11 +647,24 @@ def parse(argv: Sequence[str] | None) -> Options:
         action="store_true",
         help="send one ignored event first, so Bolt's auth.test cache is filled before the burst",
     )
+    parser.add_argument(
+        "--profile-serve",
+        type=Path,
+        metavar="FILE",
+        help="run serve under cProfile and write its stats to FILE (the last round's)",
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeat < 1 or args.max_runs < 1:
         parser.error("--n, --repeat and --max-runs must be at least 1")
     return Options(
-        args.n, args.max_runs, args.chunk_delay, args.repeat, args.timeout, args.grace, args.warm_up
+        args.n,
+        args.max_runs,
+        args.chunk_delay,
+        args.repeat,
+        args.timeout,
+        args.grace,
+        args.warm_up,
+        args.profile_serve.resolve() if args.profile_serve else None,
     )
 
 

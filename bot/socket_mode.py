@@ -9,27 +9,60 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.config import Settings
 from bot.recovery import recover_interrupted
 from bot.server import until_signalled
-from bot.services import build_services
+from bot.services import Services, build_services
 from bot.slack_app import build_slack_app
 from bot.slack_client import build_web_client
 
 log = logging.getLogger(__name__)
 
 
-async def run_socket(settings: Settings) -> None:
+class SocketIngress:
+    """The Slack app's WebSocket connection: ``stop()`` ends intake, ``close()`` frees the rest."""
+
+    def __init__(self, handler: AsyncSocketModeHandler) -> None:
+        self._handler = handler
+
+    async def stop(self) -> None:
+        """Close the connection and stay closed, so no new envelope arrives while runs drain."""
+        client = self._handler.client
+        # Otherwise the client's monitor notices the closed socket and opens a new one.
+        client.default_auto_reconnect_enabled = False
+        client.auto_reconnect_enabled = False
+        await self._handler.disconnect_async()  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        await self._handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def start_socket(settings: Settings, services: Services) -> SocketIngress:
+    """Check both tokens, recover interrupted runs, then connect; raises SlackApiError on a bad token."""
     assert settings.slack_bot_token is not None and settings.slack_app_token is not None
+    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    await client.auth_test()
+    await recover_interrupted(services.store, client)
+    bolt = build_slack_app(services.intake, services.store, client, signing_secret=None, socket_mode=True)
+    handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), web_client=client)
+    ingress = SocketIngress(handler)
+    try:
+        # The SDK retries a failed connect forever; asking for the URL here fails fast instead.
+        handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+    except BaseException:
+        await ingress.close()
+        raise
+    return ingress
+
+
+async def run_socket(settings: Settings) -> None:
     services = await build_services(settings)
     try:
-        client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-        await client.auth_test()
-        await recover_interrupted(services.store, client)
-        bolt = build_slack_app(services.intake, services.store, client, signing_secret=None, socket_mode=True)
-        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), web_client=client)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("connected over Socket Mode")
-        await until_signalled()
-        await handler.disconnect_async()  # type: ignore[no-untyped-call]  # stop intake first
-        await services.dispatcher.shutdown()
-        await handler.close_async()  # type: ignore[no-untyped-call]
+        ingress = await start_socket(settings, services)
+        try:
+            log.info("connected over Socket Mode")
+            await until_signalled()
+            await ingress.stop()  # stop intake first
+            await services.dispatcher.shutdown()
+        finally:
+            await ingress.close()
     finally:
         await services.aclose()

@@ -5,21 +5,28 @@ channel (posted, streamed, edited), enforces the rules of the real API that shap
 behaviour (recipients for channel streams, streaming state, size limits), records every call
 in order, and injects faults on request (429 with ``Retry-After``, refusals, stream expiry).
 ``POST /respond/<token>`` stands in for slash-command ``response_url`` webhooks.
+
+Socket Mode is simulated too: ``apps.connections.open`` (app-level ``xapp-`` token) hands out a
+``ws://`` URL on this server; the WebSocket greets with ``hello``, carries the envelopes a test
+pushes (``events_api``, ``slash_commands``, ...), records the client's acks, and can ask clients
+to reconnect with a ``disconnect`` message, as Slack does when it refreshes connections.
 Nothing here talks to Slack.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from simulators.server import LocalServer
 
@@ -31,6 +38,8 @@ _BASE_EPOCH = 1_700_000_000
 _STRUCTURED_ARGS = ("chunks", "blocks", "attachments", "metadata", "loading_messages")
 _BOOLEAN_ARGS = ("unfurl_links", "unfurl_media", "reply_broadcast", "link_names", "mrkdwn", "as_user")
 _CHUNK_TYPES = ("markdown_text", "task_update", "plan_update", "blocks")
+
+SOCKET_MODE_PATH = "/socket-mode"
 
 MessageState = Literal["posted", "streaming", "stopped", "expired"]
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -81,6 +90,15 @@ class SimulatedMessage:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SocketAck:
+    """An acknowledgement a Socket Mode client sent back; ``payload`` is its optional response."""
+
+    envelope_id: str
+    payload: dict[str, Any] | None
+    connection: int
+
+
 @dataclass(slots=True)
 class _Fault:
     remaining: int
@@ -103,11 +121,13 @@ class SlackSimulator:
         self,
         *,
         token: str = "xoxb-simulated-token",
+        app_token: str = "xapp-1-A0SIMAPP-1-simulated",
         team_id: str = "T0SIMULATED",
         bot_user_id: str = "U0SIMBOT",
         bot_id: str = "B0SIMBOT",
     ) -> None:
         self.token = token
+        self.app_token = app_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -121,6 +141,11 @@ class SlackSimulator:
         self._sequence = 0
         self._changed: asyncio.Condition | None = None
         self._server: LocalServer | None = None
+        self._socket_tickets: set[str] = set()
+        self._sockets: dict[int, web.WebSocketResponse] = {}
+        self._socket_numbers = itertools.count(1)
+        self._connections_opened = 0
+        self._acks: list[SocketAck] = []
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -131,10 +156,12 @@ class SlackSimulator:
             "chat.stopStream": self._stop_stream,
             "assistant.threads.setStatus": self._set_status,
             "reactions.add": self._add_reaction,
+            "apps.connections.open": self._open_connection,
         }
         self.app = web.Application()
         self.app.router.add_route("*", "/api/{method}", self._serve_api)
         self.app.router.add_post("/respond/{token}", self._serve_response_url)
+        self.app.router.add_get(SOCKET_MODE_PATH + "/{ticket}", self._serve_socket)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -158,6 +185,9 @@ class SlackSimulator:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._server is not None:
+            # Open WebSockets would hold the server's shutdown until its timeout.
+            for socket in list(self._sockets.values()):
+                await socket.close(code=WSCloseCode.GOING_AWAY, message=b"simulator stopping")
             await self._server.stop()
             self._server = None
 
@@ -224,6 +254,69 @@ class SlackSimulator:
             seen = [f"{call.method}:{call.error or 'ok'}" for call in self._calls]
             raise TimeoutError(f"condition not met within {timeout}s; calls so far: {seen}") from None
 
+    # -- Socket Mode -----------------------------------------------------------------------
+
+    @property
+    def connections_opened(self) -> int:
+        """How many Socket Mode WebSockets clients have opened so far."""
+        return self._connections_opened
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._sockets)
+
+    async def wait_for_connection(self, count: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``count`` WebSockets have been opened in all and one of them is still open."""
+        await self.wait_for(lambda: self._connections_opened >= count and bool(self._sockets), timeout)
+
+    async def push_envelope(
+        self,
+        type: str,
+        payload: dict[str, Any],
+        *,
+        retry_attempt: int | None = None,
+        retry_reason: str | None = None,
+    ) -> str:
+        """Deliver an envelope on the newest open connection; returns its envelope_id.
+
+        ``events_api`` payloads are event_callback bodies; ``slash_commands`` payloads are the
+        command's fields; ``interactive`` payloads are block actions and the like.
+        """
+        if not self._sockets:
+            raise RuntimeError("no Socket Mode client is connected to the simulator")
+        envelope_id = str(uuid.uuid4())
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": type,
+            "payload": payload,
+            "accepts_response_payload": type != "events_api",
+        }
+        if type == "events_api" or retry_attempt is not None:
+            envelope["retry_attempt"] = retry_attempt or 0
+            envelope["retry_reason"] = retry_reason or ("timeout" if retry_attempt else "")
+        await self._sockets[max(self._sockets)].send_json(envelope)
+        return envelope_id
+
+    def acks(self, envelope_id: str | None = None) -> list[SocketAck]:
+        """The acknowledgements received, oldest first, optionally for one envelope."""
+        return [ack for ack in self._acks if envelope_id is None or ack.envelope_id == envelope_id]
+
+    async def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> SocketAck:  # noqa: ASYNC109
+        """Wait for the client to acknowledge ``envelope_id``; returns the first acknowledgement."""
+        await self.wait_for(lambda: bool(self.acks(envelope_id)), timeout)
+        return self.acks(envelope_id)[0]
+
+    async def disconnect_clients(self, reason: str = "refresh_requested") -> int:
+        """Ask every connected client to reconnect; returns how many were asked.
+
+        The connection stays open: a well-behaved client opens a new one and closes this itself.
+        """
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-simulated"}}
+        sockets = list(self._sockets.values())
+        for socket in sockets:
+            await socket.send_json(message)
+        return len(sockets)
+
     # -- HTTP ------------------------------------------------------------------------------
 
     async def _serve_api(self, request: web.Request) -> web.Response:
@@ -235,8 +328,10 @@ class SlackSimulator:
         token = _bearer(request) or body_token
         if not token:
             return await self._answer(method, args, {"ok": False, "error": "not_authed"})
-        if token != self.token:
-            return await self._answer(method, args, {"ok": False, "error": "invalid_auth"})
+        if token != self._token_for(method):
+            # Like Slack: a known token of the other kind is refused for its type, not as unknown.
+            error = "not_allowed_token_type" if token in (self.token, self.app_token) else "invalid_auth"
+            return await self._answer(method, args, {"ok": False, "error": error})
         fault = self._take_fault(method)
         if fault is not None and fault.retry_after is not None:
             body = {"ok": False, "error": fault.error}
@@ -263,6 +358,50 @@ class SlackSimulator:
             return await self._answer("response_url", args, {"ok": False, "error": "used_url"}, status=404)
         return await self._answer("response_url", args, {"ok": True})
 
+    async def _serve_socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.match_info["ticket"]
+        if ticket not in self._socket_tickets:
+            return web.json_response({"ok": False, "error": "invalid_ticket"}, status=401)
+        socket = web.WebSocketResponse(autoping=True)  # answers the client's pings with pongs
+        await socket.prepare(request)
+        number = next(self._socket_numbers)
+        self._sockets[number] = socket
+        self._connections_opened += 1
+        try:
+            await socket.send_json(self._hello())
+            await self._notify()
+            async for message in socket:
+                if message.type == WSMsgType.TEXT:
+                    await self._receive_ack(number, message.data)
+        finally:
+            del self._sockets[number]
+            await self._notify()
+        return socket
+
+    def _hello(self) -> dict[str, Any]:
+        return {
+            "type": "hello",
+            "num_connections": len(self._sockets),
+            "debug_info": {
+                "host": "applink-simulated",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": "A0SIMAPP"},
+        }
+
+    async def _receive_ack(self, connection: int, raw: str) -> None:
+        try:
+            message = json.loads(raw)
+        except json.JSONDecodeError:
+            return  # Slack ignores frames it cannot read; so does the simulator
+        if not isinstance(message, dict) or not isinstance(message.get("envelope_id"), str):
+            return
+        payload = message.get("payload")
+        response = payload if isinstance(payload, dict) else None
+        self._acks.append(SocketAck(message["envelope_id"], response, connection))
+        await self._notify()
+
     async def _answer(
         self,
         method: str,
@@ -274,10 +413,16 @@ class SlackSimulator:
     ) -> web.Response:
         error = None if body.get("ok") else str(body.get("error", "unknown_error"))
         self._calls.append(RecordedCall(method, args, time.monotonic(), status, error))
+        await self._notify()
+        return web.json_response(body, status=status, headers={"X-Simulated": "slack", **(headers or {})})
+
+    async def _notify(self) -> None:
         changed = self._condition()
         async with changed:
             changed.notify_all()
-        return web.json_response(body, status=status, headers={"X-Simulated": "slack", **(headers or {})})
+
+    def _token_for(self, method: str) -> str:
+        return self.app_token if method == "apps.connections.open" else self.token
 
     def _condition(self) -> asyncio.Condition:
         if self._changed is None:
@@ -313,6 +458,12 @@ class SlackSimulator:
             "app_id": "A0SIMAPP",
             "is_enterprise_install": False,
         }
+
+    def _open_connection(self, args: dict[str, Any]) -> dict[str, Any]:
+        ticket = uuid.uuid4().hex
+        self._socket_tickets.add(ticket)
+        websocket_base = "ws" + self.url.removeprefix("http")
+        return {"ok": True, "url": f"{websocket_base}{SOCKET_MODE_PATH}/{ticket}"}
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _required(args, "channel", "channel_not_found")

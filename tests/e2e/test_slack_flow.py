@@ -268,3 +268,34 @@ async def test_healthz_is_ok_once_ready(bot: RunningBot) -> None:
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     bot.ingress.draining = True
     assert (await bot.http.get(f"{bot.url}/healthz")).status_code == 503
+
+
+async def test_a_retry_that_arrives_after_a_restart_still_runs_once(
+    start_bot: StartBot, upstreams: Upstreams, slack_requests: SlackRequests
+) -> None:
+    ts = f"{time.time():.6f}"
+    mention = {
+        "type": "app_mention",
+        "user": ASKER,
+        "text": f"<@{BOT_USER}> OPS-3?",
+        "ts": ts,
+        "channel": CHANNEL,
+    }
+    body, headers = slack_requests.event(mention, event_id="Ev0ACROSSRESTART")
+    first = await start_bot()
+    assert (await first.post(body, headers)).status_code == 200
+    await _streams_stopped(upstreams.slack, 1)
+    await first.settle()
+    await first.stop()
+
+    second = await start_bot()
+    retry = {**headers, "X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await second.post(body, retry)).status_code == 200
+    # A fresh question after the retry: once it is answered, a wrongly accepted retry would have run too.
+    fresh = {**mention, "ts": f"{time.time():.6f}", "text": f"<@{BOT_USER}> OPS-4?"}
+    assert (await second.post(*slack_requests.event(fresh))).status_code == 200
+    await _streams_stopped(upstreams.slack, 2)
+    await second.settle()
+    assert len(upstreams.slack.calls("chat.startStream")) == 2
+    conversation = await second.services.store.find_conversation(TEAM, CHANNEL, ts)
+    assert conversation is not None and len(await second.services.store.runs(conversation)) == 1

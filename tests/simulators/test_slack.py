@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.messages.chunk import MarkdownTextChunk, TaskUpdateChunk
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from simulators.slack import SlackSimulator
@@ -184,3 +190,99 @@ async def test_wait_for_wakes_on_calls_and_times_out_with_context(
     await waiter
     with pytest.raises(TimeoutError, match="chat.postMessage:ok"):
         await sim.wait_for(lambda: False, timeout=0.05)
+
+
+# -- Socket Mode, driven by the real slack_sdk Socket Mode client ---------------------------
+
+
+@dataclass
+class SocketSession:
+    client: SocketModeClient
+    messages: asyncio.Queue[dict[str, Any]]
+    requests: asyncio.Queue[SocketModeRequest]
+
+
+@pytest.fixture
+async def socket_session(sim: SlackSimulator) -> AsyncIterator[SocketSession]:
+    web = AsyncWebClient(base_url=sim.api_url)
+    client = SocketModeClient(app_token=sim.app_token, web_client=web)
+    session = SocketSession(client, asyncio.Queue(), asyncio.Queue())
+
+    async def on_message(_: object, message: dict[str, Any], raw: str | None) -> None:
+        await session.messages.put(message)
+
+    async def on_request(client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        await session.requests.put(request)
+        payload = {"text": "on it"} if request.type == "slash_commands" else None
+        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, payload=payload))
+
+    client.message_listeners.append(on_message)
+    client.socket_mode_request_listeners.append(on_request)
+    await client.connect()  # type: ignore[no-untyped-call]
+    yield session
+    await client.close()  # type: ignore[no-untyped-call]
+
+
+async def test_connections_open_takes_only_the_app_token(sim: SlackSimulator) -> None:
+    response = await AsyncWebClient(base_url=sim.api_url).apps_connections_open(app_token=sim.app_token)
+    assert str(response["url"]).startswith(f"ws://127.0.0.1:{sim.url.rsplit(':', 1)[1]}/socket-mode/")
+    with pytest.raises(SlackApiError) as raised:
+        await AsyncWebClient(base_url=sim.api_url).apps_connections_open(app_token="xapp-1-wrong")
+    assert error_of(raised) == "invalid_auth"
+    with pytest.raises(SlackApiError) as raised:
+        await AsyncWebClient(base_url=sim.api_url).apps_connections_open(app_token=TOKEN)
+    assert error_of(raised) == "not_allowed_token_type"
+    with pytest.raises(SlackApiError) as raised:
+        await AsyncWebClient(token=sim.app_token, base_url=sim.api_url).auth_test()
+    assert error_of(raised) == "not_allowed_token_type"
+    assert all("token" not in call.args for call in sim.calls())
+
+
+async def test_a_websocket_needs_a_ticket_from_connections_open(sim: SlackSimulator) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as raised:
+            await session.ws_connect(f"{sim.url}/socket-mode/made-up")
+    assert raised.value.status == 401
+
+
+async def test_a_client_is_greeted_and_its_acks_are_recorded(
+    sim: SlackSimulator, socket_session: SocketSession
+) -> None:
+    hello = await asyncio.wait_for(socket_session.messages.get(), timeout=5)
+    assert hello["type"] == "hello" and hello["num_connections"] == 1
+    assert sim.connections_opened == 1 and sim.open_connections == 1
+
+    event = {"type": "event_callback", "event_id": "Ev01", "event": {"type": "app_mention", "text": "hi"}}
+    envelope_id = await sim.push_envelope("events_api", event, retry_attempt=2, retry_reason="timeout")
+    request = await asyncio.wait_for(socket_session.requests.get(), timeout=5)
+    assert (request.type, request.envelope_id, request.payload) == ("events_api", envelope_id, event)
+    assert (request.retry_attempt, request.retry_reason) == (2, "timeout")
+    assert request.accepts_response_payload is False
+    ack = await sim.wait_for_ack(envelope_id)
+    assert ack.payload is None and ack.connection == 1
+
+    command = {"command": "/ask", "text": "OPS-2?", "trigger_id": "t1"}
+    command_id = await sim.push_envelope("slash_commands", command)
+    request = await asyncio.wait_for(socket_session.requests.get(), timeout=5)
+    assert request.accepts_response_payload is True and request.retry_attempt is None
+    assert (await sim.wait_for_ack(command_id)).payload == {"text": "on it"}
+    assert [ack.envelope_id for ack in sim.acks()] == [envelope_id, command_id]
+
+
+async def test_disconnect_makes_the_client_reconnect_on_a_new_url(
+    sim: SlackSimulator, socket_session: SocketSession
+) -> None:
+    await sim.wait_for_connection(1)
+    assert await sim.disconnect_clients() == 1
+    await sim.wait_for_connection(2)
+    await sim.wait_for(lambda: sim.open_connections == 1)
+    assert len(sim.calls("apps.connections.open")) == 2
+    envelope_id = await sim.push_envelope("events_api", {"type": "event_callback", "event_id": "Ev02"})
+    assert (await sim.wait_for_ack(envelope_id)).connection == 2
+
+
+async def test_push_without_a_client_is_an_error(sim: SlackSimulator) -> None:
+    with pytest.raises(RuntimeError, match="no Socket Mode client"):
+        await sim.push_envelope("events_api", {})
+    with pytest.raises(TimeoutError):
+        await sim.wait_for_ack("never-sent", timeout=0.05)
