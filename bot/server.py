@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.recovery import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack_app import build_slack_app
-from bot.slack_client import build_web_client
+from bot.slack_client import SlackConnection
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,15 @@ EVENTS_PATH = "/slack/events"
 class Ingress:
     """The aiohttp side of the Slack endpoint, with a health check and a drain switch."""
 
-    def __init__(self, bolt: AsyncApp, services: Services) -> None:
+    def __init__(self, bolt: AsyncApp, services: Services, slack: SlackConnection) -> None:
         self._bolt = bolt
         self._services = services
+        self._slack = slack
         self.draining = False
         self.ready = False
+
+    async def aclose(self) -> None:
+        await self._slack.aclose()
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
@@ -75,14 +79,17 @@ def _error(status: int, message: str) -> web.Response:
 async def start_ingress(settings: Settings, services: Services) -> Ingress:
     """Build the Slack app and its HTTP edge; check auth and recover interrupted runs first."""
     assert settings.slack_bot_token is not None
-    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    await client.auth_test()
-    await recover_interrupted(services.store, client)
+    slack = await SlackConnection.open(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    try:
+        await recover_interrupted(services.store, slack.client)
+    except BaseException:
+        await slack.aclose()
+        raise
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
-    bolt = build_slack_app(services.intake, services.store, client, signing_secret=signing_secret)
-    ingress = Ingress(bolt, services)
+    bolt = build_slack_app(services.intake, services.store, slack, signing_secret=signing_secret)
+    ingress = Ingress(bolt, services, slack)
     ingress.ready = True
     return ingress
 
@@ -99,6 +106,7 @@ async def run_http(settings: Settings) -> None:
         ingress.draining = True
         await services.dispatcher.shutdown()
         await runner.cleanup()
+        await ingress.aclose()
     finally:
         await services.aclose()
 

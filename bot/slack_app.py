@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import InputRejected, ShuttingDown
 from bot.intake import Inquiry, Intake, Trigger
 from bot.render import escape
+from bot.slack_client import SlackConnection
 from bot.slack_sink import SlackThreadSink
 from bot.store import Store
 
@@ -34,13 +36,17 @@ _PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
 def build_slack_app(
     intake: Intake,
     store: Store,
-    client: AsyncWebClient,
+    slack: SlackConnection,
     *,
     signing_secret: str | None,
     socket_mode: bool = False,
 ) -> AsyncApp:
+    async def authorize() -> AuthorizeResult:
+        return slack.identity
+
     app = AsyncApp(
-        client=client,
+        client=slack.app_client(),
+        authorize=authorize,
         signing_secret=signing_secret or None,
         request_verification_enabled=not socket_mode,
         process_before_response=False,

@@ -11,7 +11,7 @@ from bot.recovery import recover_interrupted
 from bot.server import until_signalled
 from bot.services import Services, build_services
 from bot.slack_app import build_slack_app
-from bot.slack_client import build_web_client
+from bot.slack_client import SlackConnection
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 class SocketIngress:
     """The Slack app's WebSocket connection: ``stop()`` ends intake, ``close()`` frees the rest."""
 
-    def __init__(self, handler: AsyncSocketModeHandler) -> None:
+    def __init__(self, handler: AsyncSocketModeHandler, slack: SlackConnection) -> None:
         self._handler = handler
+        self._slack = slack
 
     async def stop(self) -> None:
         """Close the connection and stay closed, so no new envelope arrives while runs drain."""
@@ -32,18 +33,20 @@ class SocketIngress:
 
     async def close(self) -> None:
         await self._handler.close_async()  # type: ignore[no-untyped-call]
+        await self._slack.aclose()
 
 
 async def start_socket(settings: Settings, services: Services) -> SocketIngress:
     """Check both tokens, recover interrupted runs, then connect; raises SlackApiError on a bad token."""
     assert settings.slack_bot_token is not None and settings.slack_app_token is not None
-    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    await client.auth_test()
-    await recover_interrupted(services.store, client)
-    bolt = build_slack_app(services.intake, services.store, client, signing_secret=None, socket_mode=True)
-    handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value(), web_client=client)
-    ingress = SocketIngress(handler)
+    slack = await SlackConnection.open(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    bolt = build_slack_app(services.intake, services.store, slack, signing_secret=None, socket_mode=True)
+    handler = AsyncSocketModeHandler(
+        bolt, settings.slack_app_token.get_secret_value(), web_client=slack.client
+    )
+    ingress = SocketIngress(handler, slack)
     try:
+        await recover_interrupted(services.store, slack.client)
         # The SDK retries a failed connect forever; asking for the URL here fails fast instead.
         handler.client.wss_uri = await handler.client.issue_new_wss_url()
         await handler.connect_async()  # type: ignore[no-untyped-call]

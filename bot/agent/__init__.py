@@ -5,13 +5,25 @@ This package is the only place that imports pydantic-ai; nothing of its types le
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 
+from bot.agent.github_tools import GitHubReader, github_specs
+from bot.agent.jira_tools import JiraReader, jira_specs
 from bot.agent.model import Provider, build_model
 from bot.agent.runner import PydanticAgent
-from bot.agent.tools import TOOL_REGISTRY, GitHubReader, JiraReader, ToolInfo, tool_specs
+from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec
 
-__all__ = ["TOOL_REGISTRY", "GitHubReader", "JiraReader", "PydanticAgent", "ToolInfo", "build_agent"]
+__all__ = [
+    "TOOL_REGISTRY",
+    "GitHubReader",
+    "JiraReader",
+    "PydanticAgent",
+    "ToolInfo",
+    "build_agent",
+    "tool_specs",
+]
 
 
 def build_agent(
@@ -43,3 +55,8 @@ def build_agent(
         llm_retries=llm_retries,
         on_close=http.aclose,
     )
+
+
+def tool_specs(jira: JiraReader | None, github: GitHubReader | None) -> list[ToolSpec[Any, Any]]:
+    """The tools whose client is configured, in registry order."""
+    return [*(jira_specs(jira) if jira else []), *(github_specs(github) if github else [])]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_ai import RunContext, Tool
 from pydantic_ai.exceptions import ModelRetry, ToolFailed
 
@@ -24,72 +24,16 @@ from integrations.errors import (
     Unavailable,
     UpstreamError,
 )
-from integrations.github.models import GitHubIssue, PullRequest, SearchResult
-from integrations.jira.models import JiraIssue, JiraSearchResult
 
 Service = Literal["jira", "github"]
 SideEffect = Literal["read", "write"]
 
 
-class JiraReader(Protocol):
-    """Read access to Jira, as the agent's tools need it."""
-
-    async def get_issue(self, key: str) -> JiraIssue: ...
-
-    async def search(self, jql: str, limit: int = 20) -> JiraSearchResult: ...
-
-
-class GitHubReader(Protocol):
-    """Read access to GitHub, as the agent's tools need it."""
-
-    async def get_pull_request(self, repo: str, number: int) -> PullRequest: ...
-
-    async def get_issue(self, repo: str, number: int) -> GitHubIssue: ...
-
-    async def search_issues(self, query: str, limit: int = 10) -> SearchResult: ...
-
-
 # -- argument models (their JSON schema is the tool's parameter schema) ----------------------
 
 
-class _Arguments(BaseModel):
+class Arguments(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class JiraIssueArgs(_Arguments):
-    key: str = Field(
-        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,9}-[0-9]{1,9}$",
-        description="A Jira issue key such as OPS-2.",
-    )
-
-    @field_validator("key")
-    @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.upper()
-
-
-class JiraSearchArgs(_Arguments):
-    jql: str = Field(
-        min_length=1, max_length=500, description="A JQL query, e.g. project = OPS AND status = Blocked."
-    )
-    limit: int = Field(default=10, ge=1, le=25, description="How many issues to return at most.")
-
-
-class GitHubNumberArgs(_Arguments):
-    repo: str = Field(
-        pattern=r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$",
-        description="The repository as owner/name, e.g. acme/payments.",
-    )
-    number: int = Field(ge=1, le=1_000_000_000, description="The pull request or issue number.")
-
-
-class GitHubSearchArgs(_Arguments):
-    query: str = Field(
-        min_length=1,
-        max_length=256,
-        description="GitHub issue/PR search text, e.g. repo:acme/payments is:open retry.",
-    )
-    limit: int = Field(default=10, ge=1, le=25, description="How many results to return at most.")
 
 
 # -- the registry ----------------------------------------------------------------------------
@@ -139,98 +83,11 @@ TOOL_REGISTRY: tuple[ToolInfo, ...] = (
 )
 
 
-def tool_specs(jira: JiraReader | None, github: GitHubReader | None) -> list[ToolSpec[Any, Any]]:
-    """The tools whose client is configured, in registry order."""
-    specs: list[ToolSpec[Any, Any]] = []
-    if jira is not None:
-        specs += _jira_specs(jira)
-    if github is not None:
-        specs += _github_specs(github)
-    return specs
-
-
-def _jira_specs(jira: JiraReader) -> list[ToolSpec[Any, Any]]:
-    async def get_issue(args: JiraIssueArgs) -> JiraIssue:
-        return await jira.get_issue(args.key)
-
-    async def search(args: JiraSearchArgs) -> JiraSearchResult:
-        return await jira.search(args.jql, args.limit)
-
-    return [
-        ToolSpec(
-            name="jira_get_issue",
-            service="jira",
-            description="Get one Jira issue by key: summary, status, assignee, description, links, comments.",
-            arguments=JiraIssueArgs,
-            call=get_issue,
-            describe_call=lambda args: f"Jira: {args.key}",
-            describe_result=lambda issue: f"{issue.key} · {issue.status}",
-        ),
-        ToolSpec(
-            name="jira_search",
-            service="jira",
-            description="Search Jira issues with JQL; returns keys, summaries and statuses.",
-            arguments=JiraSearchArgs,
-            call=search,
-            describe_call=lambda args: f"Jira search: {_short(args.jql)}",
-            describe_result=lambda result: _count(len(result.issues), "issue"),
-        ),
-    ]
-
-
-def _github_specs(github: GitHubReader) -> list[ToolSpec[Any, Any]]:
-    async def get_pull_request(args: GitHubNumberArgs) -> PullRequest:
-        return await github.get_pull_request(args.repo, args.number)
-
-    async def get_issue(args: GitHubNumberArgs) -> GitHubIssue:
-        return await github.get_issue(args.repo, args.number)
-
-    async def search(args: GitHubSearchArgs) -> SearchResult:
-        return await github.search_issues(args.query, args.limit)
-
-    return [
-        ToolSpec(
-            name="github_get_pull_request",
-            service="github",
-            description="Get a GitHub pull request: state, author, reviewers, checks of its head commit.",
-            arguments=GitHubNumberArgs,
-            call=get_pull_request,
-            describe_call=lambda args: f"GitHub: {args.repo}#{args.number}",
-            describe_result=_describe_pull_request,
-        ),
-        ToolSpec(
-            name="github_get_issue",
-            service="github",
-            description="Get one GitHub issue: title, state, author, labels, body.",
-            arguments=GitHubNumberArgs,
-            call=get_issue,
-            describe_call=lambda args: f"GitHub issue: {args.repo}#{args.number}",
-            describe_result=lambda issue: f"{issue.repo}#{issue.number} · {issue.state}",
-        ),
-        ToolSpec(
-            name="github_search",
-            service="github",
-            description="Search GitHub issues and pull requests (GitHub search syntax).",
-            arguments=GitHubSearchArgs,
-            call=search,
-            describe_call=lambda args: f"GitHub search: {_short(args.query)}",
-            describe_result=lambda result: _count(len(result.items), "result"),
-        ),
-    ]
-
-
-def _describe_pull_request(pr: PullRequest) -> str:
-    state = "merged" if pr.merged else pr.state
-    failing = sum(1 for check in pr.checks if check.conclusion in ("failure", "timed_out", "cancelled"))
-    checks = f" · {_count(failing, 'failing check')}" if failing else ""
-    return f"{pr.repo}#{pr.number} · {state}{checks}"
-
-
-def _short(text: str, limit: int = 48) -> str:
+def short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 

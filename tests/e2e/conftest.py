@@ -52,6 +52,7 @@ class RunningBot:
         self.ingress.draining = True
         await self.services.aclose()
         await self.server.stop()
+        await self.ingress.aclose()
         await self.http.aclose()
 
 

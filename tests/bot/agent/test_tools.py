@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.agent import TOOL_REGISTRY
-from bot.agent.tools import JiraIssueArgs, tool_specs
+from bot.agent import TOOL_REGISTRY, tool_specs
+from bot.agent.jira_tools import JiraIssueArgs
 from bot.events import Failed, Finished, ToolFinished, ToolStarted, WorkflowEvent
 from integrations.github.client import GitHubClient
 from integrations.jira.client import JiraClient
