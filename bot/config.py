@@ -6,10 +6,11 @@ what is expected; the offending value is never echoed, because it may be a secre
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 
@@ -38,6 +39,13 @@ class Settings(BaseSettings):
 
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+    github_app_id: str | None = None
+    github_app_private_key: SecretStr | None = None  # the PEM text, or a path to the PEM file
+    github_app_installation_id: str | None = None
+
+    # Allowlists enforced before any request; empty means every project / repository the token sees.
+    jira_projects: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    github_repos: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     llm_provider: Literal["openai", "anthropic"] = "openai"
     llm_base_url: str | None = None
@@ -61,6 +69,24 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("jira_projects", mode="before")
+    @classmethod
+    def _project_keys(cls, value: object) -> object:
+        keys = _split(value)
+        for key in keys:
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,9}", key.upper()):
+                raise ValueError(f"expected comma-separated Jira project keys such as OPS,PAY (got {key!r})")
+        return [key.upper() for key in keys]
+
+    @field_validator("github_repos", mode="before")
+    @classmethod
+    def _repos(cls, value: object) -> object:
+        repos = _split(value)
+        for repo in repos:
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+/(\*|[A-Za-z0-9_.-]+)", repo):
+                raise ValueError(f"expected comma-separated owner/repo or owner/* entries (got {repo!r})")
+        return [repo.lower() for repo in repos]
 
     @field_validator("slack_api_url")
     @classmethod
@@ -93,6 +119,10 @@ class Settings(BaseSettings):
             _require_secret(self.slack_signing_secret, "SLACK_SIGNING_SECRET")
         if mode == "socket":
             _require_token(self.slack_app_token, "SLACK_APP_TOKEN", "xapp-")
+        app_settings = (self.github_app_id, self.github_app_private_key, self.github_app_installation_id)
+        if any(app_settings) and not all(app_settings):
+            missing = [name for name, value in zip(_GITHUB_APP_VARIABLES, app_settings, strict=True) if not value]
+            raise ConfigError(missing[0], "set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID")
         if self.jira_base_url and not self.jira_enabled:
             raise ConfigError("JIRA_API_TOKEN", "set JIRA_EMAIL and JIRA_API_TOKEN, or JIRA_PAT")
         if not self.database_url.strip():
@@ -105,13 +135,30 @@ class Settings(BaseSettings):
 
     @property
     def github_enabled(self) -> bool:
-        return self.github_token is not None
+        return self.github_token is not None or self.github_app_enabled
+
+    @property
+    def github_app_enabled(self) -> bool:
+        return bool(self.github_app_id and self.github_app_private_key and self.github_app_installation_id)
 
     @property
     def llm_url(self) -> str:
         if self.llm_base_url:
             return self.llm_base_url
         return DEFAULT_ANTHROPIC_URL if self.llm_provider == "anthropic" else DEFAULT_OPENAI_URL
+
+
+_GITHUB_APP_VARIABLES = ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_INSTALLATION_ID")
+
+
+def _split(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple):
+        return [str(part).strip() for part in value if str(part).strip()]
+    return value  # type: ignore[return-value]  # pydantic reports the wrong type
 
 
 def _require_secret(value: SecretStr | None, variable: str) -> None:

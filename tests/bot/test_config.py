@@ -77,3 +77,34 @@ def test_secrets_never_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert SECRET not in repr(settings) and "sk-live-secret" not in repr(settings)
     assert settings.slack_bot_token is not None
     assert settings.slack_bot_token.get_secret_value() == SECRET
+
+
+def test_allowlists_are_parsed_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIRA_PROJECTS", "ops, pay ,")
+    monkeypatch.setenv("GITHUB_REPOS", "Acme/Payments, acme/*")
+    settings = Settings.load("console")
+    assert settings.jira_projects == ["OPS", "PAY"]
+    assert settings.github_repos == ["acme/payments", "acme/*"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("JIRA_PROJECTS", "OPS, not a key"), ("GITHUB_REPOS", "acme"), ("GITHUB_REPOS", "acme/pay ments")],
+)
+def test_bad_allowlists_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        Settings.load("console")
+    assert caught.value.variable == variable
+
+
+def test_a_github_app_needs_all_three_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_APP_ID", "12345")
+    monkeypatch.setenv("GITHUB_APP_INSTALLATION_ID", "678")
+    with pytest.raises(ConfigError) as caught:
+        Settings.load("console")
+    assert caught.value.variable == "GITHUB_APP_PRIVATE_KEY"
+    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----")
+    settings = Settings.load("console")
+    assert settings.github_enabled and settings.github_app_enabled
+    assert "secret" not in repr(settings)
