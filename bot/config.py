@@ -121,8 +121,12 @@ class Settings(BaseSettings):
             _require_token(self.slack_app_token, "SLACK_APP_TOKEN", "xapp-")
         app_settings = (self.github_app_id, self.github_app_private_key, self.github_app_installation_id)
         if any(app_settings) and not all(app_settings):
-            missing = [name for name, value in zip(_GITHUB_APP_VARIABLES, app_settings, strict=True) if not value]
-            raise ConfigError(missing[0], "set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID")
+            missing = [
+                name for name, value in zip(_GITHUB_APP_VARIABLES, app_settings, strict=True) if not value
+            ]
+            raise ConfigError(
+                missing[0], "set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID"
+            )
         if self.jira_base_url and not self.jira_enabled:
             raise ConfigError("JIRA_API_TOKEN", "set JIRA_EMAIL and JIRA_API_TOKEN, or JIRA_PAT")
         if not self.database_url.strip():

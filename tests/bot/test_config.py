@@ -104,7 +104,9 @@ def test_a_github_app_needs_all_three_settings(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(ConfigError) as caught:
         Settings.load("console")
     assert caught.value.variable == "GITHUB_APP_PRIVATE_KEY"
-    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----")
+    monkeypatch.setenv(
+        "GITHUB_APP_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\nPEMCANARY\n-----END PRIVATE KEY-----"
+    )
     settings = Settings.load("console")
     assert settings.github_enabled and settings.github_app_enabled
-    assert "secret" not in repr(settings)
+    assert "PEMCANARY" not in repr(settings)
