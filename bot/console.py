@@ -12,13 +12,18 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.card_text import card_text
+from bot.cards import Card, NextPage
 from bot.console_sink import ConsoleSink
 from bot.errors import InputRejected
 from bot.intake import Inquiry
 from bot.recovery import CONSOLE_CHANNEL
 from bot.services import Services
 
-HELP = "Type a question (or /ask <question>). /new starts a new thread, /quit leaves."
+HELP = (
+    "Type a question (or /ask <question>). /jira <KEY | JQL | words> and /gh <owner/repo#N | owner/repo"
+    " | query> show cards; /more pages a Jira list. /new starts a new thread, /quit leaves."
+)
 CONSOLE = CONSOLE_CHANNEL
 
 
@@ -29,6 +34,7 @@ class ConsoleSession:
         self._user_id = user_id
         self._sink = ConsoleSink(out, color=out.isatty())
         self.thread_ts = _new_thread_id()
+        self._next_page: NextPage | None = None
 
     async def ask(self, text: str) -> None:
         """Ask in the current thread and wait until the answer has been printed."""
@@ -55,14 +61,27 @@ class ConsoleSession:
             self._print(HELP)
         elif command == "/ask":
             await self.ask(rest)
+        elif command == "/jira":
+            self._show(await self._services.lookup.jira(rest))
+        elif command == "/gh":
+            self._show(await self._services.lookup.github(rest))
+        elif command == "/more":
+            await self.more()
         elif line.strip():
             await self.ask(line)
         return True
 
+    async def more(self) -> None:
+        """The next page of the last Jira list shown."""
+        if self._next_page is None:
+            self._print("Nothing more to show.")
+            return
+        self._show(await self._services.lookup.jira_page(self._next_page))
+
     async def play(self, script: Iterable[str]) -> None:
-        for question in script:
-            self._print(f"\nyou> {question}")
-            await self.ask(question)
+        for line in script:
+            self._print(f"\nyou> {line}")
+            await self.handle(line)
 
     async def interact(self) -> None:
         self._print(HELP)
@@ -72,6 +91,10 @@ class ConsoleSession:
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line or not await self.handle(line):
                 return
+
+    def _show(self, card: Card) -> None:
+        self._next_page = card.next_page
+        self._print(card_text(card))
 
     def _print(self, text: str) -> None:
         self._out.write(text + "\n")

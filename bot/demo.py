@@ -22,6 +22,11 @@ from simulators.llm import LLMSimulator
 SCRIPT = (
     "why is OPS-2 blocked?",
     "what does the fix still need before it can merge?",
+    # The direct commands: cards straight from Jira and GitHub, no LLM involved.
+    "/jira OPS-2",
+    '/jira project = OPS AND status = "In Progress"',
+    "/gh acme/payments#42",
+    "/gh acme/payments",
 )
 
 BANNER = """\

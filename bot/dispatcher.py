@@ -21,6 +21,7 @@ from bot.errors import ShuttingDown
 from bot.events import Failed, Interrupted, StatusChanged, TerminalEvent, Usage, WorkflowEvent, is_terminal
 from bot.ports import Sink
 from bot.store import Store
+from integrations.budget import time_budget
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +116,13 @@ class Dispatcher:
 
     async def _execute(self, job: RunJob, reporter: _Reporter) -> None:
         try:
-            async with asyncio.timeout(self._run_timeout):
-                async for event in job.workflow():
-                    await reporter.emit(event)
-                    if is_terminal(event):
-                        return
+            # The budget lets upstream retries refuse waits the run cannot afford (integrations.budget).
+            with time_budget(self._run_timeout):
+                async with asyncio.timeout(self._run_timeout):
+                    async for event in job.workflow():
+                        await reporter.emit(event)
+                        if is_terminal(event):
+                            return
             await self._end(job, reporter, Failed("the run ended without an answer"), "failed")
         except TimeoutError:
             message = (

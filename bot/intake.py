@@ -13,7 +13,7 @@ from typing import Literal
 from bot.dispatcher import Dispatcher, RunJob
 from bot.errors import InputRejected, ShuttingDown
 from bot.events import Usage
-from bot.ports import AgentPort, Sink
+from bot.ports import AgentPort, ContextSource, Sink
 from bot.store import Store
 from bot.workflow import Question, answer
 
@@ -34,12 +34,19 @@ class Inquiry:
 
 class Intake:
     def __init__(
-        self, store: Store, agent: AgentPort, dispatcher: Dispatcher, *, max_chars: int = 4000
+        self,
+        store: Store,
+        agent: AgentPort,
+        dispatcher: Dispatcher,
+        *,
+        max_chars: int = 4000,
+        context: ContextSource | None = None,
     ) -> None:
         self._store = store
         self._agent = agent
         self._dispatcher = dispatcher
         self._max_chars = max_chars
+        self._context = context  # looks up what a question mentions before the agent runs
 
     def clean(self, text: str) -> str:
         """The question as the agent should see it, or InputRejected with a message for the user."""
@@ -66,7 +73,10 @@ class Intake:
         )
         question = Question(run_id, conversation_id, message_id, inquiry.user_id, text)
         job = RunJob(
-            run_id, conversation_id, lambda: answer(question, store=self._store, agent=self._agent), sink
+            run_id,
+            conversation_id,
+            lambda: answer(question, store=self._store, agent=self._agent, context=self._context),
+            sink,
         )
         try:
             self._dispatcher.submit(job)

@@ -20,13 +20,32 @@ class Turn:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextItem:
+    """Data looked up before a run because the message mentions it (e.g. a Jira issue).
+
+    Written by whoever can edit that issue, so the agent sees it only as fenced untrusted data.
+    """
+
+    source: str  # the service it came from, e.g. "jira"
+    name: str  # what it is, e.g. "OPS-123"
+    body: str  # the data itself (JSON, like a tool result)
+
+
+@dataclass(frozen=True, slots=True)
 class AgentRequest:
-    """What the agent needs: the question, who asked, and the thread so far."""
+    """What the agent needs: the question, who asked, the thread so far, and looked-up context."""
 
     question: str
     user_id: str
     history: tuple[Turn, ...] = ()
     run_id: str = ""
+    context: tuple[ContextItem, ...] = ()
+
+
+class ContextSource(Protocol):
+    """Looks up what a message mentions before the agent runs; never raises for upstream failures."""
+
+    async def gather(self, text: str) -> tuple[ContextItem, ...]: ...
 
 
 class AgentPort(Protocol):

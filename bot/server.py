@@ -88,7 +88,15 @@ async def start_ingress(settings: Settings, services: Services) -> Ingress:
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
-    bolt = build_slack_app(services.intake, services.store, slack, signing_secret=signing_secret)
+    bolt = build_slack_app(
+        services.intake,
+        services.store,
+        slack,
+        signing_secret=signing_secret,
+        lookup=services.lookup,
+        links=services.links,
+        unfurler=services.unfurler,
+    )
     ingress = Ingress(bolt, services, slack)
     ingress.ready = True
     return ingress

@@ -19,12 +19,17 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks import LinkPolicy
 from bot.errors import InputRejected, ShuttingDown
 from bot.intake import Inquiry, Intake, Trigger
+from bot.lookup import Lookup
 from bot.render import escape
 from bot.slack_client import SlackConnection
+from bot.slack_lookup import register_lookup
 from bot.slack_sink import SlackThreadSink
+from bot.slack_unfurl import register_unfurls
 from bot.store import Store
+from bot.unfurl import Unfurler
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,9 @@ def build_slack_app(
     *,
     signing_secret: str | None,
     socket_mode: bool = False,
+    lookup: Lookup | None = None,
+    links: LinkPolicy | None = None,
+    unfurler: Unfurler | None = None,
 ) -> AsyncApp:
     async def authorize() -> AuthorizeResult:
         return slack.identity
@@ -56,6 +64,10 @@ def build_slack_app(
     app.command("/ask")(listeners.ask)
     app.event("app_mention")(listeners.mention)
     app.event("message")(listeners.message)
+    if lookup is not None:  # /jira, /gh and their buttons
+        register_lookup(app, lookup, store, links or LinkPolicy(frozenset()))
+    if unfurler is not None:  # link_shared -> chat.unfurl with the same cards
+        register_unfurls(app, unfurler)
     return app
 
 

@@ -1,10 +1,10 @@
-"""One bot message in a Slack thread that grows as the answer arrives.
+"""One bot message that grows as the answer arrives, on one rung of the delivery ladder.
 
-Two ways to grow it: ``StreamedReply`` uses Slack's native streaming (chat.startStream /
-appendStream / stopStream through the SDK's ``chat_stream``); ``EditedReply`` posts a
-placeholder and rewrites it with chat.update where streaming is refused. Either way,
-``close(full_text)`` guarantees the message finally shows exactly ``full_text``.
-Text is already escaped when it gets here.
+``StreamedReply`` uses Slack's native streaming (chat.startStream / appendStream / stopStream);
+``EditedReply`` posts a message and rewrites it with chat.update; ``ResponseUrlReply`` answers
+through a slash command's response_url where the bot cannot post at all. Either way,
+``close(full_text)`` leaves the message showing exactly ``full_text``. Every call goes through
+``SlackDelivery`` (and so through the workspace's budget). Text is already escaped here.
 """
 
 from __future__ import annotations
@@ -13,22 +13,23 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.messages.chunk import Chunk, MarkdownTextChunk
-from slack_sdk.web.async_chat_stream import AsyncChatStream
-from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack_budget import BudgetExhausted
+from bot.slack_delivery import DELIVERY_ERRORS as DELIVERY_ERRORS  # re-exported: other senders use them
+from bot.slack_delivery import STREAM_ENDED, SlackDelivery
+from bot.slack_delivery import error_code as error_code
 
 log = logging.getLogger(__name__)
 
 PLACEHOLDER = "_Working on it…_"
 EMPTY_MESSAGE = "…"
-
-# What a failed Slack call can raise once the SDK's own retries are used up.
-DELIVERY_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError)
+RESPONSE_URL_USES = 5  # Slack accepts five responses per response_url
+TOO_LONG_FOR_RESPONSE_URL = "\n\n_(The rest did not fit; invite me to the channel and ask again.)_"
 
 # Never let Slack expand links or ping names in bot output.
-_NO_UNFURL: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
+NO_UNFURL: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
 
 
 class Reply(Protocol):
@@ -40,144 +41,300 @@ class Reply(Protocol):
     @property
     def shows_tasks(self) -> bool: ...
 
-    async def append(self, text: str) -> None: ...
+    @property
+    def write_method(self) -> str:
+        """The Web API method the next ``append`` will use (to wait for its budget)."""
+        ...
+
+    async def append(self, text: str, *, wait: bool = True) -> None:
+        """Add ``text``. With ``wait=False`` an interim write that finds no free slot raises
+        ``BudgetExhausted`` and changes nothing, so the caller keeps the text for later."""
+        ...
 
     async def task(self, chunk: Chunk) -> None: ...
 
     async def close(self, full_text: str) -> None: ...
 
 
-def error_code(error: BaseException) -> str:
-    """A short, secret-free description of a failed Slack call, for logs."""
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error", "unknown_error"))
-    return type(error).__name__
+class Respond(Protocol):
+    """Bolt's ``respond`` (a slash command's response_url), or anything called like it."""
+
+    async def __call__(
+        self,
+        text: str = "",
+        blocks: Sequence[dict[str, Any]] | None = None,
+        attachments: Sequence[dict[str, Any]] | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        unfurl_links: bool | None = None,
+        unfurl_media: bool | None = None,
+    ) -> Any: ...
+
+
+def _markdown(text: str) -> dict[str, Any]:
+    return dict(MarkdownTextChunk(text=text).to_dict())
 
 
 class StreamedReply:
-    """A natively streamed message. Appends are best effort; ``close`` repairs what they missed."""
+    """A natively streamed message.
+
+    Text Slack did not take stays owed and goes with the next call, so a 429 loses nothing.
+    Once Slack has ended the stream (expiry, the user's Stop) the message is edited instead,
+    and chat.update is only ever sent to a message known not to be streaming.
+    """
 
     shows_tasks = True
 
-    def __init__(self, stream: AsyncChatStream, client: AsyncWebClient, channel: str) -> None:
-        self._stream = stream
-        self._client = client
+    def __init__(self, delivery: SlackDelivery, channel: str, ts: str, shown: str) -> None:
+        self._delivery = delivery
         self._channel = channel
-        self._broken = False
+        self._ts = ts
+        self._text = shown  # everything handed to this message
+        self._shown = shown  # what Slack confirmed
+        self._ended = False  # Slack's side is no longer streaming
+        self._stop_settled = False
+        self._unsure = False  # a call failed in transit: what the message shows is unknown
 
     @classmethod
     async def start(
         cls,
-        client: AsyncWebClient,
+        delivery: SlackDelivery,
         *,
         channel: str,
         thread_ts: str,
         recipient_user_id: str | None,
         recipient_team_id: str | None,
         chunks: Sequence[Chunk],
+        text: str = "",
     ) -> StreamedReply:
-        """Open the stream with ``chunks``; raises when Slack refuses to stream here."""
-        stream = await client.chat_stream(
-            channel=channel,
-            thread_ts=thread_ts,
-            recipient_user_id=recipient_user_id,
-            recipient_team_id=recipient_team_id,
-            task_display_mode="plan",
-            buffer_size=1,  # the sink coalesces; the SDK should send what it is given
-        )
-        await stream.append(chunks=list(chunks))
-        return cls(stream, client, channel)
+        """Open the stream; raises at once (without waiting for budget) when it cannot be opened.
+
+        A stream is only opened while its stop (Tier 2, like the start) has room beside the stops
+        already owed, so an answer is never left waiting long for its own end.
+        """
+        owed_stops = delivery.promised("chat.stopStream")
+        if not delivery.has_room("chat.stopStream", reserve=owed_stops):
+            delivery.counters.add("budget_refused:chat.stopStream")
+            raise BudgetExhausted("chat.stopStream", delivery.budget.delay(delivery.team, "chat.stopStream"))
+        args: dict[str, Any] = {"channel": channel, "thread_ts": thread_ts, "task_display_mode": "plan"}
+        if recipient_user_id and recipient_team_id:
+            args["recipient_user_id"] = recipient_user_id
+            args["recipient_team_id"] = recipient_team_id
+        sent = [dict(chunk.to_dict()) for chunk in chunks] + ([_markdown(text)] if text else [])
+        if sent:
+            args["chunks"] = sent
+        response = await delivery.call("chat.startStream", args, wait=False)
+        delivery.promise("chat.stopStream")
+        return cls(delivery, channel, str(response["ts"]), text)
 
     @property
     def ts(self) -> str | None:
-        return self._stream.ts
+        return self._ts
 
-    async def append(self, text: str) -> None:
-        # Passed as a chunk, not markdown_text, so a failed call leaves nothing in the SDK's
-        # buffer to be resent (and duplicated) by a later call.
-        await self._send(MarkdownTextChunk(text=text))
+    @property
+    def write_method(self) -> str:
+        return "chat.update" if self._ended else "chat.appendStream"
+
+    async def append(self, text: str, *, wait: bool = True) -> None:
+        if self._ended:
+            reserve = self._delivery.promised("chat.update")
+            await self._update(self._text + text, final=False, wait=wait, reserve=reserve)
+            self._text += text
+        elif not self._unsure:
+            await self._send([], text, wait=wait)
+        else:
+            self._text += text
 
     async def task(self, chunk: Chunk) -> None:
-        await self._send(chunk)
+        if not self._ended and not self._unsure:
+            await self._send([dict(chunk.to_dict())], "")
 
     async def close(self, full_text: str) -> None:
-        stopped = await self._stop()
-        if self._broken or not stopped:
-            await self._rewrite(full_text)
+        if not self._ended:
+            known = not self._unsure and full_text.startswith(self._shown)
+            if await self._stop(full_text[len(self._shown) :] if known else "") and known:
+                self._shown = full_text
+        if not self._ended:
+            log.error("slack stream %s could not be finished; Slack will end it on expiry", self._ts)
+        elif self._unsure or self._shown != full_text:
+            await self._update(full_text or EMPTY_MESSAGE, final=True)
 
-    async def _send(self, chunk: Chunk) -> None:
-        if self._broken:
+    async def _send(self, extra: list[dict[str, Any]], text: str, *, wait: bool = True) -> None:
+        owed = self._text[len(self._shown) :] + text
+        chunks = ([_markdown(owed)] if owed else []) + extra
+        if not chunks:
             return
+        args = {"channel": self._channel, "ts": self._ts, "chunks": chunks}
         try:
-            await self._stream.append(chunks=[chunk])
+            await self._delivery.call("chat.appendStream", args, wait=wait)
+        except BudgetExhausted:
+            raise  # nothing was sent: the caller keeps ``text``
         except DELIVERY_ERRORS as error:
-            self._broken = True
-            log.warning("slack stream append failed (%s); finishing with chat.update", error_code(error))
-
-    async def _stop(self) -> bool:
-        try:
-            await self._stream.stop()
-        except DELIVERY_ERRORS as error:
-            log.warning("slack stream stop failed (%s)", error_code(error))
-            return False
-        return True
-
-    async def _rewrite(self, full_text: str) -> None:
-        ts = self.ts
-        if ts is None:
+            self._text += text
+            self._failed("append", error)
             return
-        for attempt in range(2):
-            try:
-                await self._client.chat_update(
-                    channel=self._channel, ts=ts, markdown_text=full_text or EMPTY_MESSAGE, **_NO_UNFURL
-                )
-                return
-            except DELIVERY_ERRORS as error:
-                if attempt == 0 and error_code(error) == "streaming_state_conflict":
-                    await self._stop()  # still streaming after a failed append: end it, then edit
+        self._text += text
+        self._shown = self._text
+
+    async def _stop(self, rest: str) -> bool:
+        args: dict[str, Any] = {"channel": self._channel, "ts": self._ts}
+        if rest:
+            args["chunks"] = [_markdown(rest)]
+        try:
+            for _ in range(2):  # one more try for a stop lost in transit; a repeated stop is harmless
+                try:
+                    await self._delivery.call("chat.stopStream", args)
+                except DELIVERY_ERRORS as error:
+                    self._failed("stop", error)
+                    if self._ended:
+                        return False
                     continue
-                log.error("slack could not finalise message %s (%s)", ts, error_code(error))
-                return
+                self._end()
+                return True
+            return False  # given up: Slack ends the stream on expiry
+        finally:
+            self._settle_stop()
+
+    def _end(self) -> None:
+        self._ended = True
+        self._settle_stop()
+
+    def _settle_stop(self) -> None:
+        # The stop promised when the stream opened is no longer owed.
+        if not self._stop_settled:
+            self._stop_settled = True
+            self._delivery.fulfil("chat.stopStream")
+
+    def _failed(self, what: str, error: BaseException) -> None:
+        code = error_code(error)
+        if code in STREAM_ENDED:
+            self._end()
+            self._delivery.counters.add(f"stream_ended:{code}")
+            log.info("slack ended stream %s (%s); finishing it with chat.update", self._ts, code)
+        elif not isinstance(error, SlackApiError):  # in transit: Slack may have applied it
+            self._unsure = True
+            log.warning("slack stream %s failed in transit (%s)", what, code)
+        else:
+            log.warning("slack stream %s refused (%s); the text is kept for the next call", what, code)
+
+    async def _update(self, text: str, *, final: bool, wait: bool = True, reserve: int = 0) -> None:
+        args = {"channel": self._channel, "ts": self._ts, "markdown_text": text, **NO_UNFURL}
+        try:
+            await self._delivery.call("chat.update", args, wait=wait, reserve=reserve)
+        except BudgetExhausted:
+            raise
+        except DELIVERY_ERRORS as error:
+            level = logging.ERROR if final else logging.WARNING
+            log.log(level, "slack chat.update of %s failed (%s)", self._ts, error_code(error))
+            return
+        self._shown = text
+        self._unsure = False
 
 
 class EditedReply:
     """A posted message rewritten in place; the sink throttles how often ``append`` is called."""
 
     shows_tasks = False
+    write_method = "chat.update"
 
-    def __init__(self, client: AsyncWebClient, channel: str, ts: str, text: str) -> None:
-        self._client = client
+    def __init__(self, delivery: SlackDelivery, channel: str, ts: str, text: str) -> None:
+        self._delivery = delivery
         self._channel = channel
         self._ts = ts
         self._text = text
+        self._shown = text
 
     @classmethod
-    async def start(cls, client: AsyncWebClient, *, channel: str, thread_ts: str, text: str) -> EditedReply:
+    async def start(cls, delivery: SlackDelivery, *, channel: str, thread_ts: str, text: str) -> EditedReply:
         """Post the message (a placeholder when ``text`` is empty); raises when posting fails."""
-        response = await client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, markdown_text=text or PLACEHOLDER, **_NO_UNFURL
+        response = await delivery.call(
+            "chat.postMessage",
+            {"channel": channel, "thread_ts": thread_ts, "markdown_text": text or PLACEHOLDER, **NO_UNFURL},
+            channel=channel,
         )
-        return cls(client, channel, str(response["ts"]), text)
+        delivery.promise("chat.update")  # its final update; interim ones leave room for it
+        return cls(delivery, channel, str(response["ts"]), text)
 
     @property
     def ts(self) -> str | None:
         return self._ts
 
-    async def append(self, text: str) -> None:
-        self._text += text
-        await self._update(self._text, final=False)
+    async def append(self, text: str, *, wait: bool = True) -> None:
+        others = self._delivery.promised("chat.update") - 1  # the final updates other messages owe
+        await self._update(self._text + text, final=False, wait=wait, reserve=max(0, others))
+        self._text += text  # kept even when Slack refused: the next update carries it
 
     async def task(self, chunk: Chunk) -> None:
         return None
 
     async def close(self, full_text: str) -> None:
-        await self._update(full_text or EMPTY_MESSAGE, final=True)
-
-    async def _update(self, text: str, *, final: bool) -> None:
         try:
-            await self._client.chat_update(
-                channel=self._channel, ts=self._ts, markdown_text=text, **_NO_UNFURL
-            )
+            if full_text != self._shown or not full_text:
+                await self._update(full_text or EMPTY_MESSAGE, final=True)
+        finally:
+            self._delivery.fulfil("chat.update")
+
+    async def _update(self, text: str, *, final: bool, wait: bool = True, reserve: int = 0) -> None:
+        args = {"channel": self._channel, "ts": self._ts, "markdown_text": text, **NO_UNFURL}
+        try:
+            await self._delivery.call("chat.update", args, wait=wait, reserve=reserve)
+        except BudgetExhausted:
+            raise
         except DELIVERY_ERRORS as error:
             level = logging.ERROR if final else logging.WARNING
             log.log(level, "slack chat.update of %s failed (%s)", self._ts, error_code(error))
+            return
+        self._shown = text
+
+
+class ResponseUrl:
+    """A slash command's response_url: five uses, so no live edits, one use per message."""
+
+    def __init__(self, respond: Respond) -> None:
+        self._respond = respond
+        self.uses = 0
+
+    @property
+    def left(self) -> int:
+        return RESPONSE_URL_USES - self.uses
+
+    async def say(self, markdown: str, *, ephemeral: bool = False) -> bool:
+        """Send one message as Markdown; False when Slack (or the exhausted URL) refused it."""
+        if self.left <= 0:
+            return False
+        self.uses += 1
+        try:
+            response = await self._respond(
+                text=markdown[:3000],  # the notification fallback; the block carries the answer
+                blocks=[{"type": "markdown", "text": markdown}],
+                response_type="ephemeral" if ephemeral else "in_channel",
+                **NO_UNFURL,
+            )
+        except DELIVERY_ERRORS as error:
+            log.error("slack response_url refused a message (%s)", error_code(error))
+            return False
+        status = getattr(response, "status_code", 200)
+        if status != 200:
+            log.error("slack response_url refused a message (HTTP %s)", status)
+        return bool(status == 200)
+
+
+class ResponseUrlReply:
+    """One answer message through the response_url; sent whole when it is closed."""
+
+    shows_tasks = False
+    write_method = "response_url"
+    ts = None
+
+    def __init__(self, url: ResponseUrl) -> None:
+        self._url = url
+
+    async def append(self, text: str, *, wait: bool = True) -> None:
+        return None  # five uses in all: no live edits
+
+    async def task(self, chunk: Chunk) -> None:
+        return None
+
+    async def close(self, full_text: str) -> None:
+        await self._url.say(full_text or EMPTY_MESSAGE)

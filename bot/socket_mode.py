@@ -40,7 +40,16 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
     """Check both tokens, recover interrupted runs, then connect; raises SlackApiError on a bad token."""
     assert settings.slack_bot_token is not None and settings.slack_app_token is not None
     slack = await SlackConnection.open(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    bolt = build_slack_app(services.intake, services.store, slack, signing_secret=None, socket_mode=True)
+    bolt = build_slack_app(
+        services.intake,
+        services.store,
+        slack,
+        signing_secret=None,
+        socket_mode=True,
+        lookup=services.lookup,
+        links=services.links,
+        unfurler=services.unfurler,
+    )
     handler = AsyncSocketModeHandler(
         bolt, settings.slack_app_token.get_secret_value(), web_client=slack.client
     )

@@ -1,8 +1,9 @@
 """The ask workflow: a question in a conversation becomes an answer, recorded as it goes.
 
 It never talks to Slack: it yields events and a sink renders them. The question was stored
-when it arrived (see `Intake`); here the history before it is loaded, the agent runs, tool
-calls are recorded as they finish, and the answer is stored when the run ends.
+when it arrived (see `Intake`); here the history before it is loaded, what the question
+mentions is looked up (a `ContextSource`, e.g. Jira keys), the agent runs, tool calls are
+recorded as they finish, and the answer is stored when the run ends.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from bot.events import Failed, Finished, ToolFinished, ToolStarted, WorkflowEvent
-from bot.ports import AgentPort, AgentRequest
+from bot.ports import AgentPort, AgentRequest, ContextSource
 from bot.store import Store
 
 
@@ -26,11 +27,17 @@ class Question:
     text: str
 
 
-async def answer(question: Question, *, store: Store, agent: AgentPort) -> AsyncIterator[WorkflowEvent]:
+async def answer(
+    question: Question, *, store: Store, agent: AgentPort, context: ContextSource | None = None
+) -> AsyncIterator[WorkflowEvent]:
     history = await store.history(question.conversation_id, before_message_id=question.message_id)
     await store.mark_running(question.run_id)
     request = AgentRequest(
-        question=question.text, user_id=question.user_id, history=tuple(history), run_id=question.run_id
+        question=question.text,
+        user_id=question.user_id,
+        history=tuple(history),
+        run_id=question.run_id,
+        context=await context.gather(question.text) if context is not None else (),
     )
     started: dict[str, ToolStarted] = {}
     async for event in agent.answer(request):

@@ -4,7 +4,8 @@
     ├── UpstreamError             a call to Jira / GitHub / the LLM failed (``service``, ``status``)
     │   ├── RateLimited           429 / rate-limit 403; ``retry_after`` seconds      (retryable)
     │   ├── Unavailable           5xx, timeouts, connection errors                     (retryable)
-    │   ├── NotFound              404 / 410                                            (final)
+    │   │   └── Timeout           no answer within the HTTP timeout                    (retryable)
+    │   ├── NotFound              404 / 410 (GitHub: "not found or no access")         (final)
     │   ├── PermissionDenied      401 / 403                                            (final)
     │   └── BadRequest            400 / 422 and other 4xx                              (final)
     └── bot.errors.BotError       failures inside the bot itself (see bot/errors.py)
@@ -46,6 +47,10 @@ class RateLimited(UpstreamError):
 
 class Unavailable(UpstreamError):
     retryable = True
+
+
+class Timeout(Unavailable):
+    """The upstream did not answer within the request's timeout."""
 
 
 class NotFound(UpstreamError):

@@ -1,8 +1,9 @@
 """The HTTP plumbing every upstream client shares: a configured client and error mapping.
 
-``build_http_client`` gives an ``httpx.AsyncClient`` with a timeout on every call and the
-retrying transport of ``integrations.retry``. ``request_json`` sends one request and turns
-every failure into the error tree of ``integrations.errors``; messages carry what upstream
+``build_http_client`` gives an ``httpx.AsyncClient`` with a timeout on every call, the
+retrying transport of ``integrations.retry`` and, when given an ``ETagCache``, conditional GETs.
+``send`` sends one request and turns every failure into the error tree of
+``integrations.errors`` (``request_json`` also decodes the body); messages carry what upstream
 said (Jira's ``errorMessages``/``errors``, GitHub's ``message``) and never a header or token.
 """
 
@@ -18,11 +19,19 @@ from integrations.errors import (
     BadRequest,
     NotFound,
     PermissionDenied,
-    RateLimited,
+    Timeout,
     Unavailable,
     UpstreamError,
 )
-from integrations.retry import RetryingTransport, RetryPolicy, Sleep, is_rate_limited, retry_after
+from integrations.etag_cache import ConditionalTransport, ETagCache
+from integrations.retry import (
+    RetryingTransport,
+    RetryPolicy,
+    Sleep,
+    is_rate_limited,
+    rate_limited,
+    retry_after,
+)
 
 MAX_ERROR_CHARS = 300
 
@@ -37,20 +46,25 @@ def build_http_client(
     max_attempts: int = 3,
     sleep: Sleep = asyncio.sleep,
     transport: httpx.AsyncBaseTransport | None = None,
+    cache: ETagCache | None = None,
+    follow_redirects: bool = True,
 ) -> httpx.AsyncClient:
     """An AsyncClient for one upstream: base URL, headers, auth, timeouts and retries set."""
     inner = transport or httpx.AsyncHTTPTransport()
-    retrying = RetryingTransport(
+    stack: httpx.AsyncBaseTransport = RetryingTransport(
         inner, service=service, policy=RetryPolicy(max_attempts=max_attempts), sleep=sleep
     )
+    if cache is not None:
+        # Outside the retries: a 304 is a final answer, and a retried 200 is stored once.
+        stack = ConditionalTransport(stack, cache)
     return httpx.AsyncClient(
         base_url=base_url,
         headers=headers,
         auth=auth,
         timeout=httpx.Timeout(timeout),
-        transport=retrying,
+        transport=stack,
         # httpx drops Authorization when a redirect leaves the origin, so following is safe.
-        follow_redirects=True,
+        follow_redirects=follow_redirects,
     )
 
 
@@ -64,13 +78,35 @@ async def request_json(
     json: Any = None,
 ) -> Any:
     """Send a request and return its decoded JSON body, or raise an ``UpstreamError``."""
+    return decode_json(await send(client, method, path, service=service, params=params, json=json), service)
+
+
+async def send(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    *,
+    service: str,
+    params: dict[str, str | int] | None = None,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+    follow_redirects: bool | None = None,
+) -> httpx.Response:
+    """Send a request and return its (read) successful response, or raise an ``UpstreamError``."""
+    request = client.build_request(method, path, params=params, json=json, headers=headers)
+    redirects = client.follow_redirects if follow_redirects is None else follow_redirects
     try:
-        response = await client.request(method, path, params=params, json=json)
+        response = await client.send(request, follow_redirects=redirects)
     except httpx.TimeoutException:
-        raise Unavailable(service, "timed out waiting for an answer") from None
+        raise Timeout(service, "timed out waiting for an answer") from None
     except httpx.TransportError as exc:
         raise Unavailable(service, f"could not connect ({type(exc).__name__})") from None
-    raise_for_status(response, service)
+    if not (response.is_redirect and not redirects):  # a redirect asked for is an answer
+        raise_for_status(response, service)
+    return response
+
+
+def decode_json(response: httpx.Response, service: str) -> Any:
     try:
         return response.json()
     except ValueError:
@@ -86,7 +122,8 @@ def raise_for_status(response: httpx.Response, service: str) -> None:
         return
     message = f"HTTP {status}: {error_message(response)}"
     if is_rate_limited(response):
-        raise RateLimited(service, message, status=status, retry_after=retry_after(response, now=time.time))
+        wait = retry_after(response, now=time.time)
+        raise rate_limited(service, wait, status=status, detail=message)
     raise _error_class(status)(service, message, status=status)
 
 

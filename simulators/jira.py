@@ -2,9 +2,13 @@
 
 Payload shapes follow the Jira Cloud platform OpenAPI examples: ADF descriptions and comment
 bodies, ``fields.comment`` as a page object, issue links with inward/outward issues seen from
-the issue being read. The enhanced search ``/rest/api/3/search/jql`` returns only ids unless
-``fields`` is given, pages with ``nextPageToken``, and refuses unbounded JQL; the removed
-``/rest/api/{2,3}/search`` answers 410 on Cloud with Jira's own body. Nothing here is real.
+the issue being read, sub-tasks, fix versions and a sprint custom field (with ``names`` and
+``schema`` expands to find it). The enhanced search ``/rest/api/3/search/jql`` returns only ids
+unless ``fields`` is given, pages with ``nextPageToken``, and refuses unbounded JQL; the removed
+``/rest/api/{2,3}/search`` answers 410 on Cloud with Jira's own body. Also: approximate count,
+transitions, project search (Cloud ``/project/search`` pages; DC ``/project`` list). Data Center
+mode serves REST v2 with wiki markup, ``startAt``/``total`` paging and PAT auth. Nothing here is
+real.
 """
 
 from __future__ import annotations
@@ -51,12 +55,14 @@ class JiraSimulator(SimulatedUpstream):
         api_token: str | None = None,
         pat: str | None = None,
         page_cap: int = 100,
+        jira_software: bool = True,
     ) -> None:
         self.seed = copy.deepcopy(seed or load_seed())
         self.edition = edition
         self._basic = (email, api_token) if email and api_token else None
         self._pat = pat
         self.page_cap = page_cap  # the most issues one page holds, like Jira's field-dependent cap
+        self.jira_software = jira_software  # False: a Jira Work Management site, no sprint field
         self._api = "/rest/api/3" if edition == "cloud" else "/rest/api/2"
         super().__init__()
 
@@ -66,15 +72,19 @@ class JiraSimulator(SimulatedUpstream):
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(f"{self._api}/issue/{{key}}", self._get_issue)
+        router.add_get(f"{self._api}/issue/{{key}}/transitions", self._transitions)
         router.add_get(f"{self._api}/myself", self._myself)
         if self.edition == "cloud":
             router.add_get("/rest/api/3/search/jql", self._search_jql)
             router.add_post("/rest/api/3/search/jql", self._search_jql)
+            router.add_post("/rest/api/3/search/approximate-count", self._approximate_count)
+            router.add_get("/rest/api/3/project/search", self._project_search)
             for version in ("2", "3", "latest"):
                 router.add_route("*", f"/rest/api/{version}/search", self._removed_search)
         else:
             router.add_get("/rest/api/2/search", self._search_offset)
             router.add_post("/rest/api/2/search", self._search_offset)
+            router.add_get("/rest/api/2/project", self._project_list)
 
     def error_body(self, status: int, message: str) -> dict[str, Any]:
         return {"errorMessages": [message], "errors": {}}
@@ -100,18 +110,72 @@ class JiraSimulator(SimulatedUpstream):
         return (email, token) == self._basic
 
     def _renderer(self, request: web.Request) -> IssueRenderer:
-        return IssueRenderer(self.seed, base_url=str(request.url.origin()), wiki=self.edition == "datacenter")
+        return IssueRenderer(
+            self.seed,
+            base_url=str(request.url.origin()),
+            wiki=self.edition == "datacenter",
+            software=self.jira_software,
+        )
 
     def _find(self, key: str) -> dict[str, Any] | None:
+        # Like Jira, an issue moved to another project still answers to its old key.
         wanted = key.upper()
-        return next((issue for issue in self.seed["issues"] if wanted in (issue["key"], issue["id"])), None)
+        return next(
+            (
+                issue
+                for issue in self.seed["issues"]
+                if wanted in (issue["key"], issue["id"], *issue.get("previous_keys", []))
+            ),
+            None,
+        )
 
     async def _get_issue(self, request: web.Request) -> web.Response:
         issue = self._find(request.match_info["key"])
         if issue is None:
             return self.json_error(404, ISSUE_NOT_FOUND)
-        fields = request.query.get("fields")
-        return web.json_response(self._renderer(request).issue(issue, _field_list(fields) or ["*all"]))
+        fields = _field_list(request.query.get("fields")) or ["*all"]
+        expand = frozenset(_field_list(request.query.get("expand")))
+        return web.json_response(self._renderer(request).issue(issue, fields, expand))
+
+    async def _transitions(self, request: web.Request) -> web.Response:
+        issue = self._find(request.match_info["key"])
+        if issue is None:
+            return self.json_error(404, ISSUE_NOT_FOUND)
+        return web.json_response(self._renderer(request).transitions(issue))
+
+    async def _approximate_count(self, request: web.Request) -> web.Response:
+        params = await _search_params(request)
+        try:
+            matches = self._matching(params.get("jql"))
+        except jql.JqlError as exc:
+            return self.json_error(400, str(exc))
+        return web.json_response({"count": len(matches)})
+
+    async def _project_search(self, request: web.Request) -> web.Response:
+        try:
+            start = int(request.query.get("startAt") or 0)
+            size = min(_page_size(request.query.get("maxResults"), default=50), self.page_cap)
+        except (jql.JqlError, ValueError) as exc:
+            return self.json_error(400, str(exc))
+        projects = sorted(self.seed["projects"], key=lambda project: str(project["key"]))
+        renderer = self._renderer(request)
+        page = projects[start : start + size]
+        is_last = start + size >= len(projects)
+        body: dict[str, Any] = {
+            "self": str(request.url),
+            "maxResults": size,
+            "startAt": start,
+            "total": len(projects),
+            "isLast": is_last,
+            "values": [renderer.project(project) for project in page],
+        }
+        if not is_last:
+            body["nextPage"] = str(request.url.update_query(startAt=start + size))
+        return web.json_response(body)
+
+    async def _project_list(self, request: web.Request) -> web.Response:
+        renderer = self._renderer(request)
+        return web.json_response([renderer.project(project) for project in self.seed["projects"]])
 
     async def _myself(self, request: web.Request) -> web.Response:
         return web.json_response(self._renderer(request).user(self.seed["service_account"]))
@@ -171,7 +235,7 @@ class JiraSimulator(SimulatedUpstream):
                 if alias:
                     aliases[alias] = user["displayName"]
         known = {
-            "project": frozenset({self.seed["project"]["key"].lower()}),
+            "project": frozenset(project["key"].lower() for project in self.seed["projects"]),
             "status": frozenset(issue["status"].lower() for issue in self.seed["issues"]),
         }
         return jql.Context(current_user=self.seed["service_account"], aliases=aliases, known=known)

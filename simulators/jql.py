@@ -2,7 +2,7 @@
 
 Supported: ``AND``, ``OR``, ``NOT`` and parentheses; ``=``, ``!=``, ``IN``, ``NOT IN``, ``~``,
 ``!~``, ``IS [NOT] EMPTY`` on project, key/issuekey, status, assignee, reporter, priority,
-issuetype/type, labels, and ``~`` on text/summary/description/comment; ``currentUser()``;
+issuetype/type, labels, fixVersion, parent, and ``~`` on text/summary/description/comment; ``currentUser()``;
 ``ORDER BY`` is accepted and ignored. Anything else is a ``JqlError`` whose message reads like
 Jira's. A query without any restriction is refused, as the enhanced search does.
 """
@@ -32,6 +32,8 @@ _EQUALITY_FIELDS = {
     "issuetype": "issuetype",
     "type": "issuetype",
     "labels": "labels",
+    "fixversion": "fix_versions",
+    "parent": "parent",
 }
 _TEXT_FIELDS = ("text", "summary", "description", "comment")
 

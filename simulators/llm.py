@@ -122,7 +122,10 @@ class LLMSimulator:
         self._faults.append(_Fault(error_mid_stream=True))
 
     def stall_next(self, seconds: float) -> None:
-        """Start the next streamed answer, then go silent for `seconds` (or until the simulator stops)."""
+        """Start the next streamed answer (or hold a plain one), then go silent for `seconds`.
+
+        The silence ends early when the simulator stops.
+        """
         self._faults.append(_Fault(stall_seconds=seconds))
 
     def chat_requests(self) -> list[dict[str, Any]]:
@@ -159,6 +162,8 @@ class LLMSimulator:
         usage = _usage(body, reply)
         model = str(body.get("model") or SIMULATED_MODEL)
         if not body.get("stream"):
+            if fault.stall_seconds:
+                await self._pause(fault)
             return web.json_response(_openai_completion(self._new_id("chatcmpl"), model, reply, usage))
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return await self._openai_stream(request, model, reply, usage if include_usage else None, fault)

@@ -4,6 +4,8 @@ It reads a provider-neutral conversation and the tools it was offered, and decid
 assistant turn: either tool calls (Jira keys -> the Jira issue tool, GitHub PR refs/URLs -> the PR
 tool, otherwise a search) or a Markdown answer composed only from what the tools returned. It never
 holds canned answers: every fact in its text comes from a tool result in the conversation.
+Offered the JQL translator's ``submit_jql`` output tool, it writes JQL by rules instead
+(``simulators.jql_writer``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from simulators.jql_writer import draft_for
+
 JIRA_GET = "jira_get_issue"
 JIRA_SEARCH = "jira_search"
 GITHUB_PR = "github_get_pull_request"
 GITHUB_ISSUE = "github_get_issue"
 GITHUB_SEARCH = "github_search"
+JQL_OUTPUT = "submit_jql"  # the JQL translator's structured output (bot/agent/jql_translator.py)
 
 _T = TypeVar("_T")
 _MAX_TOOL_ROUNDS = 3
@@ -27,6 +32,7 @@ _JIRA_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 _GITHUB_URL = re.compile(r"https://github\.com/([\w.-]+/[\w.-]+)/(pull|issues)/(\d+)")
 _GITHUB_REF = re.compile(r"(?<![\w/.-])([\w.-]+/[\w.-]+)#(\d+)\b")
 _FENCE = re.compile(r"<untrusted-data[^>]*>(.*?)</untrusted-data>", re.DOTALL)
+_FENCE_BLOCK = re.compile(r"<untrusted-data[^>]*>.*?</untrusted-data>", re.DOTALL)
 _STOPWORDS = frozenset(
     "a an and any are about can could did do does for from has have how i in is it me my of on or "
     "please show tell that the there this to was what when where which who why with you".split()
@@ -67,18 +73,47 @@ def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply
     """Decide the next assistant turn for this conversation."""
     offered = {tool.name: tool for tool in tools}
     turn_start = _last_user_index(messages)
-    question = messages[turn_start].text if turn_start >= 0 else ""
+    question, context = split_context(messages[turn_start].text if turn_start >= 0 else "")
+    if JQL_OUTPUT in offered:
+        draft = draft_for(question)
+        return [ToolCall(JQL_OUTPUT, {"jql": draft.jql, "explanation": draft.explanation})]
     turn = list(messages[turn_start + 1 :])
     calls_so_far = [call for message in turn for call in message.tool_calls]
+    # Issues attached to the question count as looked up already.
+    known = _context_calls(context)
     if not calls_so_far:
-        return _first_step(question, messages[: max(turn_start, 0)], offered)
-    results = [message.text for message in turn if message.role == "tool"]
+        first = _first_step(question, messages[: max(turn_start, 0)], offered, known)
+        if first is not None:
+            return first
+    results = [*context, *(message.text for message in turn if message.role == "tool")]
     rounds = sum(1 for message in turn if message.tool_calls)
     if rounds < _MAX_TOOL_ROUNDS:
-        follow_ups = _follow_ups(results, calls_so_far, offered)
+        follow_ups = _follow_ups(results, [*known, *calls_so_far], offered)
         if follow_ups:
             return follow_ups
     return compose_answer(results, question)
+
+
+def split_context(text: str) -> tuple[str, list[str]]:
+    """The question and the fenced context the app attached after it (see bot/agent/runner.py).
+
+    The app sends ``question``, a blank line, one line introducing the context, then the fences.
+    """
+    start = text.find("<untrusted-data")
+    if start < 0:
+        return text, []
+    head = text[:start].rstrip()
+    question = head.rsplit("\n\n", 1)[0] if "\n\n" in head else head
+    return question, _FENCE_BLOCK.findall(text, start)
+
+
+def _context_calls(context: Sequence[str]) -> list[ToolCall]:
+    calls: list[ToolCall] = []
+    for block in context:
+        data = parse_result(block)
+        if isinstance(data, dict) and "key" in data and "status" in data:
+            calls.append(ToolCall(JIRA_GET, {"key": str(data["key"])}))
+    return calls
 
 
 def _last_user_index(messages: Sequence[ChatMessage]) -> int:
@@ -88,13 +123,21 @@ def _last_user_index(messages: Sequence[ChatMessage]) -> int:
     return -1
 
 
-def _first_step(question: str, history: Sequence[ChatMessage], offered: dict[str, OfferedTool]) -> Reply:
+def _first_step(
+    question: str,
+    history: Sequence[ChatMessage],
+    offered: dict[str, OfferedTool],
+    known: Sequence[ToolCall] = (),
+) -> Reply | None:
+    """The first lookups; None when everything the question names was attached to it already."""
     calls = _lookups(question, offered)
     if not calls and history:
         earlier = "\n".join(message.text for message in history if message.role in ("user", "assistant"))
         calls = _lookups(earlier, offered)
     if calls:
-        return calls[:_MAX_LOOKUPS]
+        known_keys = {_call_key(call) for call in known}
+        fresh = [call for call in calls if _call_key(call) not in known_keys]
+        return fresh[:_MAX_LOOKUPS] if fresh else None
     searches = _searches(question, offered)
     if searches:
         return searches

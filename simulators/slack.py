@@ -29,19 +29,20 @@ from typing import Any, Literal
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from simulators.server import LocalServer
+from simulators.slack_tiers import TierEnforcer
 
 MARKDOWN_LIMIT = 12_000
 TEXT_LIMIT = 40_000
 RESPONSE_URL_USES = 5
 
 _BASE_EPOCH = 1_700_000_000
-_STRUCTURED_ARGS = ("chunks", "blocks", "attachments", "metadata", "loading_messages")
+_STRUCTURED_ARGS = ("chunks", "blocks", "attachments", "metadata", "loading_messages", "unfurls")
 _BOOLEAN_ARGS = ("unfurl_links", "unfurl_media", "reply_broadcast", "link_names", "mrkdwn", "as_user")
 _CHUNK_TYPES = ("markdown_text", "task_update", "plan_update", "blocks")
 
 SOCKET_MODE_PATH = "/socket-mode"
 
-MessageState = Literal["posted", "streaming", "stopped", "expired"]
+MessageState = Literal["posted", "streaming", "stopped", "expired", "stopped_by_user"]
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -68,6 +69,7 @@ class SimulatedMessage:
     thread_ts: str | None = None
     bot_id: str | None = None
     text: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
     state: MessageState = "posted"
     plan_title: str | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -82,6 +84,7 @@ class SimulatedMessage:
             "user": self.user,
             "bot_id": self.bot_id,
             "text": self.text,
+            "blocks": [dict(block) for block in self.blocks],
             "state": self.state,
             "streaming": self.state == "streaming",
             "plan_title": self.plan_title,
@@ -125,17 +128,20 @@ class SlackSimulator:
         team_id: str = "T0SIMULATED",
         bot_user_id: str = "U0SIMBOT",
         bot_id: str = "B0SIMBOT",
+        tiers: TierEnforcer | None = None,
     ) -> None:
         self.token = token
         self.app_token = app_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
+        self.tiers = tiers  # rate tiers: 429 + Retry-After per method per workspace beyond them
         self._calls: list[RecordedCall] = []
         self._messages: dict[tuple[str, str], SimulatedMessage] = {}
         self._statuses: dict[tuple[str, str], str] = {}
         self._reactions: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._ephemeral: list[dict[str, Any]] = []
+        self._unfurls: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._response_url_uses: dict[str, int] = defaultdict(int)
         self._sequence = 0
@@ -156,6 +162,7 @@ class SlackSimulator:
             "chat.stopStream": self._stop_stream,
             "assistant.threads.setStatus": self._set_status,
             "reactions.add": self._add_reaction,
+            "chat.unfurl": self._unfurl,
             "apps.connections.open": self._open_connection,
         }
         self.app = web.Application()
@@ -201,6 +208,12 @@ class SlackSimulator:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
         self._faults[method].append(_Fault(times, error))
 
+    def stop_by_user(self, channel: str, ts: str) -> None:
+        """The user pressed Stop on a streaming message: Slack refuses further appends."""
+        message = self._messages[(channel, ts)]
+        if message.state == "streaming":
+            message.state = "stopped_by_user"
+
     def expire_streams(self) -> None:
         """Finalise every open stream, as Slack silently does after about five minutes."""
         for message in self._messages.values():
@@ -238,6 +251,13 @@ class SlackSimulator:
 
     def reactions(self, channel: str, ts: str) -> list[str]:
         return list(self._reactions.get((channel, ts), []))
+
+    def unfurls(self, channel: str, ts: str) -> dict[str, dict[str, Any]]:
+        """The unfurls the app attached to a message (``channel, ts``), by URL.
+
+        For links still in the composer, pass ``"composer", unfurl_id``.
+        """
+        return dict(self._unfurls.get((channel, ts), {}))
 
     @property
     def ephemeral_messages(self) -> list[dict[str, Any]]:
@@ -332,6 +352,12 @@ class SlackSimulator:
             # Like Slack: a known token of the other kind is refused for its type, not as unknown.
             error = "not_allowed_token_type" if token in (self.token, self.app_token) else "invalid_auth"
             return await self._answer(method, args, {"ok": False, "error": error})
+        retry_after = self.tiers.admit(self.team_id, method, _channel_arg(args)) if self.tiers else 0
+        if retry_after:
+            body = {"ok": False, "error": "ratelimited"}
+            return await self._answer(
+                method, args, body, status=429, headers={"Retry-After": str(retry_after)}
+            )
         fault = self._take_fault(method)
         if fault is not None and fault.retry_after is not None:
             body = {"ok": False, "error": fault.error}
@@ -468,8 +494,9 @@ class SlackSimulator:
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _required(args, "channel", "channel_not_found")
         text = _message_text(args)
+        blocks = _blocks(args)
         message = self._bot_message(channel, args.get("thread_ts"))
-        message.text = text
+        message.text, message.blocks = text, blocks
         return {"ok": True, "channel": channel, "ts": message.ts, "message": _payload(message)}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -479,6 +506,8 @@ class SlackSimulator:
         if message.state == "streaming":
             raise SlackApiRefusal("streaming_state_conflict")
         message.text = _message_text(args)
+        if "blocks" in args:
+            message.blocks = _blocks(args)
         message.edits += 1
         return {
             "ok": True,
@@ -540,6 +569,32 @@ class SlackSimulator:
         names.append(name)
         return {"ok": True}
 
+    def _unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Either (channel, ts) of a posted message, or (unfurl_id, source) for a link in the composer.
+        if args.get("unfurl_id") or args.get("source"):
+            unfurl_id = _required(args, "unfurl_id", "missing_unfurl_id")
+            source = _required(args, "source", "missing_source")
+            if source not in ("composer", "conversations_history"):
+                raise SlackApiRefusal("invalid_source")
+            where, text = ("composer", unfurl_id), None
+        else:
+            channel = _required(args, "channel", "missing_channel")
+            ts = _required(args, "ts", "missing_ts")
+            message = self._messages.get((channel, ts))
+            if message is None:
+                raise SlackApiRefusal("cannot_find_message")
+            where, text = (channel, ts), message.text
+        unfurls = args.get("unfurls")
+        if unfurls is None:
+            raise SlackApiRefusal("missing_unfurls")
+        if not isinstance(unfurls, dict) or not all(isinstance(v, dict) for v in unfurls.values()):
+            raise SlackApiRefusal("invalid_unfurls_format")
+        if text is not None and any(url not in text for url in unfurls):
+            raise SlackApiRefusal("cannot_unfurl_message")
+        checked = {url: _unfurl_payload(payload) for url, payload in unfurls.items()}
+        self._unfurls[where].update(checked)
+        return {"ok": True}
+
     # -- state helpers ---------------------------------------------------------------------
 
     def _bot_message(self, channel: str, thread_ts: object) -> SimulatedMessage:
@@ -560,9 +615,28 @@ class SlackSimulator:
         message = self._find(args)
         if message.bot_id != self.bot_id:
             raise SlackApiRefusal("message_not_owned_by_app")
+        if message.state == "stopped_by_user":
+            raise SlackApiRefusal("stopped_by_user")
         if message.state != "streaming":
             raise SlackApiRefusal("message_not_in_streaming_state")
         return message
+
+
+def _unfurl_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """One unfurl: Block Kit ``blocks`` (checked like a message's) or a legacy attachment."""
+    if "blocks" in payload:
+        try:
+            return {**payload, "blocks": _blocks({"blocks": payload["blocks"]})}
+        except SlackApiRefusal:
+            raise SlackApiRefusal("cannot_parse_attachment") from None
+    if not any(key in payload for key in ("text", "title", "fallback", "hide_original_url")):
+        raise SlackApiRefusal("cannot_parse_attachment")
+    return dict(payload)
+
+
+def _channel_arg(args: dict[str, Any]) -> str | None:
+    channel = args.get("channel") or args.get("channel_id")
+    return str(channel) if channel else None
 
 
 def _acknowledge(args: dict[str, Any]) -> dict[str, Any]:
@@ -627,6 +701,61 @@ def _message_text(args: dict[str, Any]) -> str:
     if args.get("blocks") or args.get("attachments"):
         return ""
     raise SlackApiRefusal("no_text")
+
+
+# Block Kit limits Slack enforces with invalid_blocks (docs.slack.dev/reference/block-kit).
+_MAX_BLOCKS = 50
+_SECTION_TEXT = 3000
+_SECTION_FIELDS = 10
+_FIELD_TEXT = 2000
+_ACTION_ELEMENTS = 25
+_CONTEXT_ELEMENTS = 10
+_BUTTON_TEXT = 75
+_BUTTON_VALUE = 2000
+_BUTTON_URL = 3000
+
+
+def _blocks(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The message's blocks, checked against Block Kit's size limits."""
+    blocks = args.get("blocks")
+    if blocks is None:
+        return []
+    if not isinstance(blocks, list) or len(blocks) > _MAX_BLOCKS:
+        raise SlackApiRefusal("invalid_blocks")
+    if not all(isinstance(block, dict) and _valid_block(block) for block in blocks):
+        raise SlackApiRefusal("invalid_blocks")
+    return [dict(block) for block in blocks]
+
+
+def _valid_block(block: dict[str, Any]) -> bool:
+    kind = block.get("type")
+    if kind == "section":
+        fields = block.get("fields") or []
+        text_ok = "text" not in block or _text_within(block["text"], _SECTION_TEXT)
+        fields_ok = len(fields) <= _SECTION_FIELDS and all(_text_within(f, _FIELD_TEXT) for f in fields)
+        return text_ok and fields_ok and ("text" in block or bool(fields))
+    if kind == "context":
+        elements = block.get("elements") or []
+        return 0 < len(elements) <= _CONTEXT_ELEMENTS
+    if kind == "actions":
+        elements = block.get("elements") or []
+        return 0 < len(elements) <= _ACTION_ELEMENTS and all(_valid_element(e) for e in elements)
+    return isinstance(kind, str) and bool(kind)
+
+
+def _valid_element(element: object) -> bool:
+    if not isinstance(element, dict) or element.get("type") != "button":
+        return isinstance(element, dict)
+    return (
+        _text_within(element.get("text"), _BUTTON_TEXT)
+        and len(str(element.get("value", ""))) <= _BUTTON_VALUE
+        and len(str(element.get("url", ""))) <= _BUTTON_URL
+        and bool(element.get("action_id"))
+    )
+
+
+def _text_within(text: object, limit: int) -> bool:
+    return isinstance(text, dict) and isinstance(text.get("text"), str) and 0 < len(text["text"]) <= limit
 
 
 def _stream_addition(args: dict[str, Any]) -> str:

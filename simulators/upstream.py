@@ -54,11 +54,16 @@ class SimulatedUpstream(ABC):
         self._faults: deque[Fault] = deque()
         self._closing = asyncio.Event()
         self._server: LocalServer | None = None
-        self.app = web.Application(middlewares=[self._record, self._inject_faults, self._authenticate])
+        middlewares = [self._record, self._inject_faults, self._authenticate, *self.extra_middlewares()]
+        self.app = web.Application(middlewares=middlewares)
         self.add_routes(self.app.router)
 
     @abstractmethod
     def add_routes(self, router: web.UrlDispatcher) -> None: ...
+
+    def extra_middlewares(self) -> list[Any]:
+        """Middlewares a subclass runs after authentication (innermost last); none by default."""
+        return []
 
     @abstractmethod
     def error_body(self, status: int, message: str) -> dict[str, Any]:

@@ -5,12 +5,14 @@ This package is the only place that imports pydantic-ai; nothing of its types le
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx2
 
 from bot.agent.github_tools import GitHubReader, github_specs
 from bot.agent.jira_tools import JiraReader, jira_specs
+from bot.agent.jql_translator import JqlDraft, JqlTranslator, PydanticJqlTranslator
 from bot.agent.model import Provider, build_model
 from bot.agent.runner import PydanticAgent
 from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec
@@ -19,9 +21,13 @@ __all__ = [
     "TOOL_REGISTRY",
     "GitHubReader",
     "JiraReader",
+    "JqlDraft",
+    "JqlTranslator",
     "PydanticAgent",
+    "PydanticJqlTranslator",
     "ToolInfo",
     "build_agent",
+    "build_jql_translator",
     "tool_specs",
 ]
 
@@ -54,6 +60,24 @@ def build_agent(
         tool_output_chars=tool_output_chars,
         llm_retries=llm_retries,
         on_close=http.aclose,
+    )
+
+
+def build_jql_translator(
+    *,
+    provider: Provider,
+    base_url: str,
+    api_key: str | None,
+    model: str,
+    projects: Sequence[str] = (),
+    timeout: float = 30.0,
+    llm_retries: int = 2,
+) -> PydanticJqlTranslator:
+    """A translator from plain words to JQL on the same LLM endpoint; ``await aclose()`` at shutdown."""
+    http = httpx2.AsyncClient(timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)))
+    llm = build_model(provider=provider, base_url=base_url, api_key=api_key, model=model, http_client=http)
+    return PydanticJqlTranslator(
+        model=llm, projects=projects, timeout=timeout, llm_retries=llm_retries, on_close=http.aclose
     )
 
 

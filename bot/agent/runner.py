@@ -44,6 +44,7 @@ from pydantic_ai.usage import RunUsage, UsageLimits
 
 from bot.agent.prompt import system_instructions
 from bot.agent.tools import ToolNotes, ToolSpec, as_agent_tool
+from bot.agent.untrusted import fence
 from bot.events import (
     Failed,
     Finished,
@@ -54,11 +55,12 @@ from bot.events import (
     Usage,
     WorkflowEvent,
 )
-from bot.ports import AgentRequest, Turn
+from bot.ports import AgentRequest, ContextItem, Turn
 
 log = logging.getLogger(__name__)
 
 _TOOL_RETRIES = 2
+CONTEXT_INTRO = "Looked up before you were asked, because the message mentions them:"
 
 
 class PydanticAgent:
@@ -78,6 +80,7 @@ class PydanticAgent:
         self._specs = {spec.name: spec for spec in tools}
         self._max_steps = max_steps
         self._timeout = timeout
+        self._context_chars = tool_output_chars
         self._on_close = on_close
         self._settings = ModelSettings(max_retries=llm_retries)
         self._agent = Agent(
@@ -106,7 +109,7 @@ class PydanticAgent:
         usage: Callable[[], Usage] = Usage
         try:
             async with self._agent.run_stream_events(
-                request.question,
+                user_prompt(request.question, request.context, limit=self._context_chars),
                 message_history=history_messages(request.history),
                 deps=translator.notes,
                 usage_limits=UsageLimits(request_limit=self._max_steps, tool_calls_limit=self._max_steps),
@@ -133,6 +136,17 @@ class PydanticAgent:
         except Exception:
             log.exception("agent run crashed")
             yield Failed("Something went wrong inside the bot while answering.", False, usage())
+
+
+def user_prompt(question: str, context: Sequence[ContextItem], *, limit: int) -> str:
+    """The question, followed by the context looked up for it, each item fenced as untrusted data.
+
+    One text rather than several parts: every OpenAI-compatible server accepts a plain string.
+    """
+    if not context:
+        return question
+    fenced = [fence(item.body, source=item.source, tool="context", limit=limit) for item in context]
+    return "\n\n".join([question, CONTEXT_INTRO, *fenced])
 
 
 def history_messages(turns: Sequence[Turn]) -> list[ModelMessage]:

@@ -77,9 +77,16 @@ _LABELS: dict[Service, str] = {"jira": "Jira", "github": "GitHub"}
 TOOL_REGISTRY: tuple[ToolInfo, ...] = (
     ToolInfo("jira_get_issue", "jira", "read"),
     ToolInfo("jira_search", "jira", "read"),
+    ToolInfo("jira_count", "jira", "read"),
+    ToolInfo("jira_transitions", "jira", "read"),
+    ToolInfo("jira_projects", "jira", "read"),
     ToolInfo("github_get_pull_request", "github", "read"),
     ToolInfo("github_get_issue", "github", "read"),
     ToolInfo("github_search", "github", "read"),
+    ToolInfo("github_list_pull_requests", "github", "read"),
+    ToolInfo("github_compare", "github", "read"),
+    ToolInfo("github_workflow_runs", "github", "read"),
+    ToolInfo("github_job_log", "github", "read"),
 )
 
 

@@ -1,6 +1,45 @@
 """GitHub REST client (github.com or GitHub Enterprise)."""
 
 from integrations.github.client import GitHubClient
-from integrations.github.models import CheckRun, GitHubIssue, PullRequest, SearchHit, SearchResult
+from integrations.github.models import (
+    CheckRun,
+    CiSummary,
+    CommitStatus,
+    CommitSummary,
+    Comparison,
+    FilesSummary,
+    GitHubIssue,
+    Job,
+    JobList,
+    JobLog,
+    PullRequest,
+    PullRequestList,
+    PullSummary,
+    Review,
+    SearchHit,
+    SearchResult,
+    WorkflowRun,
+    WorkflowRunList,
+)
 
-__all__ = ["CheckRun", "GitHubClient", "GitHubIssue", "PullRequest", "SearchHit", "SearchResult"]
+__all__ = [
+    "CheckRun",
+    "CiSummary",
+    "CommitStatus",
+    "CommitSummary",
+    "Comparison",
+    "FilesSummary",
+    "GitHubClient",
+    "GitHubIssue",
+    "Job",
+    "JobList",
+    "JobLog",
+    "PullRequest",
+    "PullRequestList",
+    "PullSummary",
+    "Review",
+    "SearchHit",
+    "SearchResult",
+    "WorkflowRun",
+    "WorkflowRunList",
+]

@@ -30,6 +30,11 @@ class Label(WireModel):
     name: Text = ""
 
 
+class Team(WireModel):
+    slug: Text = ""
+    name: Text = ""
+
+
 class Ref(WireModel):
     ref: Text = ""
     sha: Text = ""
@@ -48,10 +53,42 @@ class PullRequest(WireModel):
     base: Ref = Field(default_factory=Ref)
     head: Ref = Field(default_factory=Ref)
     mergeable: bool | None = None
+    mergeable_state: Text = ""
     requested_reviewers: list[Account] = Field(default_factory=list)
+    requested_teams: list[Team] = Field(default_factory=list)
     labels: list[Label] = Field(default_factory=list)
     created_at: Text = ""
     updated_at: Text = ""
+    # Only on a single pull request, not in list items.
+    changed_files: int = 0
+    additions: int = 0
+    deletions: int = 0
+
+
+class Review(WireModel):
+    user: Account | None = None
+    state: Text = ""  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+    submitted_at: Text = ""
+
+
+class PullFile(WireModel):
+    filename: Text = ""
+    status: Text = ""
+    additions: int = 0
+    deletions: int = 0
+
+
+class Status(WireModel):
+    context: Text = ""
+    state: Text = ""  # error, failure, pending, success
+    description: Text = ""
+    target_url: Text = ""
+
+
+class CombinedStatus(WireModel):
+    state: Text = ""
+    total_count: int = 0
+    statuses: list[Status] = Field(default_factory=list)
 
 
 class CheckRun(WireModel):
@@ -86,3 +123,80 @@ class SearchPage(WireModel):
     total_count: int = 0
     incomplete_results: bool = False
     items: list[Issue] = Field(default_factory=list)
+
+
+class GitPerson(WireModel):
+    name: Text = ""
+    date: Text = ""
+
+
+class GitCommit(WireModel):
+    message: Text = ""
+    author: GitPerson | None = None
+
+
+class Commit(WireModel):
+    sha: Text = ""
+    html_url: Text = ""
+    commit: GitCommit = Field(default_factory=GitCommit)
+    author: Account | None = None
+
+
+class Comparison(WireModel):
+    html_url: Text = ""
+    status: Text = ""
+    ahead_by: int = 0
+    behind_by: int = 0
+    total_commits: int = 0
+    commits: list[Commit] = Field(default_factory=list)
+    files: list[PullFile] = Field(default_factory=list)
+
+
+class WorkflowRun(WireModel):
+    id: int
+    name: Text = ""
+    display_title: Text = ""
+    status: Text = ""
+    conclusion: str | None = None
+    head_branch: Text = ""
+    head_sha: Text = ""
+    event: Text = ""
+    html_url: Text = ""
+    run_number: int = 0
+    run_attempt: int = 1
+    created_at: Text = ""
+    updated_at: Text = ""
+
+
+class WorkflowRunPage(WireModel):
+    total_count: int = 0
+    workflow_runs: list[WorkflowRun] = Field(default_factory=list)
+
+
+class Step(WireModel):
+    name: Text = ""
+    status: Text = ""
+    conclusion: str | None = None
+    number: int = 0
+
+
+class Job(WireModel):
+    id: int
+    run_id: int = 0
+    name: Text = ""
+    status: Text = ""
+    conclusion: str | None = None
+    html_url: Text = ""
+    started_at: Text = ""
+    completed_at: Text = ""
+    steps: list[Step] = Field(default_factory=list)
+
+
+class JobPage(WireModel):
+    total_count: int = 0
+    jobs: list[Job] = Field(default_factory=list)
+
+
+class AccessToken(WireModel):
+    token: str
+    expires_at: str

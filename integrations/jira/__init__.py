@@ -1,6 +1,27 @@
 """Jira Cloud (REST v3) and Data Center (REST v2) client."""
 
 from integrations.jira.client import JiraClient
-from integrations.jira.models import JiraComment, JiraIssue, JiraIssueLink, JiraSearchResult
+from integrations.jira.models import (
+    JiraComment,
+    JiraIssue,
+    JiraIssueLink,
+    JiraProject,
+    JiraSearchHit,
+    JiraSearchResult,
+    JiraSprint,
+    JiraSubtask,
+    JiraTransition,
+)
 
-__all__ = ["JiraClient", "JiraComment", "JiraIssue", "JiraIssueLink", "JiraSearchResult"]
+__all__ = [
+    "JiraClient",
+    "JiraComment",
+    "JiraIssue",
+    "JiraIssueLink",
+    "JiraProject",
+    "JiraSearchHit",
+    "JiraSearchResult",
+    "JiraSprint",
+    "JiraSubtask",
+    "JiraTransition",
+]

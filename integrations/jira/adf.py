@@ -1,9 +1,11 @@
-"""Atlassian Document Format (ADF) to plain text, for prompts and chat replies.
+"""Atlassian Document Format (ADF) to Markdown, for prompts, cards and chat replies.
 
 Pure functions over the JSON tree. Walks nodes in document order; block nodes become lines,
-inline nodes are concatenated. Unknown node types are not dropped: their children are
-rendered, so new ADF features degrade to their text. Data Center sends wiki-markup strings
-instead of ADF; a string is passed through unchanged.
+inline nodes are concatenated. Headings become bold lines, lists ``•``/``1.`` items, code
+blocks fences, links ``[text](url)``, mentions ``@Name``, tables one ``a | b`` line per row
+(Slack has no Markdown tables). Unknown node types are not dropped: their children are
+rendered, so new ADF features degrade to their text. A string (Data Center's wiki markup) is
+passed through unchanged; ``integrations.jira.wiki`` converts that.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ _INLINE = frozenset(
 Node = dict[str, Any]
 
 
-def adf_to_text(document: object, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """Render an ADF document (or a plain string) as plain text of at most ``max_chars``."""
+def adf_to_markdown(document: object, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """Render an ADF document (or a plain string) as Markdown of at most ``max_chars``."""
     if document is None:
         return ""
     if isinstance(document, str):
@@ -30,10 +32,11 @@ def adf_to_text(document: object, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
         text = "\n".join(_block(document, 0)).strip()
     else:
         text = ""
-    return _cut(text, max_chars)
+    return truncate(text, max_chars)
 
 
-def _cut(text: str, max_chars: int) -> str:
+def truncate(text: str, max_chars: int) -> str:
+    """``text`` cut to ``max_chars`` with an ellipsis, when longer."""
     if len(text) <= max_chars:
         return text
     return text[: max(0, max_chars - 1)].rstrip() + "…"
@@ -63,11 +66,13 @@ def _block(node: Node, depth: int) -> list[str]:
         return ["---"]
     if kind == "tableRow":
         return [" | ".join(" ".join(_blocks(_children(cell), depth)) for cell in _children(node))]
+    if kind == "heading":
+        return [_emphasis(_inline_of(node), "**")]
     if kind in ("mediaSingle", "mediaGroup"):
         return ["[attachment]" for _ in _children(node)] or ["[attachment]"]
     if kind in _INLINE:
         return [_inline(node)]
-    if kind in ("paragraph", "heading") or _is_inline_container(node):
+    if kind == "paragraph" or _is_inline_container(node):
         return [_inline_of(node)]
     return _blocks(_children(node), depth)  # doc, panel, expand, table, unknown containers
 
@@ -131,18 +136,32 @@ def _inline(node: Node) -> str:
     return _inline_of(node)  # placeholder and unknown inline nodes: their text, if any
 
 
+_MARK_WRAPPERS = {"strong": "**", "em": "_", "strike": "~~"}
+
+
 def _text(node: Node) -> str:
     text = str(node.get("text") or "")
-    for mark in node.get("marks") or []:
-        if not isinstance(mark, dict):
-            continue
-        if mark.get("type") == "link":
-            href = str(_attrs(mark).get("href") or "")
-            if href and href != text:
-                text = f"{text} ({href})"
-        elif mark.get("type") == "code":
-            text = f"`{text}`"
-    return text
+    marks = {str(mark.get("type")): mark for mark in node.get("marks") or [] if isinstance(mark, dict)}
+    if "code" in marks:
+        text = f"`{text}`"
+    else:
+        for kind, wrapper in _MARK_WRAPPERS.items():
+            if kind in marks:
+                text = _emphasis(text, wrapper)
+    href = str(_attrs(marks["link"]).get("href") or "") if "link" in marks else ""
+    if href and href != text:
+        return f"[{text}]({href})"
+    return href or text
+
+
+def _emphasis(text: str, wrapper: str) -> str:
+    """``text`` wrapped, with surrounding spaces kept outside (``** x**`` would not render)."""
+    core = text.strip()
+    if not core:
+        return text
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return f"{lead}{wrapper}{core}{wrapper}{trail}"
 
 
 def _date(timestamp: object) -> str:

@@ -1,14 +1,20 @@
-"""Read access to Jira: one issue by key, and JQL search.
+"""Read access to Jira: issues, JQL search and counts, transitions, projects.
 
 Cloud (email + API token, Basic auth) uses REST v3 and the enhanced search
 ``/rest/api/3/search/jql``; the old ``/search`` answers 410 on Cloud and is never called there.
-Data Center (personal access token, Bearer) uses REST v2 and ``/rest/api/2/search``.
+Data Center (personal access token, Bearer) uses REST v2 and ``/rest/api/2/search``. Callers
+see one shape: text is Markdown on both, and a search page token is Cloud's ``nextPageToken``
+or, on Data Center, the next ``startAt`` written as a string.
+
+With a project allowlist every key is checked and every JQL scoped (``integrations.jira.jql``)
+before a request is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Collection
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
@@ -18,14 +24,20 @@ from pydantic import SecretStr, ValidationError
 from integrations.errors import BadRequest, Unavailable
 from integrations.http import build_http_client, request_json
 from integrations.jira import wire
-from integrations.jira.adf import adf_to_text
+from integrations.jira.adf import adf_to_markdown
+from integrations.jira.jql import key_allowed, outside_scope, project_keys, scope_jql
 from integrations.jira.models import (
     JiraComment,
     JiraIssue,
     JiraIssueLink,
+    JiraProject,
     JiraSearchHit,
     JiraSearchResult,
+    JiraSprint,
+    JiraSubtask,
+    JiraTransition,
 )
+from integrations.jira.wiki import wiki_to_markdown
 from integrations.retry import Sleep
 
 SERVICE = "jira"
@@ -33,15 +45,22 @@ USER_AGENT = "chatops-bot/0.1 (+jira)"
 ISSUE_FIELDS = ",".join(
     ("summary", "status", "issuetype", "priority", "assignee", "reporter", "labels")
     + ("created", "updated", "description", "issuelinks", "comment")
+    + ("subtasks", "parent", "fixVersions")
 )
-SEARCH_FIELDS = "summary,status,assignee,priority,updated"
+SEARCH_FIELDS = "summary,status,assignee,priority,issuetype,updated"
+# Jira Software's sprint field is a custom field whose id differs per site; its schema names it.
+SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"
+SPRINT_PROBES = 3
 MAX_SEARCH_RESULTS = 100
 MAX_SEARCH_PAGES = 5
+PROJECT_PAGE = 50
+MAX_PROJECT_PAGES = 5
 RECENT_COMMENTS = 5
 DESCRIPTION_CHARS = 4000
 COMMENT_CHARS = 1500
 
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
+_DC_SPRINT_ATTR = re.compile(r"[\[,](name|state)=([^,\]]*)")
 
 ApiVersion = Literal["2", "3"]
 M = TypeVar("M", bound=wire.WireModel)
@@ -62,11 +81,22 @@ def _secret(value: str | SecretStr | None) -> str | None:
 class JiraClient:
     """Jira Cloud or Data Center, over an injected ``httpx.AsyncClient``."""
 
-    def __init__(self, http: httpx.AsyncClient, *, api_version: ApiVersion = "3") -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_version: ApiVersion = "3",
+        projects: Collection[str] | None = None,
+    ) -> None:
         self._http = http
         self._api = f"/rest/api/{api_version}"
         self._cloud = api_version == "3"
         self._site = str(http.base_url).rstrip("/")
+        self._projects = project_keys(projects)
+        self._sprint_field: str | None = None
+        # Reads left that may look for the sprint field: an issue whose project has no sprint
+        # field says nothing about the site, so give up only after a few such reads.
+        self._sprint_probes = SPRINT_PROBES
 
     @classmethod
     def create(
@@ -76,11 +106,15 @@ class JiraClient:
         email: str | None = None,
         api_token: str | SecretStr | None = None,
         pat: str | SecretStr | None = None,
+        projects: Collection[str] | None = None,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> JiraClient:
-        """Cloud with ``email`` + ``api_token`` (Basic), or Data Center with ``pat`` (Bearer)."""
+        """Cloud with ``email`` + ``api_token`` (Basic), or Data Center with ``pat`` (Bearer).
+
+        ``projects`` is the allowlist of project keys (empty or None: every project).
+        """
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         token, personal = _secret(api_token), _secret(pat)
         auth: httpx.Auth | None = None
@@ -101,7 +135,19 @@ class JiraClient:
             transport=transport,
             sleep=sleep,
         )
-        return cls(http, api_version=version)
+        return cls(http, api_version=version, projects=projects)
+
+    @property
+    def projects_allowed(self) -> tuple[str, ...]:
+        """The project allowlist (upper-case keys); empty means every project."""
+        return self._projects
+
+    @property
+    def site_url(self) -> str:
+        return self._site
+
+    def browse_url(self, key: str) -> str:
+        return f"{self._site}/browse/{key}"
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -119,57 +165,170 @@ class JiraClient:
         user = _parse(wire.User, await self._get(f"{self._api}/myself", {}))
         return user.label
 
+    def scoped_jql(self, jql: str) -> str:
+        """The JQL that ``search``/``count`` would send: validated and scoped, no request made."""
+        return scope_jql(jql, self._projects)
+
     async def get_issue(self, key: str) -> JiraIssue:
-        """One issue with its description, links and most recent comments rendered to text."""
-        path = f"{self._api}/issue/{normalize_key(key)}"
-        body = await self._get(path, {"fields": ISSUE_FIELDS})
-        return self._issue(_parse(wire.Issue, body))
+        """One issue: description and recent comments as Markdown, links, sub-tasks, sprint."""
+        wanted = self._allowed_key(key)
+        params: dict[str, str | int] = {"fields": self._issue_fields()}
+        if self._probing_for_sprints:
+            params["expand"] = "names,schema"
+        body = await self._get(f"{self._api}/issue/{wanted}", params)
+        issue = _parse(wire.Issue, body)
+        self._learn_sprint_field(issue)
+        if not key_allowed(issue.key, self._projects):  # Jira follows moved issues to their new key
+            raise outside_scope(f"issue {issue.key}", self._projects)
+        return self._issue(issue, _raw_field(body, self._sprint_field))
 
-    async def search(self, jql: str, limit: int = 20) -> JiraSearchResult:
-        """Issues matching ``jql``, at most ``limit`` (capped at 100)."""
-        if not jql.strip():
-            raise BadRequest(SERVICE, "the JQL query is empty")
+    async def search(self, jql: str, limit: int = 20, *, page_token: str | None = None) -> JiraSearchResult:
+        """One page of issues matching ``jql`` (at most ``limit``, capped at 100).
+
+        Pass the result's ``next_page_token`` back to get the following page.
+        """
+        scoped = scope_jql(jql, self._projects)
         limit = max(1, min(limit, MAX_SEARCH_RESULTS))
-        fetch = self._search_cloud if self._cloud else self._search_datacenter
-        hits, is_last = await fetch(jql.strip(), limit)
-        return JiraSearchResult(jql=jql.strip(), issues=hits[:limit], is_last=is_last and len(hits) <= limit)
+        if self._cloud:
+            hits, token = await self._search_cloud(scoped, limit, page_token)
+            total = None
+        else:
+            hits, token, total = await self._search_datacenter(scoped, limit, page_token)
+        return JiraSearchResult(
+            jql=scoped, issues=hits, is_last=token is None, next_page_token=token, total=total
+        )
 
-    async def _search_cloud(self, jql: str, limit: int) -> tuple[list[JiraSearchHit], bool]:
+    async def count(self, jql: str) -> int:
+        """How many issues match ``jql``; on Cloud an estimate, as Jira's own count is."""
+        scoped = scope_jql(jql, self._projects)
+        if self._cloud:
+            body = await request_json(
+                self._http,
+                "POST",
+                "/rest/api/3/search/approximate-count",
+                service=SERVICE,
+                json={"jql": scoped},
+            )
+            return _parse(wire.Count, body).count
+        params: dict[str, str | int] = {"jql": scoped, "maxResults": 0, "fields": "id"}
+        page = _parse(wire.SearchPage, await self._get(f"{self._api}/search", params))
+        return page.total or 0
+
+    async def transitions(self, key: str) -> list[JiraTransition]:
+        """The workflow transitions available on an issue now (read only; none is performed)."""
+        wanted = self._allowed_key(key)
+        body = await self._get(f"{self._api}/issue/{wanted}/transitions", {})
+        return [
+            JiraTransition(id=item.id, name=item.name, to_status=_name(item.to))
+            for item in _parse(wire.Transitions, body).transitions
+        ]
+
+    async def projects(self) -> list[JiraProject]:
+        """The projects the credentials can see, limited to the allowlist, by key."""
+        found = await (self._projects_cloud() if self._cloud else self._projects_datacenter())
+        allowed = [p for p in found if not self._projects or p.key.upper() in self._projects]
+        return sorted(
+            (JiraProject(key=p.key, name=p.name, url=f"{self._site}/browse/{p.key}") for p in allowed),
+            key=lambda project: project.key,
+        )
+
+    async def _projects_cloud(self) -> list[wire.Project]:
+        found: list[wire.Project] = []
+        for _ in range(MAX_PROJECT_PAGES):
+            params: dict[str, str | int] = {
+                "startAt": len(found),
+                "maxResults": PROJECT_PAGE,
+                "orderBy": "key",
+            }
+            page = _parse(wire.ProjectPage, await self._get("/rest/api/3/project/search", params))
+            found.extend(page.values)
+            if page.is_last or not page.values:
+                break
+        return found
+
+    async def _projects_datacenter(self) -> list[wire.Project]:
+        body = await self._get("/rest/api/2/project", {})
+        if not isinstance(body, list):
+            raise Unavailable(SERVICE, "unexpected response shape for the project list")
+        return [_parse(wire.Project, item) for item in body]
+
+    async def _search_cloud(
+        self, jql: str, limit: int, token: str | None
+    ) -> tuple[list[JiraSearchHit], str | None]:
         hits: list[JiraSearchHit] = []
         params: dict[str, str | int] = {"jql": jql, "fields": SEARCH_FIELDS}
         for _ in range(MAX_SEARCH_PAGES):
             params["maxResults"] = limit - len(hits)
+            if token:
+                params["nextPageToken"] = token
             page = _parse(wire.SearchPage, await self._get(f"{self._api}/search/jql", params))
             hits.extend(self._hit(issue) for issue in page.issues)
-            last = page.is_last is not False and not page.next_page_token
-            if last or len(hits) >= limit or not page.issues:
-                return hits, last
-            params["nextPageToken"] = page.next_page_token or ""
-        return hits, False
+            token = page.next_page_token if page.is_last is not True else None
+            # Jira may return fewer than asked (large fields); keep going until the limit.
+            if not token or len(hits) >= limit or not page.issues:
+                break
+        return hits, token or None
 
-    async def _search_datacenter(self, jql: str, limit: int) -> tuple[list[JiraSearchHit], bool]:
-        params: dict[str, str | int] = {
-            "jql": jql,
-            "fields": SEARCH_FIELDS,
-            "maxResults": limit,
-            "startAt": 0,
-        }
-        page = _parse(wire.SearchPage, await self._get(f"{self._api}/search", params))
-        hits = [self._hit(issue) for issue in page.issues]
-        total = page.total if page.total is not None else len(hits)
-        return hits, page.start_at + len(hits) >= total
+    async def _search_datacenter(
+        self, jql: str, limit: int, token: str | None
+    ) -> tuple[list[JiraSearchHit], str | None, int]:
+        start = _offset(token)
+        hits: list[JiraSearchHit] = []
+        total = 0
+        for _ in range(MAX_SEARCH_PAGES):
+            params: dict[str, str | int] = {
+                "jql": jql,
+                "fields": SEARCH_FIELDS,
+                "maxResults": limit - len(hits),
+                "startAt": start + len(hits),
+            }
+            page = _parse(wire.SearchPage, await self._get(f"{self._api}/search", params))
+            hits.extend(self._hit(issue) for issue in page.issues)
+            total = page.total if page.total is not None else start + len(hits)
+            if start + len(hits) >= total or len(hits) >= limit or not page.issues:
+                break
+        end = start + len(hits)
+        return hits, (str(end) if end < total else None), total
 
     async def _get(self, path: str, params: dict[str, str | int]) -> Any:
         return await request_json(self._http, "GET", path, service=SERVICE, params=params)
 
-    def _url(self, key: str) -> str:
-        return f"{self._site}/browse/{key}"
+    def _allowed_key(self, key: str) -> str:
+        wanted = normalize_key(key)
+        if not key_allowed(wanted, self._projects):
+            raise outside_scope(f"issue {wanted}", self._projects)
+        return wanted
 
-    def _issue(self, issue: wire.Issue) -> JiraIssue:
+    @property
+    def _probing_for_sprints(self) -> bool:
+        return self._sprint_field is None and self._sprint_probes > 0
+
+    def _issue_fields(self) -> str:
+        if self._probing_for_sprints:
+            # The first read asks for every navigable field with its schema to find the
+            # sprint field; later reads name it explicitly.
+            return ISSUE_FIELDS + ",*navigable"
+        return ISSUE_FIELDS + (f",{self._sprint_field}" if self._sprint_field else "")
+
+    def _learn_sprint_field(self, issue: wire.Issue) -> None:
+        if not self._probing_for_sprints:
+            return
+        by_schema = [name for name, schema in issue.field_schemas.items() if schema.custom == SPRINT_SCHEMA]
+        by_name = [name for name, label in issue.names.items() if label.lower() == "sprint"]
+        candidates = by_schema or by_name
+        self._sprint_field = candidates[0] if candidates else None
+        self._sprint_probes -= 1
+
+    def _text(self, value: Any, max_chars: int) -> str:
+        if isinstance(value, str) and not self._cloud:
+            return wiki_to_markdown(value, max_chars=max_chars)
+        return adf_to_markdown(value, max_chars=max_chars)
+
+    def _issue(self, issue: wire.Issue, sprint: Any) -> JiraIssue:
         fields = issue.fields
         return JiraIssue(
             key=issue.key,
-            url=self._url(issue.key),
+            url=self.browse_url(issue.key),
             summary=fields.summary,
             status=_name(fields.status),
             issue_type=_name(fields.issuetype),
@@ -179,21 +338,59 @@ class JiraClient:
             labels=fields.labels,
             created=fields.created,
             updated=fields.updated,
-            description=adf_to_text(fields.description, max_chars=DESCRIPTION_CHARS),
-            links=[link for raw in fields.issuelinks if (link := _link(raw)) is not None],
-            comments=[_comment(comment) for comment in fields.comment_list[-RECENT_COMMENTS:]],
+            description=self._text(fields.description, DESCRIPTION_CHARS),
+            links=[link for raw in fields.issuelinks if (link := self._link(raw)) is not None],
+            subtasks=[self._subtask(ref) for ref in fields.subtasks],
+            parent=fields.parent.key if fields.parent else None,
+            sprint=_sprint(sprint),
+            fix_versions=[version.name for version in fields.fix_versions if version.name],
+            comments=[self._comment(comment) for comment in fields.comment_list[-RECENT_COMMENTS:]],
+            comment_total=fields.comment_total,
         )
 
     def _hit(self, issue: wire.Issue) -> JiraSearchHit:
         fields = issue.fields
         return JiraSearchHit(
             key=issue.key,
-            url=self._url(issue.key),
+            url=self.browse_url(issue.key),
             summary=fields.summary,
             status=_name(fields.status),
             assignee=fields.assignee.label if fields.assignee else None,
             priority=_name(fields.priority),
+            issue_type=_name(fields.issuetype),
             updated=fields.updated,
+        )
+
+    def _link(self, link: wire.IssueLink) -> JiraIssueLink | None:
+        # Seen from this issue: an inward issue relates to us by the type's inward phrase.
+        if link.inward_issue is not None:
+            other, relation = link.inward_issue, link.type.inward
+        elif link.outward_issue is not None:
+            other, relation = link.outward_issue, link.type.outward
+        else:
+            return None
+        # A linked issue in a project outside the allowlist keeps only its key.
+        visible = key_allowed(other.key, self._projects)
+        return JiraIssueLink(
+            relation=relation or link.type.name or "relates to",
+            key=other.key,
+            summary=other.fields.summary if visible else "",
+            status=_name(other.fields.status) if visible else "",
+        )
+
+    def _subtask(self, ref: wire.IssueRef) -> JiraSubtask:
+        visible = key_allowed(ref.key, self._projects)
+        return JiraSubtask(
+            key=ref.key,
+            summary=ref.fields.summary if visible else "",
+            status=_name(ref.fields.status) if visible else "",
+        )
+
+    def _comment(self, comment: wire.Comment) -> JiraComment:
+        return JiraComment(
+            author=comment.author.label if comment.author else "",
+            created=comment.created,
+            body=self._text(comment.body, COMMENT_CHARS),
         )
 
 
@@ -201,28 +398,36 @@ def _name(value: wire.Named | None) -> str:
     return value.name if value else ""
 
 
-def _link(link: wire.IssueLink) -> JiraIssueLink | None:
-    # Seen from this issue: an inward issue relates to us by the type's inward phrase.
-    if link.inward_issue is not None:
-        other, relation = link.inward_issue, link.type.inward
-    elif link.outward_issue is not None:
-        other, relation = link.outward_issue, link.type.outward
-    else:
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    if not token.isdigit():
+        raise BadRequest(SERVICE, "the search page token is not valid; start the search again")
+    return int(token)
+
+
+def _raw_field(body: Any, name: str | None) -> Any:
+    if not name or not isinstance(body, dict) or not isinstance(body.get("fields"), dict):
         return None
-    return JiraIssueLink(
-        relation=relation or link.type.name or "relates to",
-        key=other.key,
-        summary=other.fields.summary,
-        status=_name(other.fields.status),
-    )
+    return body["fields"].get(name)
 
 
-def _comment(comment: wire.Comment) -> JiraComment:
-    return JiraComment(
-        author=comment.author.label if comment.author else "",
-        created=comment.created,
-        body=adf_to_text(comment.body, max_chars=COMMENT_CHARS),
-    )
+def _sprint(value: Any) -> JiraSprint | None:
+    """The active sprint, else the last one listed (Jira lists them oldest first)."""
+    sprints = [sprint for item in value if (sprint := _one_sprint(item))] if isinstance(value, list) else []
+    active = [sprint for sprint in sprints if sprint.state == "active"]
+    chosen = active or sprints
+    return chosen[-1] if chosen else None
+
+
+def _one_sprint(item: Any) -> JiraSprint | None:
+    if isinstance(item, dict) and item.get("name"):  # Cloud: a JSON object
+        return JiraSprint(name=str(item["name"]), state=str(item.get("state") or "").lower())
+    if isinstance(item, str):  # Data Center: "com.atlassian.greenhopper…Sprint@1f[id=1,…,name=…]"
+        attrs = dict(_DC_SPRINT_ATTR.findall(item))
+        if attrs.get("name"):
+            return JiraSprint(name=attrs["name"], state=attrs.get("state", "").lower())
+    return None
 
 
 def _parse(model: type[M], body: Any) -> M:

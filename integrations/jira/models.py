@@ -1,4 +1,9 @@
-"""What the bot keeps of Jira's payloads: small, flat, already rendered to text."""
+"""What the bot keeps of Jira's payloads: small, flat, already rendered to Markdown text.
+
+One shape for Cloud (REST v3, ADF) and Data Center (REST v2, wiki markup): text fields are
+Markdown (``**bold**``, ``_em_``, `` `code` ``, fenced code, ``[label](url)``, ``•`` bullets,
+tables as ``a | b`` lines), not yet escaped for Slack — the bot escapes at the edge.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,25 @@ from pydantic import BaseModel, Field
 class JiraIssueLink(BaseModel):
     relation: str  # e.g. "is blocked by", "blocks", "relates to"
     key: str
+    summary: str = ""  # empty when the other issue is outside the allowed projects
+    status: str = ""
+
+
+class JiraSubtask(BaseModel):
+    key: str
     summary: str = ""
     status: str = ""
+
+
+class JiraSprint(BaseModel):
+    name: str
+    state: str = ""  # active | closed | future (lower case on both editions)
 
 
 class JiraComment(BaseModel):
     author: str
     created: str
-    body: str  # ADF rendered to plain text
+    body: str  # Markdown
 
 
 class JiraIssue(BaseModel):
@@ -30,9 +46,14 @@ class JiraIssue(BaseModel):
     labels: list[str] = Field(default_factory=list)
     created: str = ""
     updated: str = ""
-    description: str = ""  # ADF rendered to plain text
+    description: str = ""  # Markdown
     links: list[JiraIssueLink] = Field(default_factory=list)
-    comments: list[JiraComment] = Field(default_factory=list)
+    subtasks: list[JiraSubtask] = Field(default_factory=list)
+    parent: str | None = None  # the parent issue's key, for a sub-task
+    sprint: JiraSprint | None = None  # the active sprint, else the latest one
+    fix_versions: list[str] = Field(default_factory=list)
+    comments: list[JiraComment] = Field(default_factory=list)  # the most recent ones, oldest first
+    comment_total: int = 0
 
 
 class JiraSearchHit(BaseModel):
@@ -42,10 +63,25 @@ class JiraSearchHit(BaseModel):
     status: str
     assignee: str | None = None
     priority: str = ""
+    issue_type: str = ""
     updated: str = ""
 
 
 class JiraSearchResult(BaseModel):
-    jql: str
+    jql: str  # the JQL actually sent: validated and scoped to the allowed projects
     issues: list[JiraSearchHit] = Field(default_factory=list)
     is_last: bool = True
+    next_page_token: str | None = None  # pass back to ``search`` for the next page
+    total: int | None = None  # Data Center only; Cloud's enhanced search has no total
+
+
+class JiraTransition(BaseModel):
+    id: str
+    name: str  # the workflow action, e.g. "Start progress"
+    to_status: str  # the status it leads to, e.g. "In Progress"
+
+
+class JiraProject(BaseModel):
+    key: str
+    name: str
+    url: str = ""  # browse URL of the project

@@ -58,6 +58,10 @@ class IssueLink(WireModel):
     outward_issue: IssueRef | None = None
 
 
+class Version(WireModel):
+    name: Text = ""
+
+
 class Comment(WireModel):
     author: User | None = None
     created: Text = ""
@@ -66,6 +70,7 @@ class Comment(WireModel):
 
 class CommentPage(WireModel):
     comments: list[Comment] = Field(default_factory=list)
+    total: int | None = None
 
 
 class Fields(WireModel):
@@ -80,6 +85,9 @@ class Fields(WireModel):
     updated: Text = ""
     description: Any = None
     issuelinks: list[IssueLink] = Field(default_factory=list)
+    subtasks: list[IssueRef] = Field(default_factory=list)
+    parent: IssueRef | None = None
+    fix_versions: list[Version] = Field(default_factory=list)
     # The API returns a page object; the spec's example shows a bare list. Accept both.
     comment: CommentPage | list[Comment] | None = None
 
@@ -89,11 +97,52 @@ class Fields(WireModel):
             return self.comment.comments
         return self.comment or []
 
+    @property
+    def comment_total(self) -> int:
+        if isinstance(self.comment, CommentPage) and self.comment.total is not None:
+            return self.comment.total
+        return len(self.comment_list)
+
+
+class FieldSchema(WireModel):
+    """One entry of the ``schema`` expand: how Jira types a field (custom fields name a plugin)."""
+
+    type: Text = ""
+    custom: Text = ""
+
 
 class Issue(WireModel):
     id: Text = ""
     key: str
     fields: Fields = Field(default_factory=Fields)
+    names: dict[str, Text] = Field(default_factory=dict)  # the ``names`` expand
+    field_schemas: dict[str, FieldSchema] = Field(default_factory=dict, alias="schema")
+
+
+class Transition(WireModel):
+    id: Text
+    name: Text = ""
+    to: Named | None = None
+
+
+class Transitions(WireModel):
+    transitions: list[Transition] = Field(default_factory=list)
+
+
+class Project(WireModel):
+    key: str
+    name: Text = ""
+
+
+class ProjectPage(WireModel):
+    """Cloud's ``/project/search`` page (Data Center's ``/project`` is a bare list)."""
+
+    values: list[Project] = Field(default_factory=list)
+    is_last: bool = True
+
+
+class Count(WireModel):
+    count: int
 
 
 class SearchPage(WireModel):

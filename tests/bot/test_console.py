@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -65,3 +66,28 @@ async def test_bad_input_gets_a_message_not_a_run(services: Services, llm: LLMSi
     await session.handle("/ask " + "x" * 5000)
     assert llm.chat_requests() == []
     assert "Ask me a question" in out.getvalue() and "limit is 4,000" in out.getvalue()
+
+
+async def test_direct_commands_print_cards_without_the_llm(services: Services, llm: LLMSimulator) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    await session.handle("/jira OPS-2")
+    await session.handle("/gh acme/payments#42")
+    printed = out.getvalue()
+    assert "OPS-2: Roll out payments v2 to all regions" in printed
+    assert re.search(r"\n  Status +Blocked\n", printed) and "is blocked by OPS-1" in printed
+    assert "acme/payments#42: Keep idempotency key" in printed
+    assert re.search(r"\n  CI +failing: integration-tests\n", printed)
+    assert llm.chat_requests() == []
+
+
+async def test_more_pages_the_last_jira_list(services: Services) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    await session.handle("/more")
+    assert "Nothing more to show." in out.getvalue()
+    await session.handle("/jira project = OPS ORDER BY key ASC")
+    first = out.getvalue()
+    assert "OPS-1 " in first and "/more for the next page" in first
+    await session.handle("/more")
+    assert "OPS-11 " in out.getvalue()[len(first) :]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 
-def test_demo_streams_an_answer_that_used_jira_and_github_then_a_follow_up() -> None:
+def test_demo_streams_an_answer_then_a_follow_up_then_shows_cards() -> None:
     env = {"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo"],
@@ -23,5 +23,11 @@ def test_demo_streams_an_answer_that_used_jira_and_github_then_a_follow_up() -> 
     assert "SIMULATED" in out
     assert "→ Jira: OPS-2" in out and "→ GitHub: acme/payments#42" in out
     assert "OPS-1" in out and "integration-tests" in out
-    assert out.count("you> ") == 2  # the question and the follow-up
+    assert out.count("you> ") == 6  # the question, the follow-up and four direct commands
+    # The cards of the direct commands, straight from the simulated Jira and GitHub.
+    assert "OPS-2: Roll out payments v2 to all regions" in out and "is blocked by OPS-1" in out
+    assert "• OPS-1 Fix duplicate charges from retried payment requests — In Progress" in out
+    assert 'query: project = OPS AND status = "In Progress"' in out
+    assert "acme/payments#42: Keep idempotency key on payment retries" in out
+    assert "failing: integration-tests" in out and "waiting for review" in out
     assert "Traceback" not in result.stderr

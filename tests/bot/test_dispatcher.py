@@ -10,6 +10,7 @@ from bot.dispatcher import Dispatcher, RunJob
 from bot.errors import ShuttingDown
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, WorkflowEvent
 from bot.store import Store
+from integrations.budget import remaining
 from tests.recording_sink import BrokenSink, RecordingSink
 
 
@@ -182,3 +183,19 @@ async def test_a_broken_sink_does_not_stop_the_run_being_recorded(store: Store) 
     await dispatcher.wait_idle()
     run = await store.get_run(job.run_id)
     assert run is not None and run.status == "succeeded"
+
+
+async def test_a_run_carries_its_time_budget_down_to_the_upstream_calls(store: Store) -> None:
+    seen: list[float | None] = []
+
+    async def workflow() -> AsyncIterator[WorkflowEvent]:
+        seen.append(remaining())  # what integrations.retry consults before sleeping
+        yield Finished("done")
+
+    dispatcher = Dispatcher(store, run_timeout=30.0)
+    dispatcher.submit(await _job(store, workflow))
+    await dispatcher.wait_idle()
+
+    (left,) = seen
+    assert left is not None and 0 < left <= 30.0
+    assert remaining() is None  # and nothing leaks out of the run

@@ -27,7 +27,13 @@ class SlackRequests:
         }
 
     def command(
-        self, text: str, *, channel: str = "C0GENERAL", user: str = ASKER
+        self,
+        text: str,
+        *,
+        channel: str = "C0GENERAL",
+        user: str = ASKER,
+        command: str = "/ask",
+        response_url: str = "http://127.0.0.1:9/unused",
     ) -> tuple[str, dict[str, str]]:
         body = urlencode(
             {
@@ -38,11 +44,11 @@ class SlackRequests:
                 "channel_name": "general",
                 "user_id": user,
                 "user_name": "asker",
-                "command": "/ask",
+                "command": command,
                 "text": text,
                 "api_app_id": "A0SIMAPP",
                 "is_enterprise_install": "false",
-                "response_url": "http://127.0.0.1:9/unused",
+                "response_url": response_url,
                 "trigger_id": uuid.uuid4().hex,
             }
         )
@@ -70,6 +76,41 @@ class SlackRequests:
         }
         body = json.dumps(envelope)
         headers = {"Content-Type": "application/json", **self.sign(body)}
+        return body, headers
+
+    def block_action(
+        self,
+        action: dict[str, Any],
+        *,
+        message: dict[str, Any],
+        channel: str = "C0GENERAL",
+        user: str = ASKER,
+        response_url: str = "http://127.0.0.1:9/unused",
+        ephemeral: bool = False,
+    ) -> tuple[str, dict[str, str]]:
+        """A click on a button of ``message`` (as the simulator reports it; for an ephemeral one, its ts)."""
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": "asker", "team_id": TEAM},
+            "api_app_id": "A0SIMAPP",
+            "token": "deprecated",
+            "trigger_id": uuid.uuid4().hex,
+            "team": {"id": TEAM, "domain": "sim"},
+            "channel": {"id": channel, "name": "general"},
+            "container": {
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": channel,
+                "is_ephemeral": ephemeral,
+            },
+            "response_url": response_url,
+            "actions": [{"action_ts": f"{time.time():.6f}", "type": "button", **action}],
+        }
+        if not ephemeral:  # Slack sends no copy of an ephemeral message
+            fields = ("type", "ts", "thread_ts", "text", "blocks")
+            payload["message"] = {key: message[key] for key in fields if key in message}
+        body = urlencode({"payload": json.dumps(payload)})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **self.sign(body)}
         return body, headers
 
 

@@ -1,4 +1,4 @@
-"""ADF -> plain text."""
+"""ADF -> Markdown."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from integrations.jira.adf import adf_to_text
+from integrations.jira.adf import adf_to_markdown
 from tests.integrations.conftest import fixture_json
 
 
@@ -36,20 +36,20 @@ def item(*content: dict[str, Any]) -> dict[str, Any]:
 def test_spec_example_issue_renders() -> None:
     issue = fixture_json("jira-issue.json")
 
-    assert adf_to_text(issue["fields"]["description"]) == "Main order flow broken"
-    assert adf_to_text(issue["fields"]["comment"][0]["body"]).startswith("Lorem ipsum dolor sit amet")
+    assert adf_to_markdown(issue["fields"]["description"]) == "Main order flow broken"
+    assert adf_to_markdown(issue["fields"]["comment"][0]["body"]).startswith("Lorem ipsum dolor sit amet")
 
 
 def test_plain_string_passes_through() -> None:
     page = fixture_json("jira-search-jql-response.json")
 
-    assert adf_to_text(page["issues"][0]["fields"]["description"]) == "Main order flow broken"
-    assert adf_to_text("h1. Wiki markup\n* item") == "h1. Wiki markup\n* item"
+    assert adf_to_markdown(page["issues"][0]["fields"]["description"]) == "Main order flow broken"
+    assert adf_to_markdown("h1. Wiki markup\n* item") == "h1. Wiki markup\n* item"
 
 
 @pytest.mark.parametrize("empty", [None, {}, {"type": "doc", "version": 1, "content": []}, 42])
 def test_empty_documents_render_empty(empty: object) -> None:
-    assert adf_to_text(empty) == ""
+    assert adf_to_markdown(empty) == ""
 
 
 def test_paragraphs_headings_and_hard_breaks() -> None:
@@ -59,7 +59,7 @@ def test_paragraphs_headings_and_hard_breaks() -> None:
         para(text("next paragraph")),
     )
 
-    assert adf_to_text(document) == "Impact\nline one\nline two\nnext paragraph"
+    assert adf_to_markdown(document) == "**Impact**\nline one\nline two\nnext paragraph"
 
 
 def test_nested_bullet_and_ordered_lists() -> None:
@@ -80,14 +80,31 @@ def test_nested_bullet_and_ordered_lists() -> None:
         }
     )
 
-    assert adf_to_text(document) == "• regions\n  3. eu-west\n  4. us-east\n• owner: payments"
+    assert adf_to_markdown(document) == "• regions\n  3. eu-west\n  4. us-east\n• owner: payments"
 
 
 def test_link_marks_show_the_href_only_when_it_adds_something() -> None:
     url = "https://github.com/acme/payments/pull/42"
     document = doc(para(text("the fix", link(url)), text(" and "), text(url, link(url))))
 
-    assert adf_to_text(document) == f"the fix ({url}) and {url}"
+    assert adf_to_markdown(document) == f"[the fix]({url}) and {url}"
+
+
+def test_emphasis_marks_keep_spaces_outside() -> None:
+    document = doc(
+        para(
+            text("severity "),
+            text("high ", {"type": "strong"}),
+            text("and "),
+            text("rising", {"type": "em"}),
+            text(", "),
+            text("old plan", {"type": "strike"}),
+            text(" "),
+            text("x = 1", {"type": "code"}, {"type": "strong"}),
+        )
+    )
+
+    assert adf_to_markdown(document) == "severity **high** and _rising_, ~~old plan~~ `x = 1`"
 
 
 def test_code_mark_and_code_block() -> None:
@@ -96,7 +113,7 @@ def test_code_mark_and_code_block() -> None:
         {"type": "codeBlock", "attrs": {"language": "python"}, "content": [text("retry(key=key)")]},
     )
 
-    assert adf_to_text(document) == "run `make test`\n```python\nretry(key=key)\n```"
+    assert adf_to_markdown(document) == "run `make test`\n```python\nretry(key=key)\n```"
 
 
 def test_inline_nodes() -> None:
@@ -117,7 +134,7 @@ def test_inline_nodes() -> None:
         )
     )
 
-    assert adf_to_text(document) == (
+    assert adf_to_markdown(document) == (
         "@Dana Scully @5f8c 🔥:tada: [IN REVIEW] due 2025-11-25 see https://acme.atlassian.net/browse/OPS-1"
     )
 
@@ -141,7 +158,7 @@ def test_blockquote_rule_media_and_table() -> None:
         },
     )
 
-    assert adf_to_text(document) == "> quoted\n---\n[attachment]\nregion | state"
+    assert adf_to_markdown(document) == "> quoted\n---\n[attachment]\nregion | state"
 
 
 def test_unknown_nodes_render_their_children() -> None:
@@ -152,13 +169,13 @@ def test_unknown_nodes_render_their_children() -> None:
         {"type": "extension", "attrs": {"extensionKey": "x"}},
     )
 
-    assert adf_to_text(document) == "careful\nstill here\ninline too"
+    assert adf_to_markdown(document) == "careful\nstill here\ninline too"
 
 
 def test_output_is_cut_to_max_chars() -> None:
     document = doc(para(text("word " * 100)))
 
-    rendered = adf_to_text(document, max_chars=50)
+    rendered = adf_to_markdown(document, max_chars=50)
 
     assert len(rendered) <= 50
     assert rendered.endswith("…")

@@ -14,11 +14,12 @@ from integrations.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    Timeout,
     Unavailable,
     UpstreamError,
 )
 from integrations.github import GitHubClient
-from integrations.http import build_http_client, error_message, raise_for_status, request_json
+from integrations.http import build_http_client, error_message, raise_for_status, request_json, send
 from integrations.jira import JiraClient
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
@@ -150,3 +151,42 @@ async def test_secrets_never_reach_errors_or_logs(
         assert "Basic " not in line and "Bearer " not in line
     for line in everything:  # httpx/httpcore debug logs included
         assert JIRA_TOKEN not in line and GITHUB_TOKEN not in line
+
+
+async def test_timeouts_have_their_own_retryable_type(
+    github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.stall_next(30, times=3)
+    client = build_http_client(
+        service="github",
+        base_url=github_sim.url,
+        headers={"Authorization": f"Bearer {GITHUB_TOKEN}"},
+        timeout=0.2,
+        sleep=sleeps,
+    )
+    async with client:
+        with pytest.raises(Timeout, match="timed out") as caught:
+            await request_json(client, "GET", "/user", service="github")
+
+    assert isinstance(caught.value, Unavailable) and caught.value.retryable
+
+
+async def test_a_redirect_not_followed_is_handed_back(
+    github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    client = build_http_client(
+        service="github",
+        base_url=github_sim.url,
+        headers={"Authorization": f"Bearer {GITHUB_TOKEN}"},
+        sleep=sleeps,
+    )
+    async with client:
+        response = await send(
+            client,
+            "GET",
+            "/repos/acme/payments/actions/jobs/9100423/logs",
+            service="github",
+            follow_redirects=False,
+        )
+
+    assert response.status_code == 302 and "/_logs/" in response.headers["Location"]

