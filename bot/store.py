@@ -337,6 +337,14 @@ class Store:
             calls = (await session.exec(query)).all()
         return [_tool_call_record(call) for call in calls]
 
+    def writing(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite), for repositories of other tables."""
+        return self._writing()
+
+    def reading(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """A read transaction, for repositories of other tables."""
+        return self._reading()
+
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
         async with (
