@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 # e.g. make bench BENCH_ARGS="--n 200 --repeat 3 --max-runs 16"
 BENCH_ARGS ?= --n 200
 
-.PHONY: demo test run lint typecheck bench clean
+.PHONY: demo test run lint typecheck bench clean migration
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/load_ask.py $(BENCH_ARGS)
+
+# A revision for what bot/models.py gained: make migration m="add approvals"
+migration: $(STAMP)
+	$(BIN)/python -m bot.schema $(m)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

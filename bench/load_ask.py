@@ -252,6 +252,11 @@ class AnswerWatch:
             return Terminal(_classify(text), call.at, "update (fallback)") if finished else None
         if call.method == "chat.postMessage" and str(call.args.get("text", "")).startswith(REFUSED_MARK):
             return Terminal("failed", call.at, "refused in thread")
+        if call.method == "chat.postMessage":
+            # Under a tight chat.update budget an answer is posted once, whole (bot/slack_sink.py).
+            text = str(call.args.get("markdown_text", ""))
+            finished = any(mark in text for mark in (SIMULATED_NOTE, WARNING_MARK, NO_ANSWER_MARK))
+            return Terminal(_classify(text), call.at, "post (whole)") if finished else None
         return None
 
     def _text(self, channel: str, ts: object) -> str:

@@ -9,6 +9,7 @@ applied here so a long summary cannot make Slack refuse the whole message.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,8 @@ URL_CHARS = 3000
 MAX_FIELDS = 10
 FALLBACK_CHARS = 300
 TITLE_CHARS = 250
+
+_BACKTICK_PAIR = re.compile(r"`(?=`)")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def card_blocks(card: Card, links: LinkPolicy) -> list[dict[str, Any]]:
     if card.fields:
         blocks[0]["fields"] = [_field(field.label, field.value) for field in card.fields[:MAX_FIELDS]]
     blocks.extend(_rows(card, links))
+    if card.code:
+        blocks.append(_code(card.code))
     context = [part for part in (_query(card.query), escape(card.footer)) if part]
     if context:
         blocks.append({"type": "context", "elements": [_mrkdwn(part) for part in context]})
@@ -115,6 +120,28 @@ def _row(row: CardRow, links: LinkPolicy) -> str:
         parts.append(escape(_clip(row.text, 200)))
     line = "• " + " ".join(parts)
     return f"{line} — {escape(_clip(row.detail, 200))}" if row.detail else line
+
+
+def _code(code: str) -> dict[str, Any]:
+    """A code block that fits one section: whole lines from the end (a log's last lines matter)."""
+    fence = "```"
+    room = SECTION_CHARS - 2 * len(fence) - len("\n…\n\n")
+    kept: list[str] = []
+    used = 0
+    cut = False
+    # Three backticks would close the block early; a zero-width space between any two keeps them literal.
+    for line in reversed(_BACKTICK_PAIR.sub("`\u200b", code).split("\n")):
+        escaped = escape(line)
+        if used + len(escaped) + 1 > room:
+            # A cut inside an &amp;-style entity leaves harmless text like "amp;", never markup.
+            kept, cut = kept or [escaped[-room:]], True
+            break
+        kept.append(escaped)
+        used += len(escaped) + 1
+    body = "\n".join(reversed(kept))
+    if cut:
+        body = "…\n" + body
+    return _section(f"{fence}\n{body}\n{fence}")
 
 
 def _query(query: str) -> str:

@@ -26,6 +26,7 @@ def card_text(card: Card) -> str:
     lines.extend(_row(row) for row in card.rows)
     if not card.rows and card.empty:
         lines.append(f"  {_clean(card.empty)}")
+    lines.extend(f"  | {_clean(line)}" for line in card.code.splitlines())
     if card.query:
         lines.append(f"  query: {_clean(card.query)}")
     if card.footer:

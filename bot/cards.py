@@ -13,10 +13,38 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from integrations.github.models import CheckRun, GitHubIssue, PullRequest, PullSummary, SearchResult
-from integrations.jira.models import JiraIssue, JiraSearchHit, JiraSearchResult
+from integrations.github.models import (
+    CheckRun,
+    Comparison,
+    FilesSummary,
+    GitHubIssue,
+    PullRequest,
+    PullSummary,
+    SearchResult,
+)
+from integrations.jira.models import (
+    JiraIssue,
+    JiraProject,
+    JiraSearchHit,
+    JiraSearchResult,
+    JiraTransition,
+)
 
-CardKind = Literal["jira_issue", "jira_list", "github_pull", "github_issue", "github_list", "notice"]
+CardKind = Literal[
+    "jira_issue",
+    "jira_list",
+    "jira_count",
+    "jira_transitions",
+    "jira_projects",
+    "github_pull",
+    "github_issue",
+    "github_list",
+    "github_compare",
+    "github_runs",
+    "github_jobs",
+    "github_log",
+    "notice",
+]
 
 # Check-run conclusions that make CI red; "neutral" and "skipped" do not.
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
@@ -63,6 +91,7 @@ class Card(_Frozen):
     rows: list[CardRow] = Field(default_factory=list)
     empty: str = ""  # said instead of rows when a list has none
     query: str = ""  # the JQL / search query a list answers, shown so people can reuse it
+    code: str = ""  # preformatted lines (a log tail), shown as a code block
     footer: str = ""
     button: CardLink | None = None
     next_page: NextPage | None = None
@@ -132,11 +161,50 @@ def jira_list_card(result: JiraSearchResult, *, next_token: str | None, title: s
     more = NextPage(jql=result.jql, token=next_token) if next_token else None
     return Card(
         kind="jira_list",
-        title=title or _count_title(len(rows), "issue", more is not None),
+        title=title or count_title(len(rows), "issue", more is not None),
         rows=rows,
         empty="No issues match.",
         query=result.jql,
         next_page=more,
+    )
+
+
+def jira_count_card(jql: str, count: int, *, estimate: bool) -> Card:
+    """How many issues match ``jql`` (the scoped JQL actually counted, shown for reuse)."""
+    about = "About " if estimate and count else ""
+    noun = "issue" if count == 1 else "issues"
+    title = f"{about}{count:,} {noun}" if count else "No issues"
+    return Card(
+        kind="jira_count",
+        title=f"{title} match",
+        query=jql,
+        footer="/jira with this JQL lists them.",
+    )
+
+
+def jira_transitions_card(key: str, url: str, transitions: Sequence[JiraTransition]) -> Card:
+    """The workflow steps open to an issue now; the bot reads them, it does not move the issue."""
+    rows = [
+        CardRow(key=step.name, detail=f"to {step.to_status}" if step.to_status else "")
+        for step in transitions
+    ]
+    return Card(
+        kind="jira_transitions",
+        title=f"{key}: {count_title(len(rows), 'transition', False).lower()} available",
+        url=url,
+        rows=rows,
+        empty="No transition is open to the bot on this issue now.",
+        button=CardLink(label="Open in Jira", url=url) if url else None,
+    )
+
+
+def jira_projects_card(projects: Sequence[JiraProject]) -> Card:
+    rows = [CardRow(key=project.key, url=project.url, text=project.name) for project in projects]
+    return Card(
+        kind="jira_projects",
+        title=f"{count_title(len(rows), 'Jira project', False)} the bot can read",
+        rows=rows,
+        empty="The bot cannot read any Jira project.",
     )
 
 
@@ -209,7 +277,7 @@ def github_search_card(result: SearchResult) -> Card:
     ]
     more = result.total_count > len(rows)
     title = (
-        f"{len(rows)} of {result.total_count:,} results" if more else _count_title(len(rows), "result", False)
+        f"{len(rows)} of {result.total_count:,} results" if more else count_title(len(rows), "result", False)
     )
     return Card(kind="github_list", title=title, rows=rows, empty="Nothing matches.", query=result.query)
 
@@ -228,10 +296,49 @@ def github_review_queue_card(repo: str, pulls: Sequence[PullSummary]) -> Card:
     ]
     return Card(
         kind="github_list",
-        title=f"{repo}: {_count_title(len(rows), 'pull request', False).lower()} waiting for review",
+        title=f"{repo}: {count_title(len(rows), 'pull request', False).lower()} waiting for review",
         rows=rows,
         empty="No open pull requests are waiting for review.",
     )
+
+
+def github_compare_card(comparison: Comparison) -> Card:
+    """How head differs from base: the verdict, counts, files, and the newest commits first."""
+    fields = [
+        CardField(label="Status", value=_compare_status(comparison)),
+        CardField(label="Commits", value=f"{comparison.ahead_by} ahead, {comparison.behind_by} behind"),
+    ]
+    if comparison.files.changed_files:
+        fields.append(CardField(label="Files", value=files_summary_line(comparison.files)))
+    rows = [
+        CardRow(key=commit.sha[:7], url=commit.url, text=commit.message, detail=commit.author)
+        for commit in reversed(comparison.commits)
+    ]
+    shown_all = len(rows) >= comparison.total_commits
+    return Card(
+        kind="github_compare",
+        title=f"{comparison.repo}: {comparison.base}...{comparison.head}",
+        url=comparison.url,
+        fields=fields,
+        rows_heading=("Commits" if shown_all else f"Newest {len(rows)} of {comparison.total_commits} commits")
+        if rows
+        else "",
+        rows=rows,
+        button=CardLink(label="Open on GitHub", url=comparison.url) if comparison.url else None,
+    )
+
+
+def _compare_status(comparison: Comparison) -> str:
+    head, base = comparison.head, comparison.base
+    if comparison.status == "identical":
+        return "identical"
+    if comparison.status == "ahead":
+        return f"{head} is ahead of {base}"
+    if comparison.status == "behind":
+        return f"{head} is behind {base}"
+    if comparison.status == "diverged":
+        return f"{head} and {base} have diverged"
+    return comparison.status or "—"
 
 
 def pull_state(pull: PullRequest) -> str:
@@ -271,7 +378,10 @@ def pull_ci_line(pull: PullRequest) -> str:
 
 
 def files_line(pull: PullRequest) -> str:
-    files = pull.files
+    return files_summary_line(pull.files)
+
+
+def files_summary_line(files: FilesSummary) -> str:
     plural = "file" if files.changed_files == 1 else "files"
     return f"{files.changed_files} {plural}, +{files.additions} −{files.deletions}"
 
@@ -316,7 +426,8 @@ def _mergeable(pull: PullRequest) -> str:
 # -- shared ----------------------------------------------------------------------------------
 
 
-def _count_title(count: int, noun: str, more: bool) -> str:
+def count_title(count: int, noun: str, more: bool) -> str:
+    """``No issues`` / ``1 issue`` / ``3 issues`` / ``First 10 issues`` (when there are more)."""
     if count == 0:
         return f"No {noun}s"
     plural = noun if count == 1 else f"{noun}s"

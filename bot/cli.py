@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
 from bot.log import configure_logging
+from bot.reports import REPORTS, add_report_arguments, run_report
 
 COMMANDS: dict[str, str] = {
     "serve": "HTTP mode: Slack Events API, commands and interactivity on $PORT",
@@ -17,6 +18,10 @@ COMMANDS: dict[str, str] = {
     "console": "the same workflows with the terminal as the chat",
     "demo": "the console against built-in SIMULATED Jira, GitHub and LLM",
     "doctor": "check configuration and reach every upstream",
+    "migrate": "bring the database schema to the newest revision (serve and socket do it on start-up too)",
+    "runs": "the last runs: outcome, duration, tools, tokens and cost",
+    "run": "one run's trace: every LLM request and tool call, with durations",
+    "usage": "token usage and cost by channel, user or day",
 }
 
 
@@ -26,13 +31,18 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if name in REPORTS:
+            add_report_arguments(name, sub)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    command: Mode = parse(argv).command
+    args = parse(argv)
+    command: Mode = args.command
     try:
+        if command in REPORTS:
+            return asyncio.run(run_report(args))
         return asyncio.run(_run(command))
     except ConfigError as exc:
         print(f"chatops: configuration error: {exc.message}", file=sys.stderr)
@@ -64,6 +74,19 @@ async def _run(command: Mode) -> int:
         from bot.doctor import run_doctor
 
         return await run_doctor(settings)
+    elif command == "migrate":
+        return await _migrate(settings)
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from bot.store import Store
+
+    store = await Store.open(settings.database_url)  # migrates, under the start-up lock
+    try:
+        print(f"database schema at revision {await store.schema_revision()}")
+    finally:
+        await store.close()
     return 0
 
 

@@ -13,8 +13,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.pricing import parse_prices
 
-Mode = Literal["serve", "socket", "console", "demo", "doctor"]
+Mode = Literal["serve", "socket", "console", "demo", "doctor", "migrate", "runs", "run", "usage"]
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
+    # USD per million tokens, on top of the defaults in bot/pricing.py: "model=in:out,model=in:out".
+    llm_prices: str = ""
+    # OpenTelemetry export of run spans (needs the `otel` extra); unset: nothing is exported.
+    otel_exporter_otlp_endpoint: str | None = None
 
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -64,6 +69,18 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=4000, ge=1)
     tool_output_chars: int = Field(default=6000, ge=200)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Conversations and runs untouched this long are deleted by the app; 0 keeps everything.
+    retention_days: int = Field(default=90, ge=0, le=36500)
+
+    # Writes to Jira/GitHub: who may approve them at all (Slack user ids; empty = everyone), in which
+    # channels (empty = all), and how long a proposal waits for its decision.
+    write_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    write_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    approval_ttl_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
+
+    # `/standup <team>`: team names and the Jira projects and repositories each means, e.g.
+    # STANDUP_TEAMS="payments=OPS acme/payments; web=WEB acme/storefront".
+    standup_teams: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -87,6 +104,41 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"[A-Za-z0-9_.-]+/(\*|[A-Za-z0-9_.-]+)", repo):
                 raise ValueError(f"expected comma-separated owner/repo or owner/* entries (got {repo!r})")
         return [repo.lower() for repo in repos]
+
+    @field_validator("write_users", "write_channels", mode="before")
+    @classmethod
+    def _slack_ids(cls, value: object) -> object:
+        ids = _split(value)
+        for slack_id in ids:
+            if not re.fullmatch(r"[A-Z0-9]{2,32}", slack_id):
+                raise ValueError(f"expected comma-separated Slack ids such as U012AB3CD (got {slack_id!r})")
+        return ids
+
+    @field_validator("llm_prices")
+    @classmethod
+    def _prices(cls, value: str) -> str:
+        parse_prices(value)  # raises ValueError naming the bad entry
+        return value
+
+    @field_validator("standup_teams", mode="before")
+    @classmethod
+    def _teams(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        teams: dict[str, list[str]] = {}
+        for entry in (part.strip() for part in value.split(";")):
+            name, _, words = entry.partition("=")
+            scope = words.replace(",", " ").split()
+            valid = all(
+                re.fullmatch(r"[A-Z][A-Z0-9_]{1,9}|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", w) for w in scope
+            )
+            if entry and not (re.fullmatch(r"[a-z0-9_-]{1,40}", name.strip()) and scope and valid):
+                raise ValueError(
+                    f"expected team=PROJECT owner/repo entries separated by ; (got {entry[:40]!r})"
+                )
+            if entry:
+                teams[name.strip()] = scope
+        return teams
 
     @field_validator("slack_api_url")
     @classmethod

@@ -22,11 +22,16 @@ from simulators.llm import LLMSimulator
 SCRIPT = (
     "why is OPS-2 blocked?",
     "what does the fix still need before it can merge?",
+    # Thread → Jira issue: a typed draft from this conversation, created only after "y".
+    "/jira create OPS Payments v2 rollout waits for the retry fix",
+    "y",
     # The direct commands: cards straight from Jira and GitHub, no LLM involved.
     "/jira OPS-2",
     '/jira project = OPS AND status = "In Progress"',
     "/gh acme/payments#42",
     "/gh acme/payments",
+    # A standup digest: every source fetched at once, summarised into a typed digest.
+    "/standup OPS acme/payments",
 )
 
 BANNER = """\

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.errors import ShuttingDown
 from bot.events import Failed, Interrupted, StatusChanged, TerminalEvent, Usage, WorkflowEvent, is_terminal
+from bot.metrics import Metrics
 from bot.ports import Sink
 from bot.store import Store
 from integrations.budget import time_budget
@@ -44,8 +45,11 @@ class Dispatcher:
         max_concurrent: int = 8,
         run_timeout: float = 120.0,
         shutdown_grace: float = 20.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        self._metrics = metrics
+        self._waiting = 0  # runs waiting for a slot or for their thread's earlier run
         self._slots = asyncio.Semaphore(max_concurrent)
         self._run_timeout = run_timeout
         self._grace = shutdown_grace
@@ -63,10 +67,20 @@ class Dispatcher:
     def active(self) -> int:
         return len(self._tasks)
 
+    @property
+    def queued(self) -> int:
+        return self._waiting
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks) - self._waiting
+
     def submit(self, job: RunJob) -> None:
         """Start `job` as a tracked task; raises ShuttingDown once intake is closed."""
         if self._closed:
             raise ShuttingDown("the bot is restarting; please ask again in a moment")
+        if self._metrics is not None:
+            job = replace(job, sink=self._metrics.metered(job.sink))
         task = asyncio.create_task(self._run(job), name=f"run-{job.run_id}")
         self._tasks[job.run_id] = task
         self._idle.clear()
@@ -103,10 +117,17 @@ class Dispatcher:
         thread = self._threads.setdefault(job.conversation_id, asyncio.Lock())
         reporter = _Reporter(job.sink, job.run_id)
         try:
-            if self._slots.locked() or thread.locked():
-                await reporter.emit(StatusChanged("queued"))
-            async with thread, self._slots:
-                await self._execute(job, reporter)
+            self._waiting += 1
+            waiting = True
+            try:
+                if self._slots.locked() or thread.locked():
+                    await reporter.emit(StatusChanged("queued"))
+                async with thread, self._slots:
+                    self._waiting, waiting = self._waiting - 1, False
+                    await self._execute(job, reporter)
+            finally:
+                if waiting:
+                    self._waiting -= 1
         except asyncio.CancelledError:
             await self._end(job, reporter, Interrupted(), "interrupted")
             raise

@@ -8,6 +8,7 @@ crashes or is cancelled, so no thread is left with a dangling "working..." messa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, TypeAlias
 
 
@@ -59,11 +60,23 @@ class ToolFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class LlmStep:
+    """One request the agent made to the LLM during a run, for the run's trace and its cost."""
+
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    duration_ms: int = 0
+    at: datetime | None = None  # when the response arrived
+
+
+@dataclass(frozen=True, slots=True)
 class Finished:
     """The answer is complete. ``text`` is the whole answer (the deltas joined)."""
 
     text: str
     usage: Usage = Usage()
+    llm_steps: tuple[LlmStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +95,49 @@ class Interrupted:
     message: str = "interrupted before the answer was complete; please ask again"
 
 
+@dataclass(frozen=True, slots=True)
+class ProposedWrite:
+    """A write tool call the model made; it runs only after the asker approves it."""
+
+    call_id: str
+    tool: str
+    arguments: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class WritesProposed:
+    """The agent stopped at proposed writes (from the agent to the workflow, never to a sink).
+
+    ``history`` is the run's message history, serialised, so the run can resume after a restart.
+    """
+
+    proposals: tuple[ProposedWrite, ...]
+    history: str
+    text: str = ""
+    usage: Usage = Usage()
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequested:
+    """A proposed write is waiting for the asker: sinks show ``preview`` with Approve/Edit/Deny."""
+
+    approval_id: str
+    tool: str
+    preview: str
+    user_id: str = ""
+    allowed: bool = True  # False: the asker may not approve writes here; shown, but not approvable
+
+
 TerminalEvent: TypeAlias = Finished | Failed | Interrupted
-WorkflowEvent: TypeAlias = StatusChanged | TextDelta | ToolStarted | ToolFinished | TerminalEvent
+WorkflowEvent: TypeAlias = (
+    StatusChanged
+    | TextDelta
+    | ToolStarted
+    | ToolFinished
+    | WritesProposed
+    | ApprovalRequested
+    | TerminalEvent
+)
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "interrupted"]
 

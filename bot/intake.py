@@ -13,9 +13,10 @@ from typing import Literal
 from bot.dispatcher import Dispatcher, RunJob
 from bot.errors import InputRejected, ShuttingDown
 from bot.events import Usage
+from bot.log import log_context
 from bot.ports import AgentPort, ContextSource, Sink
 from bot.store import Store
-from bot.workflow import Question, answer
+from bot.workflow import ProposalDesk, Question, answer
 
 Trigger = Literal["ask", "mention", "followup", "dm", "console"]
 
@@ -41,12 +42,14 @@ class Intake:
         *,
         max_chars: int = 4000,
         context: ContextSource | None = None,
+        desk: ProposalDesk | None = None,
     ) -> None:
         self._store = store
         self._agent = agent
         self._dispatcher = dispatcher
         self._max_chars = max_chars
         self._context = context  # looks up what a question mentions before the agent runs
+        self._desk = desk  # files the writes the agent proposes, for the asker's approval
 
     def clean(self, text: str) -> str:
         """The question as the agent should see it, or InputRejected with a message for the user."""
@@ -75,11 +78,21 @@ class Intake:
         job = RunJob(
             run_id,
             conversation_id,
-            lambda: answer(question, store=self._store, agent=self._agent, context=self._context),
+            lambda: answer(
+                question, store=self._store, agent=self._agent, context=self._context, desk=self._desk
+            ),
             sink,
         )
         try:
-            self._dispatcher.submit(job)
+            # The run's task copies this context: every record it logs names the run and its thread.
+            with log_context(
+                run_id=run_id,
+                team=inquiry.team_id,
+                channel=inquiry.channel_id,
+                thread_ts=inquiry.thread_ts,
+                kind=inquiry.trigger,
+            ):
+                self._dispatcher.submit(job)
         except ShuttingDown:
             await self._store.finish_run(run_id, status="interrupted", usage=Usage(), error="shutting down")
             raise

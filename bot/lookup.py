@@ -1,31 +1,57 @@
-"""The direct commands: `/jira KEY | JQL | text` and `/gh owner/repo#N | owner/repo | query`.
+"""The direct commands: `/jira KEY | JQL | text | count | transitions | projects` and
+`/gh owner/repo#N | owner/repo | query | compare | runs | jobs | log`.
 
-No LLM is involved except for `/jira <free text>`, which an injected ``JqlTranslator`` turns into
-JQL first. Each command reads the upstream once (per card) and answers with a ``Card``; upstream
-failures become a notice card with one human sentence, so callers (Slack, the console) only
-ever render cards. The same clients serve the agent's tools; allowlists are enforced there.
+No LLM is involved except for words in `/jira` (a search or `count`), which an injected
+``JqlTranslator`` turns into JQL first. Each command reads the upstream once (per card) and
+answers with a ``Card``; upstream failures become a notice card with one human sentence, so
+callers (Slack, the console) only ever render cards. The same clients serve the agent's tools,
+one command per tool (tests/bot/test_tool_commands.py keeps it so); allowlists are enforced in
+the clients. What an argument asks for is decided by ``bot.lookup_request``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, assert_never
 
+from bot.actions_cards import github_jobs_card, github_log_card, github_runs_card
 from bot.cards import (
     Card,
     NextPage,
+    github_compare_card,
     github_issue_card,
     github_pull_card,
     github_review_queue_card,
     github_search_card,
+    jira_count_card,
     jira_issue_card,
     jira_list_card,
+    jira_projects_card,
+    jira_transitions_card,
     notice_card,
 )
 from bot.explain import explain
+from bot.lookup_request import (
+    GitHubCompare,
+    GitHubItem,
+    GitHubJobs,
+    GitHubLog,
+    GitHubQuery,
+    GitHubRepo,
+    GitHubRequest,
+    GitHubRuns,
+    JiraCount,
+    JiraJql,
+    JiraKey,
+    JiraProjects,
+    JiraRequest,
+    JiraTransitions,
+    JiraWords,
+    Usage,
+    parse_github,
+    parse_jira,
+)
 from integrations.errors import ChatOpsError, NotFound
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
@@ -34,99 +60,20 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 REVIEW_QUEUE_SIZE = 30
-
-JIRA_USAGE = (
-    'Usage: `/jira OPS-123` for an issue, `/jira project = OPS AND status = "In Progress"` for a '
-    "JQL search, or `/jira <words>` to search in plain language."
-)
-GH_USAGE = (
-    "Usage: `/gh owner/repo#42` for a pull request or issue, `/gh owner/repo` for the pull requests "
-    "waiting for review, or `/gh <search words>`."
-)
+RUNS_SIZE = 10
+LOG_LINES = 40
 NO_TRANSLATION = (
     "I couldn't turn that into JQL. Try a key (`/jira OPS-123`) or JQL such as "
     '`/jira project = OPS AND text ~ "payments"`.'
 )
+NO_JIRA = "Jira is not configured for this bot."
+NO_GITHUB = "GitHub is not configured for this bot."
 
 
 class JqlTranslator(Protocol):
     """Turns words into JQL (bot.agent.jql_translator implements it); the Jira client scopes it."""
 
     async def to_jql(self, text: str) -> str: ...
-
-
-# -- what was asked ----------------------------------------------------------------------------
-
-JiraRequestKind = Literal["empty", "key", "jql", "text"]
-
-_ISSUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]+-\d+$")
-_BROWSE_URL = re.compile(r"^https?://\S+/browse/([A-Za-z][A-Za-z0-9_]+-\d+)/?(?:[?#]\S*)?$")
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'")
-# What only JQL says: comparison operators, list and emptiness tests, history operators, ordering.
-_JQL_SIGNS = re.compile(
-    r"!=|!~|>=|<=|[=~<>]"
-    r"|\b(?:not\s+)?in\s*\("
-    r"|\bis\s+(?:not\s+)?(?:empty|null)\b"
-    r'|\bwas\s+(?:not\s+)?"|\bchanged\s+(?:to|from|by|during|after|before|on)\b'
-    r"|^\s*order\s+by\b|\border\s+by\s+\w+\s*(?:asc|desc)?\s*$",
-    re.IGNORECASE,
-)
-
-
-def classify_jira(text: str) -> JiraRequestKind:
-    """Is the /jira argument an issue key (or browse URL), JQL, or words for the translator?"""
-    stripped = text.strip()
-    if not stripped:
-        return "empty"
-    if _ISSUE_KEY.match(stripped) or _BROWSE_URL.match(stripped):
-        return "key"
-    # Operators inside quoted values ("a = b" as a phrase) do not make the text JQL.
-    unquoted = _QUOTED.sub('""', stripped)
-    return "jql" if _JQL_SIGNS.search(unquoted) else "text"
-
-
-def issue_key(text: str) -> str:
-    """The key in ``OPS-2`` or ``https://site/browse/OPS-2``, upper-cased."""
-    stripped = text.strip()
-    match = _BROWSE_URL.match(stripped)
-    return (match.group(1) if match else stripped).upper()
-
-
-@dataclass(frozen=True)
-class GitHubItem:
-    repo: str
-    number: int
-
-
-@dataclass(frozen=True)
-class GitHubRepo:
-    repo: str
-
-
-@dataclass(frozen=True)
-class GitHubQuery:
-    query: str
-
-
-GitHubRequest = GitHubItem | GitHubRepo | GitHubQuery | None
-
-_REPO = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}"
-_ITEM = re.compile(rf"^({_REPO})#(\d+)$")
-_REPO_ONLY = re.compile(rf"^({_REPO})$")
-_ITEM_URL = re.compile(rf"^https?://[^/\s]+/({_REPO})/(?:pull|issues)/(\d+)(?:[/?#]\S*)?$")
-
-
-def parse_github(text: str) -> GitHubRequest:
-    """``owner/repo#N`` (or its URL), ``owner/repo``, anything else is a search; empty is None."""
-    stripped = text.strip()
-    if not stripped:
-        return None
-    item = _ITEM.match(stripped) or _ITEM_URL.match(stripped)
-    if item:
-        return GitHubItem(item.group(1), int(item.group(2)))
-    if _REPO_ONLY.match(stripped) and not stripped.endswith((".", "/")):
-        return GitHubRepo(stripped)
-    return GitHubQuery(stripped)
 
 
 # -- answering -------------------------------------------------------------------------------
@@ -149,47 +96,74 @@ class Lookup:
         self._page_size = page_size
 
     async def jira(self, text: str) -> Card:
-        kind = classify_jira(text)
-        if kind == "empty":
-            return notice_card(JIRA_USAGE)
+        request = parse_jira(text)
+        if isinstance(request, Usage):
+            return notice_card(request.text)
         if self._jira is None:
-            return notice_card("Jira is not configured for this bot.")
-        if kind == "key":
-            key = issue_key(text)
-            return await _guarded(self._jira_issue(key), subject=key)
-        if kind == "jql":
-            return await _guarded(self._jira_search(text.strip(), None))
-        return await _guarded(self._jira_words(text.strip()))
+            return notice_card(NO_JIRA)
+        return await self._answer_jira(self._jira, request)
 
     async def jira_page(self, page: NextPage) -> Card:
         """The next page of a Jira list (the "More" button)."""
         if self._jira is None:
-            return notice_card("Jira is not configured for this bot.")
-        return await _guarded(self._jira_search(page.jql, page.token))
+            return notice_card(NO_JIRA)
+        return await _guarded(self._jira_search(self._jira, page.jql, page.token))
 
     async def github(self, text: str) -> Card:
         request = parse_github(text)
-        if request is None:
-            return notice_card(GH_USAGE)
+        if isinstance(request, Usage):
+            return notice_card(request.text)
         if self._github is None:
-            return notice_card("GitHub is not configured for this bot.")
-        if isinstance(request, GitHubItem):
-            subject = f"{request.repo}#{request.number}"
-            return await _guarded(self._github_item(self._github, request), subject=subject)
-        if isinstance(request, GitHubRepo):
-            return await _guarded(self._review_queue(self._github, request.repo), subject=request.repo)
-        return await _guarded(self._github_search(self._github, request.query))
+            return notice_card(NO_GITHUB)
+        return await self._answer_github(self._github, request)
 
-    async def _jira_issue(self, key: str) -> Card:
-        assert self._jira is not None
-        return jira_issue_card(await self._jira.get_issue(key))
+    async def _answer_jira(self, jira: JiraClient, request: JiraRequest) -> Card:
+        match request:
+            case JiraKey(key):
+                return await _guarded(_jira_issue(jira, key), subject=key)
+            case JiraJql(jql):
+                return await _guarded(self._jira_search(jira, jql, None))
+            case JiraWords(words):
+                return await _guarded(self._from_words(words, lambda jql: self._jira_search(jira, jql, None)))
+            case JiraCount(query, is_jql):
+                if is_jql:
+                    return await _guarded(_jira_count(jira, query))
+                return await _guarded(self._from_words(query, lambda jql: _jira_count(jira, jql)))
+            case JiraTransitions(key):
+                return await _guarded(_jira_transitions(jira, key), subject=key)
+            case JiraProjects():
+                return await _guarded(_jira_projects(jira))
+            case Usage(usage):
+                return notice_card(usage)
+        assert_never(request)
 
-    async def _jira_search(self, jql: str, token: str | None, *, title: str = "") -> Card:
-        assert self._jira is not None
-        result = await self._jira.search(jql, self._page_size, page_token=token)
-        return jira_list_card(result, next_token=result.next_page_token, title=title)
+    async def _answer_github(self, github: GitHubClient, request: GitHubRequest) -> Card:
+        match request:
+            case GitHubItem(repo, number):
+                return await _guarded(_github_item(github, repo, number), subject=f"{repo}#{number}")
+            case GitHubRepo(repo):
+                return await _guarded(_review_queue(github, repo), subject=repo)
+            case GitHubQuery(query):
+                return await _guarded(self._github_search(github, query))
+            case GitHubCompare(repo, base, head):
+                subject = f"{base}...{head} in {repo}"
+                return await _guarded(_compare(github, repo, base, head), subject=subject)
+            case GitHubRuns(repo, branch):
+                return await _guarded(_runs(github, repo, branch), subject=repo)
+            case GitHubJobs(repo, run_id):
+                return await _guarded(_jobs(github, repo, run_id), subject=f"Run {run_id} in {repo}")
+            case GitHubLog(repo, job_id):
+                return await _guarded(_job_log(github, repo, job_id), subject=f"Job {job_id} in {repo}")
+            case Usage(usage):
+                return notice_card(usage)
+        assert_never(request)
 
-    async def _jira_words(self, text: str) -> Card:
+    async def _jira_search(self, jira: JiraClient, jql: str, token: str | None) -> Card:
+        result = await jira.search(jql, self._page_size, page_token=token)
+        return jira_list_card(result, next_token=result.next_page_token)
+
+    async def _from_words(self, text: str, answer: Callable[[str], Awaitable[Card]]) -> Card:
+        """Words → JQL by the translator, then ``answer`` with it (a list or a count)."""
         if self._translator is None:
             return notice_card(NO_TRANSLATION)
         try:
@@ -199,21 +173,59 @@ class Lookup:
             return notice_card(explain(exc))
         if not jql:
             return notice_card(NO_TRANSLATION)
-        return await self._jira_search(jql, None)
-
-    async def _github_item(self, github: GitHubClient, item: GitHubItem) -> Card:
-        # Most /gh items are pull requests; an issue number answers 404 on /pulls, then is an issue.
-        try:
-            return github_pull_card(await github.get_pull_request(item.repo, item.number))
-        except NotFound:
-            return github_issue_card(await github.get_issue(item.repo, item.number))
-
-    async def _review_queue(self, github: GitHubClient, repo: str) -> Card:
-        pulls = await github.list_pull_requests(repo, state="open", limit=REVIEW_QUEUE_SIZE)
-        return github_review_queue_card(repo, pulls.items)
+        return await answer(jql)
 
     async def _github_search(self, github: GitHubClient, query: str) -> Card:
         return github_search_card(await github.search_issues(query, self._page_size))
+
+
+# -- one read per card ---------------------------------------------------------------------
+
+
+async def _jira_issue(jira: JiraClient, key: str) -> Card:
+    return jira_issue_card(await jira.get_issue(key))
+
+
+async def _jira_count(jira: JiraClient, jql: str) -> Card:
+    scoped = jira.scoped_jql(jql)  # what count() sends; shown so the list is one command away
+    return jira_count_card(scoped, await jira.count(jql), estimate=jira.counts_are_estimates)
+
+
+async def _jira_transitions(jira: JiraClient, key: str) -> Card:
+    return jira_transitions_card(key, jira.browse_url(key), await jira.transitions(key))
+
+
+async def _jira_projects(jira: JiraClient) -> Card:
+    return jira_projects_card(await jira.projects())
+
+
+async def _github_item(github: GitHubClient, repo: str, number: int) -> Card:
+    # Most /gh items are pull requests; an issue number answers 404 on /pulls, then is an issue.
+    try:
+        return github_pull_card(await github.get_pull_request(repo, number))
+    except NotFound:
+        return github_issue_card(await github.get_issue(repo, number))
+
+
+async def _review_queue(github: GitHubClient, repo: str) -> Card:
+    pulls = await github.list_pull_requests(repo, state="open", limit=REVIEW_QUEUE_SIZE)
+    return github_review_queue_card(repo, pulls.items)
+
+
+async def _compare(github: GitHubClient, repo: str, base: str, head: str) -> Card:
+    return github_compare_card(await github.compare(repo, base, head))
+
+
+async def _runs(github: GitHubClient, repo: str, branch: str | None) -> Card:
+    return github_runs_card(await github.workflow_runs(repo, branch=branch, limit=RUNS_SIZE), branch=branch)
+
+
+async def _jobs(github: GitHubClient, repo: str, run_id: int) -> Card:
+    return github_jobs_card(await github.run_jobs(repo, run_id))
+
+
+async def _job_log(github: GitHubClient, repo: str, job_id: int) -> Card:
+    return github_log_card(await github.job_log_tail(repo, job_id, lines=LOG_LINES))
 
 
 async def _guarded(answer: Awaitable[Card], *, subject: str = "") -> Card:

@@ -18,7 +18,7 @@ MESSAGE_ROLES = ("user", "assistant")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "interrupted")
 FINISHED_STATUSES = ("succeeded", "failed", "interrupted")
 # Checked by the store rather than the schema, so a new entry point needs no migration.
-RUN_TRIGGERS = ("ask", "mention", "followup", "dm", "console")
+RUN_TRIGGERS = ("ask", "mention", "followup", "dm", "console", "approval", "workflow")
 
 
 def utcnow() -> datetime:
@@ -140,3 +140,110 @@ class SeenEvent(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=255)
     created_at: datetime = _timestamp()
+
+
+APPROVAL_STATUSES = ("pending", "approved", "denied", "expired", "executed", "failed")
+DECIDED_APPROVAL_STATUSES = ("denied", "expired", "executed", "failed")
+
+
+class PausedRun(SQLModel, table=True):
+    """An agent run stopped at proposed writes: its pydantic-ai message history (JSON), until resumed.
+
+    ``resumed_by`` is the run that continued it; set once, so the agent resumes exactly once.
+    """
+
+    __tablename__ = "paused_runs"
+
+    run_id: str = Field(foreign_key="runs.id", primary_key=True, max_length=32)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    history: str = Field(sa_type=sa.Text)
+    resumed_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _timestamp()
+
+
+class Approval(SQLModel, table=True):
+    """One proposed write waiting for (or past) the asker's decision.
+
+    ``status`` only moves forward: pending → approved → executed | failed, or pending → denied |
+    expired. The pending → approved step is a conditional UPDATE, so one click wins.
+    """
+
+    __tablename__ = "approvals"
+    __table_args__ = (_one_of("approvals", "status", APPROVAL_STATUSES),)
+
+    id: str = Field(default_factory=new_run_id, primary_key=True, max_length=32)
+    run_id: str = Field(foreign_key="paused_runs.run_id", index=True, max_length=32)
+    call_id: str = Field(max_length=128)  # the model's tool call id, to answer it on resume
+    team_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    thread_ts: str = Field(max_length=64)
+    message_ts: str | None = Field(default=None, max_length=64)  # the preview message, once posted
+    tool: str = Field(max_length=128)
+    args: str = Field(sa_type=sa.Text)  # JSON, as validated by the tool's argument model
+    preview: str = Field(sa_type=sa.Text)
+    status: str = Field(default="pending", max_length=16, index=True)
+    idempotency_key: str = Field(default_factory=new_run_id, max_length=64, unique=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _timestamp(nullable=True)
+    result: str | None = Field(default=None, sa_type=sa.Text)  # what happened, for people and the agent
+    result_url: str | None = Field(default=None, max_length=2048)
+    created_at: datetime = _timestamp()
+
+
+class LlmCall(SQLModel, table=True):
+    """One request a run made to the LLM: which model, the tokens each way, and how long it took.
+
+    A run's trace is its tool calls and these, in time order; usage reports price these per model.
+    """
+
+    __tablename__ = "llm_calls"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="runs.id", index=True, max_length=32)
+    model: str = Field(max_length=128)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    duration_ms: int = 0
+    created_at: datetime = _timestamp()
+
+
+class DigestSchedule(SQLModel, table=True):
+    """A standup digest posted to a channel on given weekdays at a local time (``/standup schedule``).
+
+    ``scope`` is what ``/standup`` was given (projects, repositories, teams); ``days`` is a
+    comma-separated list of ``mon`` … ``sun``. Removing a schedule sets ``removed_at``.
+    """
+
+    __tablename__ = "digest_schedules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=64, index=True)
+    created_by: str = Field(max_length=64)
+    scope: str = Field(default="", max_length=500)
+    days: str = Field(max_length=32)
+    local_time: str = Field(max_length=5)  # HH:MM
+    timezone: str = Field(max_length=64)  # an IANA name, e.g. Europe/Berlin
+    created_at: datetime = _timestamp()
+    removed_at: datetime | None = _timestamp(nullable=True)
+
+
+class ScheduleFire(SQLModel, table=True):
+    """One due time of a schedule, claimed by the process that posts it, before it posts.
+
+    The unique (schedule_id, due_at) pair is the claim: of any number of schedulers (restarts,
+    several processes on one database) exactly one inserts it, and only that one posts.
+    """
+
+    __tablename__ = "schedule_fires"
+    __table_args__ = (sa.UniqueConstraint("schedule_id", "due_at", name="uq_schedule_fires_due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(foreign_key="digest_schedules.id", index=True)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    claimed_by: str = Field(max_length=64)
+    claimed_at: datetime = _timestamp()
+    finished_at: datetime | None = _timestamp(nullable=True)
+    outcome: str | None = Field(default=None, sa_type=sa.Text)  # "posted" or what went wrong

@@ -42,6 +42,31 @@ class AgentRequest:
     context: tuple[ContextItem, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class WriteDecision:
+    """How a proposed write ended, for the agent when its run resumes.
+
+    ``executed`` is True when the write was approved and attempted (``ok`` says whether it worked);
+    False when it was denied or expired. ``arguments`` are those actually sent, if edited.
+    """
+
+    call_id: str
+    executed: bool
+    outcome: str  # one sentence for the model, e.g. "Created OPS-9: https://..."
+    ok: bool = True
+    arguments: dict[str, object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeRequest:
+    """A paused run to continue: its stored message history and the decisions on its proposals."""
+
+    history: str
+    decisions: tuple[WriteDecision, ...]
+    user_id: str
+    run_id: str = ""
+
+
 class ContextSource(Protocol):
     """Looks up what a message mentions before the agent runs; never raises for upstream failures."""
 
@@ -52,6 +77,10 @@ class AgentPort(Protocol):
     """Answers a question, yielding text deltas and tool steps, ending with a terminal event."""
 
     def answer(self, request: AgentRequest) -> AsyncIterator[WorkflowEvent]: ...
+
+    def resume(self, request: ResumeRequest) -> AsyncIterator[WorkflowEvent]:
+        """Continue a run that stopped at proposed writes (``WritesProposed``), after the decisions."""
+        ...
 
 
 class Sink(Protocol):

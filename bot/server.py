@@ -19,6 +19,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.config import Settings
+from bot.log import log_context
+from bot.metrics import CONTENT_TYPE, Metrics, request_kind
 from bot.recovery import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack_app import build_slack_app
@@ -36,6 +38,7 @@ class Ingress:
         self._bolt = bolt
         self._services = services
         self._slack = slack
+        self._metrics: Metrics = services.metrics
         self.draining = False
         self.ready = False
 
@@ -46,9 +49,24 @@ class Ingress:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(EVENTS_PATH, self.slack_events)
         app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics)
         return app
 
+    async def metrics(self, request: web.Request) -> web.Response:
+        body = self._metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
     async def slack_events(self, request: web.Request) -> web.StreamResponse:
+        started = self._metrics.clock()
+        raw = (await request.read()).decode("utf-8", "replace")
+        kind = request_kind(request.content_type, raw)
+        # Listeners Bolt starts from here copy this context, so their log records carry the kind too.
+        with log_context(kind=kind):
+            response = await self._slack_events(request, started, kind)
+        self._metrics.requests.labels(kind).observe(self._metrics.clock() - started)
+        return response
+
+    async def _slack_events(self, request: web.Request, started: float, kind: str) -> web.StreamResponse:
         if self.draining:
             return _error(503, "shutting down")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
@@ -60,6 +78,7 @@ class Ingress:
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError, KeyError, TypeError):
             return _error(400, "malformed request body")
         response = await self._bolt.async_dispatch(bolt_request)
+        self._metrics.acks.labels(kind).observe(self._metrics.clock() - started)
         return await to_aiohttp_response(response)
 
     async def healthz(self, request: web.Request) -> web.Response:
@@ -79,7 +98,11 @@ def _error(status: int, message: str) -> web.Response:
 async def start_ingress(settings: Settings, services: Services) -> Ingress:
     """Build the Slack app and its HTTP edge; check auth and recover interrupted runs first."""
     assert settings.slack_bot_token is not None
-    slack = await SlackConnection.open(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    slack = await SlackConnection.open(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        trace_configs=[services.metrics.slack_trace()],
+    )
     try:
         await recover_interrupted(services.store, slack.client)
     except BaseException:
@@ -96,6 +119,8 @@ async def start_ingress(settings: Settings, services: Services) -> Ingress:
         lookup=services.lookup,
         links=services.links,
         unfurler=services.unfurler,
+        desk=services.desk,
+        workflows=services.workflows,
     )
     ingress = Ingress(bolt, services, slack)
     ingress.ready = True

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.agent import PydanticJqlTranslator, build_agent, build_jql_translator
+from bot.agent.write_tools import WriteToolSpec, write_specs
+from bot.approval_desk import ApprovalDesk
+from bot.approvals import Approvals
 from bot.blocks import LinkPolicy
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
@@ -13,9 +17,14 @@ from bot.errors import ConfigError
 from bot.intake import Intake
 from bot.lookup import Lookup
 from bot.mentioned_issues import MentionedIssues
+from bot.metrics import Metrics
+from bot.otel import start_tracing
 from bot.ports import AgentPort
+from bot.retention import Retention
 from bot.store import Store
 from bot.unfurl import LinkReader, Unfurler
+from bot.workflow_services import Workflows, build_workflows
+from bot.write_policy import WritePolicy
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 
@@ -31,6 +40,9 @@ class Services:
     lookup: Lookup = field(default_factory=lambda: Lookup(None, None))  # /jira and /gh
     links: LinkPolicy = field(default_factory=lambda: LinkPolicy(frozenset()))  # hosts cards may link to
     unfurler: Unfurler | None = None  # link_shared -> chat.unfurl
+    metrics: Metrics = field(default_factory=Metrics)  # GET /metrics
+    desk: ApprovalDesk | None = None  # proposed writes: decisions, execution, resumption
+    workflows: Workflows | None = None  # /standup and its schedules, /triage, thread → Jira issue
 
     async def aclose(self) -> None:
         """Stop runs first, then close clients, then the database (the reverse of their use)."""
@@ -43,9 +55,14 @@ class Services:
 async def build_services(settings: Settings) -> Services:
     store = await Store.open(settings.database_url)
     closers: list[Any] = []
-    jira = jira_client(settings)
-    github = github_client(settings)
+    tracing = start_tracing(settings.otel_exporter_otlp_endpoint)  # before any agent is built
+    if tracing is not None:
+        closers.append(tracing)  # closed last: flushes the spans of runs that ended at shutdown
+    metrics = Metrics(model=settings.llm_model)
+    jira = jira_client(settings, metrics)
+    github = github_client(settings, metrics)
     closers.extend(c for c in (jira, github) if c is not None)
+    writes = write_specs(jira, github)  # offered to the agent as proposals; run by the desk
     agent = build_agent(
         provider=settings.llm_provider,
         base_url=settings.llm_url,
@@ -56,18 +73,25 @@ async def build_services(settings: Settings) -> Services:
         max_steps=settings.agent_max_steps,
         timeout=settings.run_timeout_seconds,
         tool_output_chars=settings.tool_output_chars,
+        on_llm_status=metrics.llm_status,
+        writes=writes,
     )
     closers.append(agent)  # it owns the LLM HTTP client
+    metrics.name_tools(agent.tool_names)
     dispatcher = Dispatcher(
         store,
         max_concurrent=settings.max_concurrent_runs,
         # A little over the agent's own budget, so the agent reports its timeout itself.
         run_timeout=settings.run_timeout_seconds + 5,
         shutdown_grace=settings.shutdown_grace_seconds,
+        metrics=metrics,
     )
     # Jira keys a question mentions are read before the agent runs, and given to it as context.
     context = MentionedIssues(jira, projects=settings.jira_projects) if jira else None
-    intake = Intake(store, agent, dispatcher, max_chars=settings.max_question_chars, context=context)
+    desk = approval_desk(settings, store, agent, dispatcher, writes)
+    intake = Intake(
+        store, agent, dispatcher, max_chars=settings.max_question_chars, context=context, desk=desk
+    )
     links = LinkPolicy.for_sites(jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url)
     translator = jql_translator(settings) if jira is not None else None
     if translator is not None:
@@ -77,9 +101,39 @@ async def build_services(settings: Settings) -> Services:
         jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url
     )
     unfurler = Unfurler(jira, github, reader=reader, links=links)
-    return Services(
-        settings, store, agent, dispatcher, intake, closers, lookup=lookup, links=links, unfurler=unfurler
+    metrics.watch_dispatcher(lambda: dispatcher.running, lambda: dispatcher.queued)
+    workflows = build_workflows(
+        settings, store=store, dispatcher=dispatcher, desk=desk, jira=jira, github=github
     )
+    closers.append(workflows)  # last in, first closed: the scheduler stops before the clients
+    # Old conversations and runs are pruned hourly; first in the list, so it stops last before the store.
+    closers.insert(0, Retention(store, days=settings.retention_days).start())
+    return Services(
+        settings,
+        store,
+        agent,
+        dispatcher,
+        intake,
+        closers,
+        lookup=lookup,
+        links=links,
+        unfurler=unfurler,
+        metrics=metrics,
+        desk=desk,
+        workflows=workflows,
+    )
+
+
+def approval_desk(
+    settings: Settings,
+    store: Store,
+    agent: AgentPort,
+    dispatcher: Dispatcher,
+    writes: list[WriteToolSpec[Any, Any]],
+) -> ApprovalDesk:
+    approvals = Approvals(store, ttl=timedelta(minutes=settings.approval_ttl_minutes))
+    policy = WritePolicy.of(settings.write_users, settings.write_channels)
+    return ApprovalDesk(approvals, writes, store=store, agent=agent, dispatcher=dispatcher, policy=policy)
 
 
 def jql_translator(settings: Settings) -> PydanticJqlTranslator:
@@ -94,7 +148,7 @@ def jql_translator(settings: Settings) -> PydanticJqlTranslator:
     )
 
 
-def jira_client(settings: Settings) -> JiraClient | None:
+def jira_client(settings: Settings, metrics: Metrics | None = None) -> JiraClient | None:
     if not settings.jira_enabled or settings.jira_base_url is None:
         return None
     return JiraClient.create(
@@ -104,10 +158,12 @@ def jira_client(settings: Settings) -> JiraClient | None:
         pat=settings.jira_pat.get_secret_value() if settings.jira_pat else None,
         projects=settings.jira_projects,
         timeout=settings.http_timeout_seconds,
+        transport=metrics.upstream_transport("jira") if metrics else None,
     )
 
 
-def github_client(settings: Settings) -> GitHubClient | None:
+def github_client(settings: Settings, metrics: Metrics | None = None) -> GitHubClient | None:
+    transport = metrics.upstream_transport("github") if metrics else None
     if settings.github_app_enabled:  # an App installation is preferred: higher limits, scoped access
         assert settings.github_app_private_key is not None  # implied by github_app_enabled
         try:
@@ -118,6 +174,7 @@ def github_client(settings: Settings) -> GitHubClient | None:
                 installation_id=str(settings.github_app_installation_id),
                 repos=settings.github_repos,
                 timeout=settings.http_timeout_seconds,
+                transport=transport,
             )
         except ValueError:  # the key could not be loaded; the message would not name the variable
             raise ConfigError(
@@ -130,4 +187,5 @@ def github_client(settings: Settings) -> GitHubClient | None:
         token=settings.github_token.get_secret_value(),
         repos=settings.github_repos,
         timeout=settings.http_timeout_seconds,
+        transport=transport,
     )

@@ -19,17 +19,24 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.approval_desk import ApprovalDesk
 from bot.blocks import LinkPolicy
 from bot.errors import InputRejected, ShuttingDown
 from bot.intake import Inquiry, Intake, Trigger
 from bot.lookup import Lookup
+from bot.ports import Sink
 from bot.render import escape
+from bot.slack_approvals import ApprovalPreviews, register_approvals
 from bot.slack_client import SlackConnection
+from bot.slack_context import log_context_middleware
 from bot.slack_lookup import register_lookup
 from bot.slack_sink import SlackThreadSink
 from bot.slack_unfurl import register_unfurls
+from bot.slack_workflows import register_workflows
 from bot.store import Store
+from bot.traces import details_for, is_details_request
 from bot.unfurl import Unfurler
+from bot.workflow_services import Workflows
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,8 @@ def build_slack_app(
     lookup: Lookup | None = None,
     links: LinkPolicy | None = None,
     unfurler: Unfurler | None = None,
+    desk: ApprovalDesk | None = None,
+    workflows: Workflows | None = None,
 ) -> AsyncApp:
     async def authorize() -> AuthorizeResult:
         return slack.identity
@@ -59,15 +68,20 @@ def build_slack_app(
         request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
-    listeners = _Listeners(intake, store)
+    listeners = _Listeners(intake, store, desk)
+    app.middleware(log_context_middleware)  # team/channel/thread on every record a request logs
     app.middleware(_drop_retries(store))
     app.command("/ask")(listeners.ask)
     app.event("app_mention")(listeners.mention)
     app.event("message")(listeners.message)
+    if workflows is not None:  # /standup, /triage, `/jira create` (before /jira), the thread shortcut
+        register_workflows(app, workflows, store, links or LinkPolicy(frozenset()), desk, slack.client)
     if lookup is not None:  # /jira, /gh and their buttons
         register_lookup(app, lookup, store, links or LinkPolicy(frozenset()))
     if unfurler is not None:  # link_shared -> chat.unfurl with the same cards
         register_unfurls(app, unfurler)
+    if desk is not None:  # Approve / Edit / Deny on proposed writes
+        register_approvals(app, desk, links or LinkPolicy(frozenset()))
     return app
 
 
@@ -84,9 +98,10 @@ def _drop_retries(store: Store) -> Callable[..., Awaitable[Any]]:
 
 
 class _Listeners:
-    def __init__(self, intake: Intake, store: Store) -> None:
+    def __init__(self, intake: Intake, store: Store, desk: ApprovalDesk | None = None) -> None:
         self._intake = intake
         self._store = store
+        self._desk = desk
 
     async def ask(
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
@@ -95,6 +110,13 @@ class _Listeners:
             question = self._intake.clean(command.get("text", ""))
         except InputRejected as rejected:
             await ack(text=rejected.message)
+            return
+        if is_details_request(question):  # `/ask why`: how the last answer here came about, only to the asker
+            await ack(
+                text=await details_for(
+                    self._store, command["team_id"], command["channel_id"], command["user_id"]
+                )
+            )
             return
         await ack()
         if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
@@ -152,13 +174,18 @@ class _Listeners:
     async def _start(
         self, inquiry: Inquiry, client: AsyncWebClient, *, respond: AsyncRespond | None = None
     ) -> None:
-        sink = SlackThreadSink(
+        sink: Sink = SlackThreadSink(
             client,
             channel=inquiry.channel_id,
             thread_ts=inquiry.thread_ts,
             recipient_user_id=inquiry.user_id,
             recipient_team_id=inquiry.team_id,
+            respond=respond,  # the last rung where the bot cannot post in the channel
         )
+        if self._desk is not None:  # proposed writes are posted below the answer, with buttons
+            sink = ApprovalPreviews(
+                sink, client, self._desk, channel=inquiry.channel_id, thread_ts=inquiry.thread_ts
+            )
         try:
             await self._intake.accept(inquiry, sink)
         except (InputRejected, ShuttingDown) as refused:

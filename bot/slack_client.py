@@ -133,9 +133,14 @@ class SlackConnection:
     budget: SlackBudget = field(default_factory=SlackBudget)
 
     @classmethod
-    async def open(cls, token: str, base_url: str) -> SlackConnection:
-        """Connect and run `auth.test`; raises SlackApiError for a bad token."""
-        session = aiohttp.ClientSession()
+    async def open(
+        cls, token: str, base_url: str, *, trace_configs: list[aiohttp.TraceConfig] | None = None
+    ) -> SlackConnection:
+        """Connect and run `auth.test`; raises SlackApiError for a bad token.
+
+        ``trace_configs`` see every HTTP attempt on the shared session (metrics count calls and 429s).
+        """
+        session = aiohttp.ClientSession(trace_configs=trace_configs)
         budget = SlackBudget()
         client = build_web_client(token, base_url, session=session, budget=budget)
         try:

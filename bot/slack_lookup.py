@@ -24,7 +24,8 @@ from bot.blocks import (
     without_more_button,
 )
 from bot.cards import Card, notice_card
-from bot.lookup import GH_USAGE, JIRA_USAGE, Lookup
+from bot.lookup import Lookup
+from bot.lookup_request import parse_github, parse_jira, usage_of
 from bot.render import escape
 from bot.slack_reply import DELIVERY_ERRORS, error_code
 from bot.store import Store
@@ -62,8 +63,9 @@ class _LookupListeners:
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         text = str(command.get("text", "")).strip()
-        if not text:
-            await ack(text=JIRA_USAGE)
+        usage = usage_of(parse_jira(text))
+        if usage is not None:  # said to the asker alone, nothing posted in the channel
+            await ack(text=usage)
             return
         await ack()
         await self._answer(command, client, respond, lambda: self._lookup.jira(text))
@@ -72,8 +74,9 @@ class _LookupListeners:
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         text = str(command.get("text", "")).strip()
-        if not text:
-            await ack(text=GH_USAGE)
+        usage = usage_of(parse_github(text))
+        if usage is not None:
+            await ack(text=usage)
             return
         await ack()
         await self._answer(command, client, respond, lambda: self._lookup.github(text))

@@ -49,6 +49,8 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
         lookup=services.lookup,
         links=services.links,
         unfurler=services.unfurler,
+        desk=services.desk,
+        workflows=services.workflows,
     )
     handler = AsyncSocketModeHandler(
         bolt, settings.slack_app_token.get_secret_value(), web_client=slack.client

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +25,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from bot import schema
+from bot.cascade import delete_cascading
 from bot.errors import ConfigError, StoreBusy
 from bot.events import RunStatus, Usage
 from bot.models import (
@@ -50,9 +53,10 @@ _REPORTED_PRAGMAS = ("journal_mode", "busy_timeout", "synchronous", "foreign_key
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+pysqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+psycopg2": "postgresql+asyncpg",
+    # psycopg 3 speaks both sync and async; `postgres://` is what Procfile platforms hand out.
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg2": "postgresql+psycopg",
 }
 
 
@@ -99,9 +103,8 @@ class Store:
     def __init__(self, engine: AsyncEngine, *, single_connection: bool = False) -> None:
         self._engine = engine
         self._reads = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-        self._writes = async_sessionmaker(
-            engine.execution_options(**{_WRITE_OPTION: True}), class_=AsyncSession, expire_on_commit=False
-        )
+        self._writer = engine.execution_options(**{_WRITE_OPTION: True})
+        self._writes = async_sessionmaker(self._writer, class_=AsyncSession, expire_on_commit=False)
         # SQLite has one writer at a time. Our own writers queue here, in order, so the busy
         # timeout only ever waits on other processes. An in-memory database lives on one shared
         # connection, so there readers take turns too.
@@ -111,7 +114,8 @@ class Store:
 
     @classmethod
     async def open(cls, database_url: str, *, busy_timeout_ms: int = 5000) -> Store:
-        """Connect, configure and create the tables; a database that cannot be opened is a ConfigError."""
+        """Connect, configure and migrate to the newest schema (under a lock, see ``bot.schema``);
+        a database that cannot be opened is a ConfigError."""
         url = _async_url(database_url)
         in_memory = _is_sqlite(url) and _sqlite_path(url) is None
         if _is_sqlite(url) and not in_memory:
@@ -124,10 +128,13 @@ class Store:
             _configure_sqlite(engine, busy_timeout_ms)
         store = cls(engine, single_connection=in_memory)
         try:
-            await store._create_tables()
+            await schema.upgrade(store._writer)
         except (DBAPIError, OSError) as exc:
             await engine.dispose()
             raise ConfigError(_VARIABLE, f"cannot open the database ({_reason(exc)})") from None
+        except BaseException:
+            await engine.dispose()
+            raise
         return store
 
     async def close(self) -> None:
@@ -153,6 +160,12 @@ class Store:
                 result = await connection.exec_driver_sql(f"PRAGMA {pragma}")
                 info[pragma] = str(result.scalar())
         return info
+
+    async def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at."""
+        async with self._reading() as session:
+            connection = await session.connection()
+            return await connection.run_sync(schema.current_revision)
 
     async def claim(self, key: str) -> bool:
         """Take a delivery key once: True the first time ever (across restarts and processes), then False."""
@@ -337,6 +350,37 @@ class Store:
             calls = (await session.exec(query)).all()
         return [_tool_call_record(call) for call in calls]
 
+    async def forget_thread(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
+        """Delete the thread's conversation and everything stored under it (messages, runs, tool
+        calls and any table that refers to them). False when nothing was stored for it."""
+        conversation = Conversation.__table__  # type: ignore[attr-defined]
+        async with self._writing() as session:
+            conversation_id = await _conversation_id(session, team_id, channel_id, thread_ts)
+            if conversation_id is None:
+                return False
+            await delete_cascading(session, conversation, conversation.c.id == conversation_id)
+        return True
+
+    async def prune(self, before: datetime) -> Counter[str]:
+        """Delete what is older than ``before``: messages, finished runs (with what refers to
+        them), delivery keys, and conversations left with neither messages nor runs.
+        Returns the rows deleted per table."""
+        messages, runs = Message.__table__, Run.__table__  # type: ignore[attr-defined]
+        conversations, seen = Conversation.__table__, SeenEvent.__table__  # type: ignore[attr-defined]
+        deleted: Counter[str] = Counter()
+        async with self._writing() as session:
+            deleted += await delete_cascading(session, messages, messages.c.created_at < before)
+            old_runs = sa.and_(runs.c.created_at < before, runs.c.status.in_(FINISHED_STATUSES))
+            deleted += await delete_cascading(session, runs, old_runs)
+            empty = sa.and_(
+                conversations.c.created_at < before,
+                ~sa.exists().where(messages.c.conversation_id == conversations.c.id),
+                ~sa.exists().where(runs.c.conversation_id == conversations.c.id),
+            )
+            deleted += await delete_cascading(session, conversations, empty)
+            deleted += await delete_cascading(session, seen, seen.c.created_at < before)
+        return +deleted
+
     def writing(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
         """A write transaction (BEGIN IMMEDIATE on SQLite), for repositories of other tables."""
         return self._writing()
@@ -359,11 +403,6 @@ class Store:
     async def _reading(self) -> AsyncIterator[AsyncSession]:
         async with _turn(self._read_turns), _busy_as_store_busy(), self._reads() as session, session.begin():
             yield session
-
-    async def _create_tables(self) -> None:
-        async with _turn(self._write_turns), self._writes() as session, session.begin():
-            connection = await session.connection()
-            await connection.run_sync(SQLModel.metadata.create_all)
 
 
 def clean_text(text: str) -> str:

@@ -3,7 +3,9 @@
 Routes: pulls (list, get, reviews, files), issues/{n} (pull requests are issues too),
 commits/{ref}/check-runs and /status, compare/{base}...{head}, Actions runs, jobs and job logs
 (a 302 to a signed plain-text log URL that refuses an Authorization header, like blob storage),
-search/issues, /user and a GitHub App's POST /app/installations/{id}/access_tokens.
+search/issues, /user and a GitHub App's POST /app/installations/{id}/access_tokens. Writes
+(``simulators.github_writes``): POST issues, issue comments and rerun-failed-jobs change the data
+and are listed by ``writes()``.
 
 Like GitHub: lists page by ``per_page``/``page`` with a ``Link`` header (``max_per_page`` can be
 lowered to force several pages); GETs carry an ``ETag`` and answer ``If-None-Match`` with a 304
@@ -30,6 +32,7 @@ from aiohttp.typedefs import Handler
 from simulators.github_app import AppRegistration, InstallationTokens, JwtRejected
 from simulators.github_payloads import GitHubRenderer
 from simulators.github_search import Search
+from simulators.github_writes import GitHubWrites, WriteRefused
 from simulators.upstream import SimulatedUpstream
 
 DOCS = "https://docs.github.com/rest"
@@ -79,6 +82,7 @@ class GitHubSimulator(SimulatedUpstream):
         self.used = {"core": 0, "search": 0}
         self.installation_token_uses: list[str] = []  # which issued token each request used
         self._reset = int(time.time()) + 3600
+        self._writer = GitHubWrites(self.seed, clock=clock)
         super().__init__()
         self.app.on_response_prepare.append(self._rate_headers)
 
@@ -86,6 +90,7 @@ class GitHubSimulator(SimulatedUpstream):
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         repo = "/repos/{owner}/{repo}"
+        router.add_get(repo, self._get_repo)
         router.add_get(repo + "/pulls", self._list_pulls)
         router.add_get(repo + "/pulls/{number:\\d+}", self._get_pull)
         router.add_get(repo + "/pulls/{number:\\d+}/reviews", self._list_reviews)
@@ -99,8 +104,12 @@ class GitHubSimulator(SimulatedUpstream):
         router.add_get(repo + "/actions/runs/{run_id:\\d+}/jobs", self._list_jobs)
         router.add_get(repo + "/actions/jobs/{job_id:\\d+}/logs", self._job_logs)
         router.add_get("/_logs/{owner}/{repo}/jobs/{job_id:\\d+}", self._log_blob)
+        router.add_post(repo + "/issues", self._create_issue)
+        router.add_post(repo + "/issues/{number:\\d+}/comments", self._create_comment)
+        router.add_post(repo + "/actions/runs/{run_id:\\d+}/rerun-failed-jobs", self._rerun_failed_jobs)
         router.add_get("/search/issues", self._search)
         router.add_get("/user", self._user)
+        router.add_get("/rate_limit", self._rate_limit)
         router.add_post("/app/installations/{installation_id}/access_tokens", self._access_token)
 
     def extra_middlewares(self) -> list[Any]:
@@ -328,6 +337,52 @@ class GitHubSimulator(SimulatedUpstream):
         text = self._renderer(request).job_log(found[1], preamble_lines=self.log_preamble_lines)
         return web.Response(text=text, content_type="text/plain")
 
+    # -- writes ------------------------------------------------------------------------------
+
+    async def _create_issue(self, request: web.Request) -> web.Response:
+        repo = self._repo(request)
+        if repo is None:
+            return self._not_found("issues/issues#create-an-issue")
+        body = await _json_body(request)
+        try:
+            item = self._writer.create_issue(repo, body)
+        except WriteRefused as refused:
+            return self._refused(refused)
+        self.record_write("issues/create", f"{repo['full_name']}#{item['number']}", body)
+        return web.json_response(self._renderer(request).issue(repo, item), status=201)
+
+    async def _create_comment(self, request: web.Request) -> web.Response:
+        found = self._item(request)
+        if found is None:
+            return self._not_found("issues/comments#create-an-issue-comment")
+        repo, item = found
+        body = await _json_body(request)
+        try:
+            comment = self._writer.comment(item, body)
+        except WriteRefused as refused:
+            return self._refused(refused)
+        self.record_write("issues/create-comment", f"{repo['full_name']}#{item['number']}", body)
+        return web.json_response(self._renderer(request).comment(repo, item, comment), status=201)
+
+    async def _rerun_failed_jobs(self, request: web.Request) -> web.Response:
+        repo = self._repo(request)
+        run = self._run(repo, int(request.match_info["run_id"])) if repo else None
+        if repo is None or run is None:
+            return self._not_found("actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run")
+        body = await _json_body(request)
+        try:
+            self._writer.rerun_failed_jobs(run)
+        except WriteRefused as refused:
+            return self._refused(refused)
+        self.record_write("actions/re-run-workflow-failed-jobs", f"{repo['full_name']} run {run['id']}", body)
+        return web.json_response({}, status=201)
+
+    def _refused(self, refused: WriteRefused) -> web.Response:
+        body = self.error_body(refused.status, refused.message)
+        if refused.errors:
+            body["errors"] = refused.errors
+        return web.json_response(body, status=refused.status)
+
     # -- search, user, app tokens ------------------------------------------------------------
 
     async def _search(self, request: web.Request) -> web.Response:
@@ -348,8 +403,19 @@ class GitHubSimulator(SimulatedUpstream):
             max_per_page=MAX_PER_PAGE,
         )
 
+    async def _get_repo(self, request: web.Request) -> web.Response:
+        repo = self._repo(request)
+        if repo is None:
+            return self._not_found("repos/repos#get-a-repository")
+        return web.json_response(self._renderer(request).repo(repo))
+
     async def _user(self, request: web.Request) -> web.Response:
         return web.json_response(self._renderer(request).user(self.seed["viewer"]))
+
+    async def _rate_limit(self, request: web.Request) -> web.Response:
+        used = min(self.used["core"], CORE_LIMIT)
+        core = {"limit": CORE_LIMIT, "remaining": CORE_LIMIT - used, "used": used, "reset": self._reset}
+        return web.json_response({"resources": {"core": core}, "rate": core})
 
     async def _access_token(self, request: web.Request) -> web.Response:
         if self.installations is None:
@@ -443,7 +509,7 @@ class GitHubSimulator(SimulatedUpstream):
     async def _rate_headers(self, request: web.Request, response: web.StreamResponse) -> None:
         resource = "search" if request.path.startswith("/search/") else "core"
         limit = SEARCH_LIMIT if resource == "search" else CORE_LIMIT
-        if 200 <= response.status < 300:  # a 304 is free, as on GitHub
+        if 200 <= response.status < 300 and request.path != "/rate_limit":  # 304 and /rate_limit are free
             self.used[resource] += 1
         used = min(self.used[resource], limit)
         defaults = {
@@ -457,6 +523,13 @@ class GitHubSimulator(SimulatedUpstream):
         }
         for name, value in defaults.items():
             response.headers.setdefault(name, value)
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
 
 
 def _links(request: web.Request, page: int, last: int, per_page: int) -> str:

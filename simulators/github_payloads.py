@@ -220,6 +220,22 @@ class GitHubRenderer:
             }
         return body
 
+    def comment(self, repo: dict[str, Any], item: dict[str, Any], comment: dict[str, Any]) -> dict[str, Any]:
+        full, number = repo["full_name"], item["number"]
+        web_kind = "pull" if item["kind"] == "pull" else "issues"
+        return {
+            "id": comment["id"],
+            "node_id": _node_id("012:IssueComment", comment["id"]),
+            "url": f"{self._api}/repos/{full}/issues/comments/{comment['id']}",
+            "html_url": f"{WEB}/{full}/{web_kind}/{number}#issuecomment-{comment['id']}",
+            "body": comment["body"],
+            "user": self.user(comment["author"]),
+            "created_at": comment["created_at"],
+            "updated_at": comment["created_at"],
+            "issue_url": f"{self._api}/repos/{full}/issues/{number}",
+            "author_association": "NONE",
+        }
+
     def pull(self, repo: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
         full, number = repo["full_name"], item["number"]
         api = f"{self._api}/repos/{full}"

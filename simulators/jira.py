@@ -7,8 +7,9 @@ the issue being read, sub-tasks, fix versions and a sprint custom field (with ``
 unless ``fields`` is given, pages with ``nextPageToken``, and refuses unbounded JQL; the removed
 ``/rest/api/{2,3}/search`` answers 410 on Cloud with Jira's own body. Also: approximate count,
 transitions, project search (Cloud ``/project/search`` pages; DC ``/project`` list). Data Center
-mode serves REST v2 with wiki markup, ``startAt``/``total`` paging and PAT auth. Nothing here is
-real.
+mode serves REST v2 with wiki markup, ``startAt``/``total`` paging and PAT auth. Writes (create
+issue, comment, transition, assign; ``simulators.jira_writes``) change the data and are listed
+by ``writes()``. Nothing here is real.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from simulators import jql
 from simulators.jira_payloads import IssueRenderer
+from simulators.jira_writes import JiraWrites, WriteRefused
 from simulators.upstream import SimulatedUpstream
 
 Edition = Literal["cloud", "datacenter"]
@@ -64,6 +66,7 @@ class JiraSimulator(SimulatedUpstream):
         self.page_cap = page_cap  # the most issues one page holds, like Jira's field-dependent cap
         self.jira_software = jira_software  # False: a Jira Work Management site, no sprint field
         self._api = "/rest/api/3" if edition == "cloud" else "/rest/api/2"
+        self._writer = JiraWrites(self.seed, wiki=edition == "datacenter")
         super().__init__()
 
     @property
@@ -74,6 +77,10 @@ class JiraSimulator(SimulatedUpstream):
         router.add_get(f"{self._api}/issue/{{key}}", self._get_issue)
         router.add_get(f"{self._api}/issue/{{key}}/transitions", self._transitions)
         router.add_get(f"{self._api}/myself", self._myself)
+        router.add_post(f"{self._api}/issue", self._create_issue)
+        router.add_post(f"{self._api}/issue/{{key}}/comment", self._add_comment)
+        router.add_post(f"{self._api}/issue/{{key}}/transitions", self._do_transition)
+        router.add_put(f"{self._api}/issue/{{key}}/assignee", self._assign)
         if self.edition == "cloud":
             router.add_get("/rest/api/3/search/jql", self._search_jql)
             router.add_post("/rest/api/3/search/jql", self._search_jql)
@@ -142,6 +149,58 @@ class JiraSimulator(SimulatedUpstream):
         if issue is None:
             return self.json_error(404, ISSUE_NOT_FOUND)
         return web.json_response(self._renderer(request).transitions(issue))
+
+    # -- writes ------------------------------------------------------------------------------
+
+    async def _create_issue(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        try:
+            issue = self._writer.create_issue(body)
+        except WriteRefused as refused:
+            return web.json_response(refused.body, status=refused.status)
+        self.record_write("createIssue", issue["key"], body)
+        created = {
+            "id": issue["id"],
+            "key": issue["key"],
+            "self": f"{request.url.origin()}{self._api}/issue/{issue['id']}",
+        }
+        return web.json_response(created, status=201)
+
+    async def _add_comment(self, request: web.Request) -> web.Response:
+        issue = self._find(request.match_info["key"])
+        if issue is None:
+            return self.json_error(404, ISSUE_NOT_FOUND)
+        body = await _json_body(request)
+        try:
+            comment = self._writer.add_comment(issue, body)
+        except WriteRefused as refused:
+            return web.json_response(refused.body, status=refused.status)
+        self.record_write("addComment", issue["key"], body)
+        return web.json_response(self._renderer(request).comment(issue, comment), status=201)
+
+    async def _do_transition(self, request: web.Request) -> web.Response:
+        issue = self._find(request.match_info["key"])
+        if issue is None:
+            return self.json_error(404, ISSUE_NOT_FOUND)
+        body = await _json_body(request)
+        try:
+            self._writer.transition(issue, body)
+        except WriteRefused as refused:
+            return web.json_response(refused.body, status=refused.status)
+        self.record_write("doTransition", issue["key"], body)
+        return web.Response(status=204)
+
+    async def _assign(self, request: web.Request) -> web.Response:
+        issue = self._find(request.match_info["key"])
+        if issue is None:
+            return self.json_error(404, ISSUE_NOT_FOUND)
+        body = await _json_body(request)
+        try:
+            self._writer.assign(issue, body)
+        except WriteRefused as refused:
+            return web.json_response(refused.body, status=refused.status)
+        self.record_write("assignIssue", issue["key"], body)
+        return web.Response(status=204)
 
     async def _approximate_count(self, request: web.Request) -> web.Response:
         params = await _search_params(request)
@@ -239,6 +298,13 @@ class JiraSimulator(SimulatedUpstream):
             "status": frozenset(issue["status"].lower() for issue in self.seed["issues"]),
         }
         return jql.Context(current_user=self.seed["service_account"], aliases=aliases, known=known)
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
 
 
 async def _search_params(request: web.Request) -> dict[str, Any]:

@@ -85,6 +85,18 @@ class IssueRenderer:
             ],
         }
 
+    def comment(self, issue: dict[str, Any], comment: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "self": f"{self._api}/issue/{issue['id']}/comment/{comment['id']}",
+            "id": comment["id"],
+            "author": self.user(comment["author"]),
+            "updateAuthor": self.user(comment["author"]),
+            "body": self._document(comment["body"]),
+            "created": comment["created"],
+            "updated": comment["created"],
+            "jsdPublic": True,
+        }
+
     def project(self, project: dict[str, Any]) -> dict[str, Any]:
         return {
             "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
@@ -248,19 +260,7 @@ class IssueRenderer:
         return rendered
 
     def _comments(self, issue: dict[str, Any]) -> dict[str, Any]:
-        comments = [
-            {
-                "self": f"{self._api}/issue/{issue['id']}/comment/{comment['id']}",
-                "id": comment["id"],
-                "author": self.user(comment["author"]),
-                "updateAuthor": self.user(comment["author"]),
-                "body": self._document(comment["body"]),
-                "created": comment["created"],
-                "updated": comment["created"],
-                "jsdPublic": True,
-            }
-            for comment in issue.get("comments", [])
-        ]
+        comments = [self.comment(issue, comment) for comment in issue.get("comments", [])]
         return {
             "comments": comments,
             "self": f"{self._api}/issue/{issue['id']}/comment",

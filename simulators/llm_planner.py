@@ -5,7 +5,8 @@ assistant turn: either tool calls (Jira keys -> the Jira issue tool, GitHub PR r
 tool, otherwise a search) or a Markdown answer composed only from what the tools returned. It never
 holds canned answers: every fact in its text comes from a tool result in the conversation.
 Offered the JQL translator's ``submit_jql`` output tool, it writes JQL by rules instead
-(``simulators.jql_writer``).
+(``simulators.jql_writer``); offered a drafting tool (``submit_digest``, ``submit_triage``,
+``submit_issue_draft``), it fills it by rules from the facts (``simulators.draft_writer``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from simulators.draft_writer import TOOLS as DRAFT_TOOLS
+from simulators.draft_writer import write as write_draft
 from simulators.jql_writer import draft_for
 
 JIRA_GET = "jira_get_issue"
@@ -77,6 +80,10 @@ def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply
     if JQL_OUTPUT in offered:
         draft = draft_for(question)
         return [ToolCall(JQL_OUTPUT, {"jql": draft.jql, "explanation": draft.explanation})]
+    structured = sorted(DRAFT_TOOLS & set(offered))
+    if structured:
+        facts = [data for data in (parse_result(block) for block in context) if data is not None]
+        return [ToolCall(structured[0], write_draft(structured[0], question, facts))]
     turn = list(messages[turn_start + 1 :])
     calls_so_far = [call for message in turn for call in message.tool_calls]
     # Issues attached to the question count as looked up already.
@@ -86,12 +93,28 @@ def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply
         if first is not None:
             return first
     results = [*context, *(message.text for message in turn if message.role == "tool")]
+    outcomes = _write_outcomes(turn)
+    if outcomes:  # a resumed run: the asker decided on proposed writes; say how they ended
+        return "\n".join(outcomes) + "\n\n" + SIMULATED_NOTE
     rounds = sum(1 for message in turn if message.tool_calls)
     if rounds < _MAX_TOOL_ROUNDS:
         follow_ups = _follow_ups(results, [*known, *calls_so_far], offered)
         if follow_ups:
             return follow_ups
     return compose_answer(results, question)
+
+
+def _write_outcomes(turn: Sequence[ChatMessage]) -> list[str]:
+    """What the app reported about decided writes (fenced with source="approval", or the denial)."""
+    outcomes: list[str] = []
+    for message in turn:
+        if message.role != "tool":
+            continue
+        if 'source="approval"' in message.text:
+            outcomes += [line.strip() for line in _FENCE.findall(message.text) if line.strip()]
+        elif "nothing was changed" in message.text:
+            outcomes.append(_first_line(message.text))
+    return outcomes
 
 
 def split_context(text: str) -> tuple[str, list[str]]:

@@ -109,6 +109,20 @@ class _Fault:
     retry_after: int | None = None
 
 
+# What the simulated install granted: the bot scopes of manifest.yml. Real Slack reports the granted
+# scopes on every Web API response in `x-oauth-scopes`; `chatops doctor` compares them to the manifest.
+GRANTED_SCOPES = (
+    "app_mentions:read",
+    "chat:write",
+    "commands",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "links:read",
+    "links:write",
+)
+
+
 class SlackApiRefusal(Exception):
     """Raised inside a method handler: answered as ``{"ok": false, "error": code}``."""
 
@@ -136,6 +150,7 @@ class SlackSimulator:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.tiers = tiers  # rate tiers: 429 + Retry-After per method per workspace beyond them
+        self.scopes = list(GRANTED_SCOPES)  # sent as x-oauth-scopes; a test may take one away
         self._calls: list[RecordedCall] = []
         self._messages: dict[tuple[str, str], SimulatedMessage] = {}
         self._statuses: dict[tuple[str, str], str] = {}
@@ -440,7 +455,10 @@ class SlackSimulator:
         error = None if body.get("ok") else str(body.get("error", "unknown_error"))
         self._calls.append(RecordedCall(method, args, time.monotonic(), status, error))
         await self._notify()
-        return web.json_response(body, status=status, headers={"X-Simulated": "slack", **(headers or {})})
+        scopes = {"x-oauth-scopes": ",".join(self.scopes)}
+        return web.json_response(
+            body, status=status, headers={"X-Simulated": "slack", **scopes, **(headers or {})}
+        )
 
     async def _notify(self) -> None:
         changed = self._condition()

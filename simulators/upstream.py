@@ -3,15 +3,18 @@
 A subclass adds its routes and says what its errors look like; this base records every request
 (with the credential replaced by its scheme), replays scripted faults (``fail_next``,
 ``stall_next``) before the real handler runs, and serves the app on loopback for an
-``async with``.
+``async with``. Every write a handler accepted is also kept in ``writes()``, so a test can
+count exactly what changed upstream (a faulted or refused request changes nothing).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -38,6 +41,36 @@ class RecordedRequest:
         return value.split(" ", 1)[0] if value else None
 
 
+@dataclass(frozen=True)
+class RecordedWrite:
+    """One write the simulator accepted and applied."""
+
+    operation: str  # the API's operation id, e.g. "createIssue", "issues/create-comment"
+    target: str  # what it changed, e.g. "OPS-37", "acme/payments#42"
+    body: Any = None  # the request body as sent
+
+
+# One clock for every simulator in the process: spans of Jira and GitHub requests can be ordered.
+_SEQUENCE = itertools.count(1)
+
+
+@dataclass
+class Span:
+    """When a request started and finished, as positions in one sequence shared by all simulators.
+
+    Two requests overlapped (were in flight together) when each started before the other finished.
+    """
+
+    method: str
+    path: str
+    started: int
+    finished: int | None = None
+
+    def overlaps(self, other: Span) -> bool:
+        ends = (self.finished or 10**18, other.finished or 10**18)
+        return self.started < ends[1] and other.started < ends[0]
+
+
 @dataclass
 class Fault:
     status: int | None = None  # None: no error, only the delay
@@ -51,6 +84,9 @@ class SimulatedUpstream(ABC):
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
+        self.spans: list[Span] = []
+        self._held: asyncio.Event | None = None
+        self._writes: list[RecordedWrite] = []
         self._faults: deque[Fault] = deque()
         self._closing = asyncio.Event()
         self._server: LocalServer | None = None
@@ -84,6 +120,29 @@ class SimulatedUpstream(ABC):
         """Hold the next ``times`` requests for ``seconds`` before answering normally."""
         for _ in range(times):
             self._faults.append(Fault(delay=seconds))
+
+    def writes(self) -> list[RecordedWrite]:
+        """Every write accepted so far, oldest first."""
+        return list(self._writes)
+
+    def record_write(self, operation: str, target: str, body: Any = None) -> None:
+        self._writes.append(RecordedWrite(operation=operation, target=target, body=body))
+
+    def hold(self) -> None:
+        """Keep every request from now on waiting (after recording it) until ``release()``.
+
+        Lets a test see how many requests a client has in flight at once without timing anything.
+        """
+        self._held = asyncio.Event()
+
+    def release(self) -> None:
+        if self._held is not None:
+            self._held.set()
+            self._held = None
+
+    @property
+    def in_flight(self) -> int:
+        return sum(1 for span in self.spans if span.finished is None)
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         return [request for request in self.requests if request.path == path]
@@ -128,13 +187,19 @@ class SimulatedUpstream(ABC):
                 body=await _body(request),
             )
         )
+        span = Span(request.method, request.path, next(_SEQUENCE))
+        self.spans.append(span)
         try:
+            if self._held is not None:
+                await _first(self._held.wait(), self._closing.wait())
             return await handler(request)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
             # Unknown routes and methods answer in the upstream's error format, not aiohttp's text.
             return self.json_error(exc.status, exc.reason)
+        finally:
+            span.finished = next(_SEQUENCE)
 
     @web.middleware
     async def _inject_faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -174,3 +239,13 @@ async def _body(request: web.Request) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw.decode("utf-8", "replace")
+
+
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until the first of ``waits`` is done; cancel the others."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.postgres_server import PostgresServer
+
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
@@ -73,6 +75,9 @@ _OUR_VARIABLES = (
     "PORT",
     "LOG_LEVEL",
     "LOG_FORMAT",
+    "OTEL_",
+    "WRITE_",
+    "APPROVAL_",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -87,3 +92,34 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
         if name.upper().startswith(_OUR_VARIABLES):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+_NO_POSTGRES = "PostgreSQL is not installed here (no initdb/pg_ctl); .ci/run installs it"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    """One server for the whole session, or None (tests that need it skip) where it is not installed."""
+    try:
+        server = PostgresServer.start()
+    except FileNotFoundError:
+        if os.environ.get("CI"):
+            pytest.fail(_NO_POSTGRES)  # CI installs it: a missing server there is a broken CI
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer | None) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's PostgreSQL server."""
+    if postgres_server is None:
+        pytest.skip(_NO_POSTGRES)
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)

@@ -5,11 +5,12 @@ This package is the only place that imports pydantic-ai; nothing of its types le
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx2
 
+from bot.agent.approval_tools import ProposableWrite
 from bot.agent.github_tools import GitHubReader, github_specs
 from bot.agent.jira_tools import JiraReader, jira_specs
 from bot.agent.jql_translator import JqlDraft, JqlTranslator, PydanticJqlTranslator
@@ -45,12 +46,18 @@ def build_agent(
     tool_output_chars: int = 6000,
     llm_retries: int = 2,
     request_timeout: float = 60.0,
+    writes: Sequence[ProposableWrite] = (),
+    on_llm_status: Callable[[int], None] | None = None,
 ) -> PydanticAgent:
     """An agent answering with the LLM at `base_url`; only tools whose client is given are offered.
+    `writes` are offered as proposals only (approval-required; see ``bot.approval_desk``).
 
     Call ``await agent.aclose()`` at shutdown to release its HTTP client.
     """
-    http = httpx2.AsyncClient(timeout=httpx2.Timeout(request_timeout, connect=min(5.0, request_timeout)))
+    http = httpx2.AsyncClient(
+        timeout=httpx2.Timeout(request_timeout, connect=min(5.0, request_timeout)),
+        event_hooks={"response": [_status_hook(on_llm_status)]} if on_llm_status else None,
+    )
     llm = build_model(provider=provider, base_url=base_url, api_key=api_key, model=model, http_client=http)
     return PydanticAgent(
         model=llm,
@@ -60,6 +67,7 @@ def build_agent(
         tool_output_chars=tool_output_chars,
         llm_retries=llm_retries,
         on_close=http.aclose,
+        writes=writes,
     )
 
 
@@ -84,3 +92,12 @@ def build_jql_translator(
 def tool_specs(jira: JiraReader | None, github: GitHubReader | None) -> list[ToolSpec[Any, Any]]:
     """The tools whose client is configured, in registry order."""
     return [*(jira_specs(jira) if jira else []), *(github_specs(github) if github else [])]
+
+
+def _status_hook(report: Callable[[int], None]) -> Callable[[httpx2.Response], Awaitable[None]]:
+    """Reports each LLM HTTP answer's status (every attempt the SDK makes, retries included)."""
+
+    async def hook(response: httpx2.Response) -> None:
+        report(response.status_code)
+
+    return hook

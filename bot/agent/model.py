@@ -10,9 +10,7 @@ from typing import Literal
 
 import httpx2
 from pydantic_ai.models import Model
-from pydantic_ai.models.anthropic import AnthropicModel
 from pydantic_ai.models.openai import OpenAIChatModel
-from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 
@@ -33,6 +31,10 @@ def build_model(
 ) -> Model:
     """A pydantic-ai model talking to `base_url` through `http_client` (which carries the timeouts)."""
     if provider == "anthropic":
+        # Imported here: the Anthropic SDK adds over a second to every start-up that does not use it.
+        from pydantic_ai.models.anthropic import AnthropicModel
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+
         return AnthropicModel(
             model,
             provider=AnthropicProvider(

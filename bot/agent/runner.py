@@ -4,13 +4,17 @@ It streams one run and translates pydantic-ai's events into ours (`bot.events`):
 order, tool steps with short human summaries, and exactly one terminal event. Step and time
 budgets, LLM failures and tool validation all end as `Failed` with a message safe to show a user.
 No pydantic-ai type leaves this module.
+
+Write tools are offered as approval-required tools (``bot.agent.approval_tools``): a run whose
+model calls one ends with ``WritesProposed`` carrying the serialised message history, and
+``resume`` continues it from that history once the asker's decisions are known.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +34,7 @@ from pydantic_ai.messages import (
     FunctionToolCallEvent,
     FunctionToolResultEvent,
     ModelMessage,
+    ModelMessagesTypeAdapter,
     ModelRequest,
     ModelResponse,
     PartDeltaEvent,
@@ -40,22 +45,27 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
+from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolApproved, ToolDenied
 from pydantic_ai.usage import RunUsage, UsageLimits
 
+from bot.agent.approval_tools import ProposableWrite, as_approval_tool, outcome_metadata
 from bot.agent.prompt import system_instructions
 from bot.agent.tools import ToolNotes, ToolSpec, as_agent_tool
 from bot.agent.untrusted import fence
 from bot.events import (
     Failed,
     Finished,
+    LlmStep,
+    ProposedWrite,
     StatusChanged,
     TextDelta,
     ToolFinished,
     ToolStarted,
     Usage,
     WorkflowEvent,
+    WritesProposed,
 )
-from bot.ports import AgentRequest, ContextItem, Turn
+from bot.ports import AgentRequest, ContextItem, ResumeRequest, Turn, WriteDecision
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +86,10 @@ class PydanticAgent:
         tool_output_chars: int = 6000,
         llm_retries: int = 2,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        writes: Sequence[ProposableWrite] = (),
     ) -> None:
         self._specs = {spec.name: spec for spec in tools}
+        self._writes = {write.name: write for write in writes}
         self._max_steps = max_steps
         self._timeout = timeout
         self._context_chars = tool_output_chars
@@ -85,9 +97,14 @@ class PydanticAgent:
         self._settings = ModelSettings(max_retries=llm_retries)
         self._agent = Agent(
             model,
-            instructions=system_instructions(),
+            instructions=system_instructions(writes=bool(writes)),
             deps_type=ToolNotes,
-            tools=[as_agent_tool(spec, output_chars=tool_output_chars) for spec in tools],
+            # A run that calls a write tool ends with the call pending instead of running it.
+            output_type=[str, DeferredToolRequests],
+            tools=[
+                *(as_agent_tool(spec, output_chars=tool_output_chars) for spec in tools),
+                *(as_approval_tool(write) for write in writes),
+            ],
             retries=_TOOL_RETRIES,
             name="chatops",
         )
@@ -101,16 +118,35 @@ class PydanticAgent:
         if self._on_close is not None:
             await self._on_close()
 
-    async def answer(self, request: AgentRequest) -> AsyncIterator[WorkflowEvent]:
-        """Stream the answer to `request` as workflow events, ending with one terminal event."""
+    def answer(self, request: AgentRequest) -> AsyncIterator[WorkflowEvent]:
+        """Stream the answer to `request` as workflow events, ending with one terminal event
+        (or ``WritesProposed`` when the model proposed writes)."""
+        return self._run(
+            user_prompt(request.question, request.context, limit=self._context_chars),
+            history_messages(request.history),
+            None,
+        )
+
+    def resume(self, request: ResumeRequest) -> AsyncIterator[WorkflowEvent]:
+        """Continue a run paused at proposed writes, telling the model how each one ended."""
+        try:
+            history = list(ModelMessagesTypeAdapter.validate_json(request.history))
+        except ValueError:
+            return _single(Failed("The paused conversation could not be restored, so I stopped here."))
+        return self._run(None, history, deferred_results(request.decisions))
+
+    async def _run(
+        self, prompt: str | None, history: list[ModelMessage], deferred: DeferredToolResults | None
+    ) -> AsyncIterator[WorkflowEvent]:
         yield StatusChanged("thinking")
-        translator = _Translator(self._specs, ToolNotes())
+        translator = _Translator(self._specs, ToolNotes(), writes=self._writes, resuming=deferred is not None)
         deadline = asyncio.get_running_loop().time() + self._timeout
         usage: Callable[[], Usage] = Usage
         try:
             async with self._agent.run_stream_events(
-                user_prompt(request.question, request.context, limit=self._context_chars),
-                message_history=history_messages(request.history),
+                prompt,
+                message_history=history,
+                deferred_tool_results=deferred,
                 deps=translator.notes,
                 usage_limits=UsageLimits(request_limit=self._max_steps, tool_calls_limit=self._max_steps),
                 model_settings=self._settings,
@@ -149,6 +185,24 @@ def user_prompt(question: str, context: Sequence[ContextItem], *, limit: int) ->
     return "\n\n".join([question, CONTEXT_INTRO, *fenced])
 
 
+def deferred_results(decisions: Sequence[WriteDecision]) -> DeferredToolResults:
+    """The decisions as pydantic-ai deferred results: executed writes are "approved" (their tool then
+    only reports the recorded outcome), denied or expired ones denied with the reason."""
+    results = DeferredToolResults()
+    for decision in decisions:
+        if decision.executed:
+            override = dict(decision.arguments) if decision.arguments is not None else None
+            results.approvals[decision.call_id] = ToolApproved(override_args=override)
+            results.metadata[decision.call_id] = outcome_metadata(decision.outcome, ok=decision.ok)
+        else:
+            results.approvals[decision.call_id] = ToolDenied(decision.outcome)
+    return results
+
+
+async def _single(event: WorkflowEvent) -> AsyncIterator[WorkflowEvent]:
+    yield event
+
+
 def history_messages(turns: Sequence[Turn]) -> list[ModelMessage]:
     """The earlier turns of a conversation as pydantic-ai message history."""
     messages: list[ModelMessage] = []
@@ -168,6 +222,8 @@ class _Translator:
 
     specs: dict[str, ToolSpec[Any, Any]]
     notes: ToolNotes
+    writes: Mapping[str, ProposableWrite] = field(default_factory=dict)
+    resuming: bool = False  # write calls are being answered now, not proposed
     text: list[str] = field(default_factory=list)
     started: dict[str, float] = field(default_factory=dict)
     break_before_text: bool = False
@@ -182,9 +238,31 @@ class _Translator:
         if isinstance(event, FunctionToolResultEvent):
             return [self._tool_finished(event)]
         if isinstance(event, AgentRunResultEvent):
-            text = "".join(self.text) or str(event.result.output)
-            return [Finished(text, _usage(event.result.usage))]
+            output = event.result.output
+            if isinstance(output, DeferredToolRequests):
+                proposed = self._proposed(output, event.result.all_messages(), _usage(event.result.usage))
+                return [*self._proposals_shown(output), proposed]
+            text = "".join(self.text) or str(output)
+            steps = llm_steps(event.result.new_messages())
+            return [Finished(text, _usage(event.result.usage), steps)]
         return []
+
+    def _proposed(
+        self, requests: DeferredToolRequests, messages: list[ModelMessage], usage: Usage
+    ) -> WritesProposed:
+        proposals = tuple(
+            ProposedWrite(call.tool_call_id, call.tool_name, dict(call.args_as_dict()))
+            for call in requests.approvals
+        )
+        history = ModelMessagesTypeAdapter.dump_json(messages).decode()
+        return WritesProposed(proposals, history, "".join(self.text), usage)
+
+    def _proposals_shown(self, requests: DeferredToolRequests) -> list[WorkflowEvent]:
+        # A proposed call never runs in this run; its step ends here, as "waiting for approval".
+        pending = [call for call in requests.approvals if call.tool_call_id in self.started]
+        for call in pending:
+            self.started.pop(call.tool_call_id, None)
+        return [ToolFinished(c.tool_call_id, c.tool_name, True, "waiting for approval") for c in pending]
 
     def _text(self, delta: str) -> list[WorkflowEvent]:
         if not delta:
@@ -205,7 +283,13 @@ class _Translator:
         self.break_before_text = bool(self.text)
         arguments = part.args_as_dict()
         spec = self.specs.get(part.tool_name)
-        summary = spec.summarize_call(arguments) if spec else f"unknown tool {part.tool_name}"
+        if spec is not None:
+            summary = spec.summarize_call(arguments)
+        elif part.tool_name in self.writes:
+            described = self.writes[part.tool_name].summarize_call(arguments)
+            summary = f"{described} ({'approved' if self.resuming else 'proposed'})"
+        else:
+            summary = f"unknown tool {part.tool_name}"
         return ToolStarted(part.tool_call_id, part.tool_name, summary, dict(arguments))
 
     def _tool_finished(self, event: FunctionToolResultEvent) -> ToolFinished:
@@ -215,6 +299,25 @@ class _Translator:
         ok = part.outcome == "success"
         summary = self.notes.summaries.get(part.tool_call_id) or ("done" if ok else "failed")
         return ToolFinished(part.tool_call_id, part.tool_name, ok, summary, int(elapsed * 1000))
+
+
+def llm_steps(messages: Sequence[ModelMessage]) -> tuple[LlmStep, ...]:
+    """Each model response of a run as a step: its model, tokens, and time since its request was sent."""
+    steps: list[LlmStep] = []
+    sent_at = None
+    for message in messages:
+        if isinstance(message, ModelRequest):
+            sent_at = message.timestamp
+        elif isinstance(message, ModelResponse):
+            elapsed = (message.timestamp - sent_at).total_seconds() if sent_at is not None else 0.0
+            model = message.model_name or "unknown"
+            usage = message.usage
+            duration_ms = max(0, int(elapsed * 1000))
+            steps.append(
+                LlmStep(model, usage.input_tokens, usage.output_tokens, duration_ms, message.timestamp)
+            )
+            sent_at = None
+    return tuple(steps)
 
 
 def _usage(usage: RunUsage) -> Usage:

@@ -70,6 +70,8 @@ class ToolInfo:
     name: str
     service: Service
     side_effect: SideEffect
+    # A write never runs inside the agent loop: the agent proposes it, the asker approves it.
+    requires_approval: bool = False
 
 
 _LABELS: dict[Service, str] = {"jira": "Jira", "github": "GitHub"}
@@ -87,6 +89,17 @@ TOOL_REGISTRY: tuple[ToolInfo, ...] = (
     ToolInfo("github_compare", "github", "read"),
     ToolInfo("github_workflow_runs", "github", "read"),
     ToolInfo("github_job_log", "github", "read"),
+)
+
+# The write tools (bot/agent/write_tools.py): not offered as ordinary tools; each needs approval.
+WRITE_TOOL_REGISTRY: tuple[ToolInfo, ...] = (
+    ToolInfo("jira_create_issue", "jira", "write", requires_approval=True),
+    ToolInfo("jira_add_comment", "jira", "write", requires_approval=True),
+    ToolInfo("jira_transition", "jira", "write", requires_approval=True),
+    ToolInfo("jira_assign", "jira", "write", requires_approval=True),
+    ToolInfo("github_create_issue", "github", "write", requires_approval=True),
+    ToolInfo("github_comment", "github", "write", requires_approval=True),
+    ToolInfo("github_rerun_failed_jobs", "github", "write", requires_approval=True),
 )
 
 

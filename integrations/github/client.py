@@ -7,6 +7,11 @@ URLs); GETs are conditional through an ETag cache (a 304 costs no quota); retrie
 limits are the transport's (integrations.retry). The repository allowlist is checked before
 anything is sent. GitHub answers 404 both for what does not exist and for what the token may
 not see, so a 404 is reported as "not found or no access".
+
+Writes (open an issue, comment, re-run failed jobs) are allowlist-checked the same way. GitHub
+takes no idempotency key on them: a POST that may have reached GitHub is never retried
+(``integrations.retry``), and the bot's approval store keeps the key that makes one approval
+one write.
 """
 
 from __future__ import annotations
@@ -33,13 +38,17 @@ from integrations.github.models import (
     CommitSummary,
     Comparison,
     FilesSummary,
+    GitHubCommentAdded,
+    GitHubCreatedIssue,
     GitHubIssue,
+    GitHubRerunRequested,
     Job,
     JobList,
     JobLog,
     PullRequest,
     PullRequestList,
     PullSummary,
+    Repository,
     SearchHit,
     SearchResult,
     WorkflowRun,
@@ -211,6 +220,21 @@ class GitHubClient:
             await self._tokens.token()  # minting proves the app id, key and installation
             return f"GitHub App installation {self._tokens.installation_id}"
         return _parse(wire.Account, await self._get("/user", what="the token's user")).login
+
+    async def rate_limit(self) -> tuple[int, int, int]:
+        """The core API's (remaining, limit, reset as epoch seconds); GitHub does not count this call."""
+        status = _parse(wire.RateLimitStatus, await self._get("/rate_limit", what="the rate limit"))
+        return status.resources.core.remaining, status.resources.core.limit, status.resources.core.reset
+
+    # -- repositories ------------------------------------------------------------------------
+
+    async def repository(self, repo: str) -> Repository:
+        """A repository's address and default branch (where "CI on main" is read)."""
+        owner, name = self._allowed(repo)
+        body = _parse(wire.Repository, await self._get(f"/repos/{owner}/{name}", what=f"{owner}/{name}"))
+        return Repository(
+            repo=body.full_name or f"{owner}/{name}", url=body.html_url, default_branch=body.default_branch
+        )
 
     # -- pull requests and issues ------------------------------------------------------------
 
@@ -396,6 +420,63 @@ class GitHubClient:
         url = response.request.url.join(location)
         tail, truncated = await read_tail(self._plain, str(url), lines=wanted)
         return JobLog(repo=f"{owner}/{name}", job_id=job_id, lines=tail, truncated=truncated)
+
+    # -- writes ------------------------------------------------------------------------------
+
+    async def create_issue(
+        self, repo: str, title: str, body: str, labels: Collection[str] = ()
+    ) -> GitHubCreatedIssue:
+        """Open an issue; returns its number and link."""
+        owner, name = self._allowed(repo)
+        if not title.strip() or "\n" in title:
+            raise BadRequest(SERVICE, "the title must be one non-empty line")
+        payload: dict[str, Any] = {"title": title.strip(), "body": body}
+        if labels:
+            payload["labels"] = list(labels)
+        path = f"/repos/{owner}/{name}/issues"
+        issue = _parse(wire.Issue, await self._post(path, payload, what=f"{owner}/{name}"))
+        return GitHubCreatedIssue(repo=f"{owner}/{name}", number=issue.number, url=issue.html_url)
+
+    async def comment(self, repo: str, number: int, body: str) -> GitHubCommentAdded:
+        """Comment on an issue or pull request (pull requests take issue comments too)."""
+        owner, name = self._allowed(repo)
+        if not body.strip():
+            raise BadRequest(SERVICE, "the comment is empty")
+        path = f"/repos/{owner}/{name}/issues/{_check_number(number)}/comments"
+        what = f"{owner}/{name}#{number}"
+        comment = _parse(wire.IssueComment, await self._post(path, {"body": body}, what=what))
+        return GitHubCommentAdded(
+            repo=f"{owner}/{name}", number=number, comment_id=comment.id, url=comment.html_url
+        )
+
+    async def rerun_failed_jobs(self, repo: str, run_id: int) -> GitHubRerunRequested:
+        """Re-run the failed jobs (and what depends on them) of a completed workflow run.
+
+        The run is read first, so a run still in progress or without failures is refused with a
+        clear reason before anything is written.
+        """
+        owner, name = self._allowed(repo)
+        if run_id < 1:
+            raise BadRequest(SERVICE, f"not a workflow run id: {run_id}")
+        base = f"/repos/{owner}/{name}/actions/runs/{run_id}"
+        run = _parse(wire.WorkflowRun, await self._get(base, what=f"run {run_id} of {owner}/{name}"))
+        if run.status != "completed":
+            raise BadRequest(
+                SERVICE, f"run {run_id} is {run.status or 'not completed'}; re-run it once it ends"
+            )
+        if run.conclusion not in FAILED_CONCLUSIONS:
+            raise BadRequest(
+                SERVICE, f"run {run_id} ended {run.conclusion or 'without a result'}; nothing failed"
+            )
+        await self._post(f"{base}/rerun-failed-jobs", None, what=f"run {run_id} of {owner}/{name}")
+        return GitHubRerunRequested(repo=f"{owner}/{name}", run_id=run_id, url=run.html_url)
+
+    async def _post(self, path: str, payload: dict[str, Any] | None, *, what: str) -> Any:
+        try:
+            response = await send(self._http, "POST", path, service=SERVICE, json=payload)
+        except NotFound as exc:
+            raise NotFound(SERVICE, f"{what} not found or no access", status=exc.status) from None
+        return decode_json(response, SERVICE)
 
     # -- plumbing ----------------------------------------------------------------------------
 

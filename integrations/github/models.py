@@ -190,6 +190,12 @@ class WorkflowRun(BaseModel):
     created_at: str = ""
 
 
+class Repository(BaseModel):
+    repo: str  # owner/name
+    url: str
+    default_branch: str
+
+
 class WorkflowRunList(BaseModel):
     repo: str
     total_count: int = 0
@@ -226,3 +232,25 @@ class JobLog(BaseModel):
 
 
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "action_required", "startup_failure"})
+
+
+# -- results of writes: what changed, with a link a person can open ------------------------------
+
+
+class GitHubCreatedIssue(BaseModel):
+    repo: str
+    number: int
+    url: str  # html_url of the new issue
+
+
+class GitHubCommentAdded(BaseModel):
+    repo: str
+    number: int  # the issue or pull request commented on
+    comment_id: int
+    url: str  # html_url of the comment
+
+
+class GitHubRerunRequested(BaseModel):
+    repo: str
+    run_id: int
+    url: str  # html_url of the workflow run

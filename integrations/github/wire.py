@@ -197,6 +197,31 @@ class JobPage(WireModel):
     jobs: list[Job] = Field(default_factory=list)
 
 
+class Repository(WireModel):
+    full_name: Text = ""
+    html_url: Text = ""
+    default_branch: Text = ""
+
+
 class AccessToken(WireModel):
     token: str
     expires_at: str
+
+
+class IssueComment(WireModel):
+    id: int
+    html_url: Text = ""
+
+
+class RateLimitResource(WireModel):
+    limit: int = 0
+    remaining: int = 0
+    reset: int = 0
+
+
+class RateLimitResources(WireModel):
+    core: RateLimitResource = Field(default_factory=RateLimitResource)
+
+
+class RateLimitStatus(WireModel):
+    resources: RateLimitResources = Field(default_factory=RateLimitResources)

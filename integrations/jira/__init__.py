@@ -2,7 +2,10 @@
 
 from integrations.jira.client import JiraClient
 from integrations.jira.models import (
+    JiraAssigned,
     JiraComment,
+    JiraCommentAdded,
+    JiraCreatedIssue,
     JiraIssue,
     JiraIssueLink,
     JiraProject,
@@ -11,10 +14,14 @@ from integrations.jira.models import (
     JiraSprint,
     JiraSubtask,
     JiraTransition,
+    JiraTransitioned,
 )
 
 __all__ = [
+    "JiraAssigned",
     "JiraClient",
+    "JiraCommentAdded",
+    "JiraCreatedIssue",
     "JiraComment",
     "JiraIssue",
     "JiraIssueLink",
@@ -24,4 +31,5 @@ __all__ = [
     "JiraSprint",
     "JiraSubtask",
     "JiraTransition",
+    "JiraTransitioned",
 ]

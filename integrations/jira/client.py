@@ -1,4 +1,4 @@
-"""Read access to Jira: issues, JQL search and counts, transitions, projects.
+"""Jira: issues, JQL search and counts, transitions, projects; and the few writes the bot may make.
 
 Cloud (email + API token, Basic auth) uses REST v3 and the enhanced search
 ``/rest/api/3/search/jql``; the old ``/search`` answers 410 on Cloud and is never called there.
@@ -8,6 +8,12 @@ or, on Data Center, the next ``startAt`` written as a string.
 
 With a project allowlist every key is checked and every JQL scoped (``integrations.jira.jql``)
 before a request is sent.
+
+Writes (create issue, comment, transition, assign) are checked against the allowlist too and
+send Markdown as ADF on Cloud (``integrations.jira.adf_writer``) and as wiki markup on Data
+Center (``integrations.jira.wiki_writer``). Jira has no idempotency key on these endpoints: a
+POST that may have reached Jira is never retried (``integrations.retry``), and exactly-once
+across clicks and restarts is the approval store's job.
 """
 
 from __future__ import annotations
@@ -22,12 +28,16 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from integrations.errors import BadRequest, Unavailable
-from integrations.http import build_http_client, request_json
+from integrations.http import build_http_client, decode_json, request_json, send
 from integrations.jira import wire
 from integrations.jira.adf import adf_to_markdown
+from integrations.jira.adf_writer import markdown_to_adf
 from integrations.jira.jql import key_allowed, outside_scope, project_keys, scope_jql
 from integrations.jira.models import (
+    JiraAssigned,
     JiraComment,
+    JiraCommentAdded,
+    JiraCreatedIssue,
     JiraIssue,
     JiraIssueLink,
     JiraProject,
@@ -36,8 +46,10 @@ from integrations.jira.models import (
     JiraSprint,
     JiraSubtask,
     JiraTransition,
+    JiraTransitioned,
 )
 from integrations.jira.wiki import wiki_to_markdown
+from integrations.jira.wiki_writer import markdown_to_wiki
 from integrations.retry import Sleep
 
 SERVICE = "jira"
@@ -60,6 +72,7 @@ DESCRIPTION_CHARS = 4000
 COMMENT_CHARS = 1500
 
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
+_PROJECT = re.compile(r"^[A-Z][A-Z0-9_]+$")
 _DC_SPRINT_ATTR = re.compile(r"[\[,](name|state)=([^,\]]*)")
 
 ApiVersion = Literal["2", "3"]
@@ -146,6 +159,11 @@ class JiraClient:
     def site_url(self) -> str:
         return self._site
 
+    @property
+    def counts_are_estimates(self) -> bool:
+        """Cloud counts with approximate-count (an estimate); Data Center's total is exact."""
+        return self._cloud
+
     def browse_url(self, key: str) -> str:
         return f"{self._site}/browse/{key}"
 
@@ -231,6 +249,97 @@ class JiraClient:
             (JiraProject(key=p.key, name=p.name, url=f"{self._site}/browse/{p.key}") for p in allowed),
             key=lambda project: project.key,
         )
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def create_issue(
+        self,
+        project: str,
+        issue_type: str,
+        summary: str,
+        description_markdown: str,
+        *,
+        priority: str | None = None,
+        labels: Collection[str] = (),
+        assignee_account_id: str | None = None,
+    ) -> JiraCreatedIssue:
+        """Create an issue; ``assignee_account_id`` is an account id on Cloud, a user name on DC."""
+        key = self._allowed_project(project)
+        if not summary.strip() or "\n" in summary:
+            raise BadRequest(SERVICE, "the summary must be one non-empty line")
+        fields: dict[str, Any] = {
+            "project": {"key": key},
+            "issuetype": {"name": issue_type},
+            "summary": summary.strip(),
+        }
+        if description_markdown.strip():
+            fields["description"] = self._markup(description_markdown)
+        if priority:
+            fields["priority"] = {"name": priority}
+        if labels:
+            fields["labels"] = list(labels)
+        if assignee_account_id:
+            fields["assignee"] = self._user_ref(assignee_account_id)
+        body = await self._write("POST", f"{self._api}/issue", {"fields": fields})
+        created = _parse(wire.Created, body)
+        return JiraCreatedIssue(key=created.key, id=created.id, url=self.browse_url(created.key))
+
+    async def add_comment(self, key: str, markdown: str) -> JiraCommentAdded:
+        """Add a comment (Markdown, sent as ADF on Cloud and wiki markup on DC)."""
+        wanted = self._allowed_key(key)
+        if not markdown.strip():
+            raise BadRequest(SERVICE, "the comment is empty")
+        body = {"body": self._markup(markdown)}
+        comment = _parse(wire.Created, await self._write("POST", f"{self._api}/issue/{wanted}/comment", body))
+        url = f"{self.browse_url(wanted)}?focusedCommentId={comment.id}"
+        return JiraCommentAdded(key=wanted, comment_id=comment.id, url=url)
+
+    async def transition(self, key: str, transition: str) -> JiraTransitioned:
+        """Perform a transition named by id, action name or target status (case-insensitive).
+
+        The available transitions are read first: an unknown one is refused before anything is
+        written, and the result can say which status the issue is in now.
+        """
+        wanted = self._allowed_key(key)
+        chosen = _pick_transition(await self.transitions(wanted), transition)
+        if chosen is None:
+            raise BadRequest(SERVICE, f"{wanted} has no transition {transition[:60]!r} available now")
+        path = f"{self._api}/issue/{wanted}/transitions"
+        await self._write("POST", path, {"transition": {"id": chosen.id}}, expect_body=False)
+        return JiraTransitioned(
+            key=wanted,
+            url=self.browse_url(wanted),
+            transition_id=chosen.id,
+            transition=chosen.name,
+            to_status=chosen.to_status,
+        )
+
+    async def assign(self, key: str, assignee: str) -> JiraAssigned:
+        """Assign an issue: ``assignee`` is an account id on Cloud, a user name on Data Center."""
+        wanted = self._allowed_key(key)
+        if not assignee.strip():
+            raise BadRequest(SERVICE, "no assignee given")
+        path = f"{self._api}/issue/{wanted}/assignee"
+        await self._write("PUT", path, self._user_ref(assignee.strip()), expect_body=False)
+        return JiraAssigned(key=wanted, url=self.browse_url(wanted), assignee=assignee.strip())
+
+    async def _write(self, method: str, path: str, body: dict[str, Any], *, expect_body: bool = True) -> Any:
+        response = await send(self._http, method, path, service=SERVICE, json=body)
+        return decode_json(response, SERVICE) if expect_body else None
+
+    def _markup(self, markdown: str) -> Any:
+        return markdown_to_adf(markdown) if self._cloud else markdown_to_wiki(markdown)
+
+    def _user_ref(self, user: str) -> dict[str, str]:
+        return {"accountId": user} if self._cloud else {"name": user}
+
+    def _allowed_project(self, project: str) -> str:
+        candidate = project.strip().upper()
+        if not _PROJECT.match(candidate):
+            raise BadRequest(SERVICE, f"not a Jira project key: {project[:20]!r}")
+        if self._projects and candidate not in self._projects:
+            raise outside_scope(f"project {candidate}", self._projects)
+        return candidate
 
     async def _projects_cloud(self) -> list[wire.Project]:
         found: list[wire.Project] = []
@@ -392,6 +501,16 @@ class JiraClient:
             created=comment.created,
             body=self._text(comment.body, COMMENT_CHARS),
         )
+
+
+def _pick_transition(available: list[JiraTransition], wanted: str) -> JiraTransition | None:
+    """The transition ``wanted`` names: its id first, then its action name, then its target status."""
+    needle = wanted.strip().lower()
+    for attribute in ("id", "name", "to_status"):
+        for candidate in available:
+            if str(getattr(candidate, attribute)).lower() == needle:
+                return candidate
+    return None
 
 
 def _name(value: wire.Named | None) -> str:

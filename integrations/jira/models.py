@@ -85,3 +85,32 @@ class JiraProject(BaseModel):
     key: str
     name: str
     url: str = ""  # browse URL of the project
+
+
+# -- results of writes: what changed, with a link a person can open ------------------------------
+
+
+class JiraCreatedIssue(BaseModel):
+    key: str
+    url: str  # browse URL of the new issue
+    id: str = ""
+
+
+class JiraCommentAdded(BaseModel):
+    key: str
+    comment_id: str
+    url: str  # browse URL that focuses the comment
+
+
+class JiraTransitioned(BaseModel):
+    key: str
+    url: str
+    transition_id: str
+    transition: str  # the workflow action performed, e.g. "Start progress"
+    to_status: str  # the status the issue is in now
+
+
+class JiraAssigned(BaseModel):
+    key: str
+    url: str
+    assignee: str  # the account id (Cloud) or user name (Data Center) sent

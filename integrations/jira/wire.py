@@ -153,3 +153,10 @@ class SearchPage(WireModel):
     next_page_token: str | None = None
     start_at: int = 0
     total: int | None = None
+
+
+class Created(WireModel):
+    """The answer to a create: an issue's ``{id, key, self}`` or a comment (whose key is empty)."""
+
+    id: Text = ""
+    key: Text = ""

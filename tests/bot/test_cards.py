@@ -6,17 +6,23 @@ import pytest
 
 from bot.cards import (
     ci_line,
+    github_compare_card,
     github_issue_card,
     github_pull_card,
     github_review_queue_card,
     github_search_card,
+    jira_count_card,
     jira_issue_card,
     jira_list_card,
+    jira_projects_card,
+    jira_transitions_card,
     short_time,
 )
 from integrations.github.models import (
     CheckRun,
     CiSummary,
+    CommitSummary,
+    Comparison,
     FilesSummary,
     GitHubIssue,
     PullRequest,
@@ -28,10 +34,12 @@ from integrations.github.models import (
 from integrations.jira.models import (
     JiraIssue,
     JiraIssueLink,
+    JiraProject,
     JiraSearchHit,
     JiraSearchResult,
     JiraSprint,
     JiraSubtask,
+    JiraTransition,
 )
 
 SITE = "https://acme.atlassian.net"
@@ -273,3 +281,73 @@ def test_the_pull_card_prefers_the_combined_ci_summary_and_says_files_and_merge_
 )
 def test_times_are_shown_short_and_in_utc(raw: str, shown: str) -> None:
     assert short_time(raw) == shown
+
+
+def test_a_count_says_about_on_cloud_exactly_on_data_center_and_shows_the_jql() -> None:
+    cloud = jira_count_card('project in ("OPS") AND status = Blocked', 1234, estimate=True)
+    assert cloud.kind == "jira_count" and cloud.title == "About 1,234 issues match"
+    assert cloud.query == 'project in ("OPS") AND status = Blocked'
+    assert jira_count_card("project = OPS", 1, estimate=False).title == "1 issue match"
+    assert jira_count_card("project = OPS", 0, estimate=True).title == "No issues match"
+
+
+def test_transitions_list_each_action_and_where_it_leads() -> None:
+    url = f"{SITE}/browse/OPS-2"
+    steps = [
+        JiraTransition(id="21", name="Unblock", to_status="In Progress"),
+        JiraTransition(id="31", name="Close", to_status=""),
+    ]
+    card = jira_transitions_card("OPS-2", url, steps)
+    assert card.kind == "jira_transitions" and card.title == "OPS-2: 2 transitions available"
+    assert [(row.key, row.detail) for row in card.rows] == [("Unblock", "to In Progress"), ("Close", "")]
+    assert card.button is not None and card.button.url == url
+    none = jira_transitions_card("OPS-2", url, [])
+    assert none.title == "OPS-2: no transitions available" and none.rows == [] and none.empty
+
+
+def test_projects_are_rows_with_key_name_and_link() -> None:
+    card = jira_projects_card([JiraProject(key="OPS", name="Operations", url=f"{SITE}/browse/OPS")])
+    assert card.kind == "jira_projects" and card.title == "1 Jira project the bot can read"
+    (row,) = card.rows
+    assert (row.key, row.text, row.url) == ("OPS", "Operations", f"{SITE}/browse/OPS")
+    assert jira_projects_card([]).title == "No Jira projects the bot can read"
+
+
+def _comparison(**changes: object) -> Comparison:
+    base: dict[str, object] = {
+        "repo": "acme/payments",
+        "base": "main",
+        "head": "fix/retry",
+        "url": "https://github.com/acme/payments/compare/main...fix/retry",
+        "status": "ahead",
+        "ahead_by": 3,
+        "total_commits": 3,
+        "commits": [
+            CommitSummary(sha="a" * 40, message="first", author="dana"),
+            CommitSummary(sha="b" * 40, message="second", author="fox"),
+            CommitSummary(sha="c" * 40, message="third", author="dana"),
+        ],
+        "files": FilesSummary(changed_files=2, additions=10, deletions=1),
+    }
+    return Comparison.model_validate({**base, **changes})
+
+
+def test_a_comparison_says_ahead_behind_files_and_lists_the_newest_commit_first() -> None:
+    card = github_compare_card(_comparison())
+    assert card.kind == "github_compare" and card.title == "acme/payments: main...fix/retry"
+    assert _fields(card.fields) == {
+        "Status": "fix/retry is ahead of main",
+        "Commits": "3 ahead, 0 behind",
+        "Files": "2 files, +10 −1",
+    }
+    assert [row.key for row in card.rows] == ["ccccccc", "bbbbbbb", "aaaaaaa"]
+    assert card.rows_heading == "Commits"
+    assert card.button is not None and card.button.url.endswith("/compare/main...fix/retry")
+
+
+def test_a_long_comparison_says_how_many_commits_it_shows_and_diverged_is_said() -> None:
+    card = github_compare_card(_comparison(status="diverged", behind_by=2, total_commits=250))
+    assert card.rows_heading == "Newest 3 of 250 commits"
+    assert _fields(card.fields)["Status"] == "fix/retry and main have diverged"
+    identical = github_compare_card(_comparison(status="identical", ahead_by=0, total_commits=0, commits=[]))
+    assert _fields(identical.fields)["Status"] == "identical" and identical.rows_heading == ""

@@ -87,6 +87,31 @@ def test_allowlists_are_parsed_and_normalised(monkeypatch: pytest.MonkeyPatch) -
     assert settings.github_repos == ["acme/payments", "acme/*"]
 
 
+def test_write_permissions_and_approval_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.load("console").approval_ttl_minutes == 15
+    assert Settings.load("console").write_users == []
+    monkeypatch.setenv("WRITE_USERS", "U012AB3CD, U045EF6GH")
+    monkeypatch.setenv("WRITE_CHANNELS", "C0123OPS")
+    monkeypatch.setenv("APPROVAL_TTL_MINUTES", "5")
+    settings = Settings.load("console")
+    assert settings.write_users == ["U012AB3CD", "U045EF6GH"]
+    assert settings.write_channels == ["C0123OPS"]
+    assert settings.approval_ttl_minutes == 5
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("WRITE_USERS", "U012, @alice"), ("WRITE_CHANNELS", "#general"), ("APPROVAL_TTL_MINUTES", "0")],
+)
+def test_bad_write_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        Settings.load("console")
+    assert caught.value.variable == variable
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("JIRA_PROJECTS", "OPS, not a key"), ("GITHUB_REPOS", "acme"), ("GITHUB_REPOS", "acme/pay ments")],

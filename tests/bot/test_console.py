@@ -91,3 +91,42 @@ async def test_more_pages_the_last_jira_list(services: Services) -> None:
     assert "OPS-1 " in first and "/more for the next page" in first
     await session.handle("/more")
     assert "OPS-11 " in out.getvalue()[len(first) :]
+
+
+async def test_every_sub_command_prints_its_card(services: Services, llm: LLMSimulator) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    for line in (
+        "/jira count project = OPS",
+        "/jira transitions OPS-2",
+        "/jira projects",
+        "/gh compare acme/payments main...fix/idempotency-retry",
+        "/gh runs acme/payments",
+        "/gh jobs acme/payments 6100421",
+        "/gh log acme/payments 9100423",
+    ):
+        assert await session.handle(line)
+    printed = out.getvalue()
+    assert re.search(r"^About \d+ issues match\n  query: project = OPS$", printed, re.MULTILINE)
+    assert "OPS-2: 1 transition available\n" in printed and "• Unblock — to In Progress" in printed
+    assert "• OPS Operations" in printed
+    assert "Status   fix/idempotency-retry is ahead of main" in printed
+    assert "acme/payments: 3 workflow runs\n" in printed and "run 6100421" in printed
+    assert "• integration-tests failed at Run integration tests — failure · job 9100423" in printed
+    assert "  | ##[error]Process completed with exit code 1.\n" in printed
+    assert llm.chat_requests() == []
+
+
+async def test_help_names_every_direct_command(services: Services) -> None:
+    out = io.StringIO()
+    await ConsoleSession(services, out).handle("/help")
+    for command in (
+        "/jira count",
+        "/jira transitions",
+        "/jira projects",
+        "/gh compare",
+        "/gh runs",
+        "/gh jobs",
+    ):
+        assert command in out.getvalue()
+    assert "/gh log owner/repo <job id>" in out.getvalue()

@@ -23,7 +23,11 @@ def test_demo_streams_an_answer_then_a_follow_up_then_shows_cards() -> None:
     assert "SIMULATED" in out
     assert "→ Jira: OPS-2" in out and "→ GitHub: acme/payments#42" in out
     assert "OPS-1" in out and "integration-tests" in out
-    assert out.count("you> ") == 6  # the question, the follow-up and four direct commands
+    # The question, the follow-up, `/jira create` and its approval, four direct commands, /standup.
+    assert out.count("you> ") == 9
+    assert "Draft Jira issue for OPS" in out and "Create a Jira issue in OPS" in out
+    assert "Created OPS-37" in out, "approved in the console: the simulated Jira created the issue"
+    assert "Standup · OPS, acme/payments" in out and "• OPS-2 · Roll out payments v2" in out
     # The cards of the direct commands, straight from the simulated Jira and GitHub.
     assert "OPS-2: Roll out payments v2 to all regions" in out and "is blocked by OPS-1" in out
     assert "• OPS-1 Fix duplicate charges from retried payment requests — In Progress" in out

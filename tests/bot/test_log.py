@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
 
 import pytest
 
-from bot.log import configure_logging, redact
+from bot.log import CONTEXT_FIELDS, configure_logging, log_context, redact
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +59,55 @@ def test_text_logs_redact_tracebacks_too(capsys: pytest.CaptureFixture[str]) -> 
     except RuntimeError:
         logging.getLogger("x").exception("failed")
     assert CANARIES[1] not in capsys.readouterr().err
+
+
+def _json_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+
+
+def test_records_carry_the_log_context_they_were_logged_in(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", "json")
+    log = logging.getLogger("bot.test")
+    with log_context(kind="event", team="T1"):
+        with log_context(run_id="r1", channel="C1", thread_ts="1.2", kind="ask"):
+            log.info("inside")
+        log.info("outside")
+    log.info("none")
+    inside, outside, none = _json_lines(capsys)
+    assert {key: inside[key] for key in CONTEXT_FIELDS} == {
+        "run_id": "r1",
+        "team": "T1",
+        "channel": "C1",
+        "thread_ts": "1.2",
+        "kind": "ask",
+    }
+    assert outside["kind"] == "event" and "run_id" not in outside
+    assert not set(CONTEXT_FIELDS) & set(none)
+
+
+async def test_tasks_started_in_a_context_keep_it(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", "json")
+    log = logging.getLogger("bot.test")
+
+    async def later() -> None:
+        await asyncio.sleep(0)
+        log.info("from the task")
+
+    with log_context(run_id="r2"):
+        task = asyncio.create_task(later())
+    await task
+    (line,) = _json_lines(capsys)
+    assert line["run_id"] == "r2"
+
+
+def test_console_format_appends_the_context_and_still_redacts(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", "console")
+    with log_context(run_id="r3", channel="C9"):
+        logging.getLogger("bot.test").info("token xoxb-1-2-SECRET")
+    err = capsys.readouterr().err
+    assert "[run_id=r3 channel=C9]" in err and "xoxb-1-2-SECRET" not in err
+
+
+def test_unknown_context_fields_are_refused() -> None:
+    with pytest.raises(ValueError), log_context(user="U1"):
+        pass

@@ -8,76 +8,13 @@ import pytest
 
 from bot.agent import build_jql_translator
 from bot.cards import Card
-from bot.lookup import (
-    GH_USAGE,
-    JIRA_USAGE,
-    NO_TRANSLATION,
-    GitHubItem,
-    GitHubQuery,
-    GitHubRepo,
-    JiraRequestKind,
-    Lookup,
-    classify_jira,
-    issue_key,
-    parse_github,
-)
+from bot.lookup import NO_TRANSLATION, Lookup
+from bot.lookup_request import GH_USAGE, JIRA_USAGE, LOG_USAGE, TRANSITIONS_USAGE
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator
-
-
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [
-        ("", "empty"),
-        ("   ", "empty"),
-        ("OPS-2", "key"),
-        ("ops-2", "key"),
-        ("https://acme.atlassian.net/browse/OPS-2", "key"),
-        ('project = OPS AND status = "In Progress"', "jql"),
-        ("assignee != currentUser()", "jql"),
-        ('summary ~ "retry"', "jql"),
-        ('status in (Blocked, "To Do")', "jql"),
-        ("status NOT IN (Done)", "jql"),
-        ("assignee is EMPTY", "jql"),
-        ("priority >= High", "jql"),
-        ("ORDER BY updated DESC", "jql"),
-        ('status was "Blocked"', "jql"),
-        ("status changed to Done after -7d", "jql"),
-        ("open bugs in payments", "text"),
-        ("what is blocked and who owns it", "text"),
-        ("bugs or incidents in OPS", "text"),
-        ("issues assigned to me in order", "text"),
-        ('"a = b" somewhere', "text"),  # an operator inside quotes is a phrase, not JQL
-        ("OPS-2 and OPS-3", "text"),
-    ],
-)
-def test_the_jira_argument_is_a_key_jql_or_words(text: str, kind: JiraRequestKind) -> None:
-    assert classify_jira(text) == kind
-
-
-def test_issue_keys_are_taken_from_browse_urls_and_upper_cased() -> None:
-    assert issue_key(" ops-2 ") == "OPS-2"
-    assert issue_key("https://acme.atlassian.net/browse/OPS-12?focusedCommentId=1") == "OPS-12"
-
-
-@pytest.mark.parametrize(
-    ("text", "parsed"),
-    [
-        ("", None),
-        ("acme/payments#42", GitHubItem("acme/payments", 42)),
-        ("https://github.com/acme/payments/pull/42", GitHubItem("acme/payments", 42)),
-        ("https://ghe.acme.internal/acme/payments/issues/40#issuecomment-1", GitHubItem("acme/payments", 40)),
-        ("acme/payments", GitHubRepo("acme/payments")),
-        ("idempotency retry", GitHubQuery("idempotency retry")),
-        ("repo:acme/payments is:pr is:open", GitHubQuery("repo:acme/payments is:pr is:open")),
-        ("acme/payments#x", GitHubQuery("acme/payments#x")),
-    ],
-)
-def test_the_gh_argument_is_an_item_a_repo_or_a_search(text: str, parsed: object) -> None:
-    assert parse_github(text) == parsed
 
 
 @pytest.fixture
@@ -220,3 +157,125 @@ async def test_a_repo_lists_the_pull_requests_waiting_for_review(
     assert sorted(row.key for row in card.rows) == sorted(waiting)
     (row42,) = [row for row in card.rows if row.key == "#42"]
     assert "waiting on fmulder" in row42.detail
+
+
+# -- the sub-commands: one read each, errors as one sentence -------------------------------
+
+
+async def test_count_counts_the_scoped_jql_and_shows_it(jira_sim: JiraSimulator) -> None:
+    async with JiraClient.create(
+        jira_sim.url, email="bot@acme.test", api_token="t", projects=["OPS"]
+    ) as jira:
+        card = await Lookup(jira, None).jira("count status = Blocked")
+    (counted,) = jira_sim.requests_to("/rest/api/3/search/approximate-count")
+    assert card.kind == "jira_count" and card.title.startswith("About ")
+    assert card.query == counted.body["jql"] and "OPS" in card.query, "the JQL shown is the one counted"
+
+
+async def test_on_data_center_the_count_is_exact() -> None:
+    async with (
+        JiraSimulator(edition="datacenter") as sim,
+        JiraClient.create(sim.url, pat="dc-pat") as jira,
+    ):
+        card = await Lookup(jira, None).jira("count project = OPS")
+    expected = len([i for i in sim.issues if i["key"].startswith("OPS-")])
+    assert card.title == f"{expected} issues match"
+    assert sim.requests_to("/rest/api/2/search")
+
+
+async def test_count_in_words_is_translated_then_counted(jira_sim: JiraSimulator) -> None:
+    async with (
+        LLMSimulator(chunk_delay=0) as llm,
+        JiraClient.create(jira_sim.url, email="bot@acme.test", api_token="t", projects=["OPS"]) as jira,
+    ):
+        translator = build_jql_translator(
+            provider="openai",
+            base_url=llm.base_url,
+            api_key="sk-test",
+            model="simulated-model",
+            llm_retries=0,
+        )
+        try:
+            card = await Lookup(jira, None, translator=translator).jira(
+                "count open bugs in OPS assigned to Dana"
+            )
+        finally:
+            await translator.aclose()
+    assert card.kind == "jira_count" and "issuetype = Bug" in card.query
+    assert card.title == "About 1 issue match"
+    assert len(llm.chat_requests()) == 1
+
+
+async def test_transitions_and_projects_answer_cards(lookup: Lookup, jira_sim: JiraSimulator) -> None:
+    transitions = await lookup.jira("transitions ops-2")
+    assert transitions.kind == "jira_transitions" and transitions.title.startswith("OPS-2: ")
+    assert transitions.url == f"{jira_sim.url}/browse/OPS-2" and transitions.rows
+    projects = await lookup.jira("projects")
+    assert [row.key for row in projects.rows] == sorted(p["key"] for p in jira_sim.seed["projects"])
+
+
+async def test_a_jira_sub_command_on_a_missing_issue_or_outside_the_allowlist_is_one_sentence(
+    jira_sim: JiraSimulator,
+) -> None:
+    async with JiraClient.create(
+        jira_sim.url, email="bot@acme.test", api_token="t", projects=["OPS"]
+    ) as jira:
+        lookup = Lookup(jira, None)
+        missing = await lookup.jira("transitions OPS-999")
+        outside = await lookup.jira("transitions SEC-1")
+        projects = await lookup.jira("projects")
+    assert missing.kind == "notice" and missing.title == "OPS-999 was not found in Jira."
+    assert outside.kind == "notice" and "SEC-1" in outside.title
+    assert not jira_sim.requests_to("/rest/api/3/issue/SEC-1/transitions"), "refused before any request"
+    assert [row.key for row in projects.rows] == ["OPS"]
+
+
+async def test_runs_jobs_and_log_walk_from_a_red_run_to_its_failing_line(lookup: Lookup) -> None:
+    runs = await lookup.github("runs acme/payments fix/idempotency-retry")
+    (run,) = runs.rows
+    assert run.detail.startswith("failure · fix/idempotency-retry") and "run 6100421" in run.detail
+    jobs = await lookup.github("jobs acme/payments 6100421")
+    (job,) = jobs.rows
+    assert job.key == "integration-tests" and job.text == "failed at Run integration tests"
+    assert "job 9100423" in job.detail
+    log = await lookup.github("log acme/payments 9100423")
+    assert log.kind == "github_log"
+    assert log.code.splitlines()[-1] == "##[error]Process completed with exit code 1."
+    assert "AssertionError: expected 1 charge for order 1001, found 2" in log.code
+
+
+async def test_compare_answers_ahead_and_the_commits(lookup: Lookup) -> None:
+    card = await lookup.github("compare acme/payments main...fix/idempotency-retry")
+    assert card.kind == "github_compare"
+    assert {f.label: f.value for f in card.fields}["Status"] == "fix/idempotency-retry is ahead of main"
+    assert card.rows
+
+
+async def test_missing_runs_jobs_and_refs_are_not_found_or_no_access(lookup: Lookup) -> None:
+    jobs = await lookup.github("jobs acme/payments 1")
+    log = await lookup.github("log acme/payments 2")
+    compare = await lookup.github("compare acme/payments main...no-such-branch")
+    assert jobs.title == "Run 1 in acme/payments was not found on GitHub, or the bot has no access to it."
+    assert log.title == "Job 2 in acme/payments was not found on GitHub, or the bot has no access to it."
+    assert compare.title.startswith("main...no-such-branch in acme/payments was not found on GitHub")
+
+
+async def test_a_repository_outside_the_allowlist_is_refused_before_any_request(
+    github_sim: GitHubSimulator,
+) -> None:
+    async with GitHubClient.create(github_sim.url, token="ghp_t", repos=["acme/payments"]) as github:
+        lookup = Lookup(None, github)
+        cards = [await lookup.github(f"{sub} acme/secret {arg}".strip()) for sub, arg in _OUTSIDE]
+    assert all(card.kind == "notice" and "acme/secret" in card.title for card in cards), cards
+    assert not [r for r in github_sim.requests if "/acme/secret" in r.path]
+
+
+_OUTSIDE = (("runs", ""), ("jobs", "6100421"), ("log", "9100423"), ("compare", "main...dev"))
+
+
+async def test_sub_commands_say_their_usage_and_when_the_service_is_not_configured() -> None:
+    nothing = Lookup(None, None)
+    assert (await nothing.jira("transitions")).title == TRANSITIONS_USAGE
+    assert (await nothing.github("log acme/payments latest")).title == LOG_USAGE
+    assert (await nothing.jira("count project = OPS")).title == "Jira is not configured for this bot."
+    assert (await nothing.github("runs acme/payments")).title == "GitHub is not configured for this bot."

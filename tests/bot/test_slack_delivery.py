@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.events import Finished, StatusChanged, TextDelta, ToolFinished, ToolStarted
 from bot.message_split import fences
 from bot.slack_budget import SlackBudget
-from bot.slack_client import budget_of, build_web_client
+from bot.slack_client import SlackConnection, budget_of, build_web_client
 from bot.slack_delivery import SlackDelivery
 from bot.slack_sink import SlackThreadSink
 from bot.slack_tiers import Limit
@@ -434,3 +434,19 @@ async def test_the_sdk_raises_after_its_retries_when_slack_keeps_refusing(sim: S
     with pytest.raises(SlackApiError):
         await call
     assert len(sim.calls("chat.update")) == 4  # the first try and the SDK's three retries
+
+
+async def test_one_budget_per_connection_also_counts_the_429s_of_calls_made_outside_the_sinks(
+    sim: SlackSimulator,
+) -> None:
+    connection = await SlackConnection.open(TOKEN, sim.api_url)
+    try:
+        assert budget_of(connection.client) is connection.budget
+        assert budget_of(connection.app_client()) is connection.budget  # Bolt's clients share it
+        assert connection.budget.default_team == sim.team_id
+        sim.rate_limit("chat.postMessage", times=1, retry_after=0)
+        posted = await connection.client.chat_postMessage(channel=CHANNEL, text="a parent message")
+        assert posted["ok"]
+        assert connection.budget.counters.get("429:chat.postMessage") == 1
+    finally:
+        await connection.aclose()

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from bot.errors import ConfigError, StoreBusy
 from bot.events import Usage
+from bot.models import Conversation, Message
 from bot.ports import Turn
 from bot.store import Store, clean_text
 
@@ -25,8 +29,23 @@ def db_url(db_path: Path) -> str:
     return f"sqlite:///{db_path}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request: pytest.FixtureRequest, db_url: str) -> str:
+    """Each backend in turn: the tests that take it must pass on SQLite and PostgreSQL alike."""
+    if request.param == "sqlite":
+        return db_url
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
+async def store(any_url: str) -> AsyncIterator[Store]:
+    opened = await Store.open(any_url)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(db_url: str) -> AsyncIterator[Store]:
     opened = await Store.open(db_url)
     yield opened
     await opened.close()
@@ -38,16 +57,11 @@ async def conversation(store: Store) -> int:
 
 
 @pytest.fixture
-def raw(db_path: Path, store: Store) -> Iterator[sqlite3.Connection]:
+def raw(db_path: Path, sqlite_store: Store) -> Iterator[sqlite3.Connection]:
     """A second, independent connection to the same file, as another process would have."""
     connection = sqlite3.connect(db_path, isolation_level=None)
     yield connection
     connection.close()
-
-
-def _count(raw: sqlite3.Connection, table: str) -> int:
-    row = raw.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0])
 
 
 # --- opening and configuration ---------------------------------------------------------------
@@ -68,7 +82,7 @@ async def test_sqlite_runs_in_wal_with_busy_timeout_and_foreign_keys(db_url: str
     }
 
 
-async def test_wal_mode_is_persistent_in_the_file(store: Store, raw: sqlite3.Connection) -> None:
+async def test_wal_mode_is_persistent_in_the_file(raw: sqlite3.Connection) -> None:
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -145,8 +159,19 @@ async def test_malformed_url_is_a_config_error(url: str) -> None:
 
 async def test_missing_driver_is_a_config_error_without_the_password() -> None:
     with pytest.raises(ConfigError) as caught:
-        await Store.open("postgresql://bot:hunter2@127.0.0.1:5432/chatops")
+        await Store.open("postgresql+asyncpg://bot:hunter2@127.0.0.1:5432/chatops")
     assert caught.value.variable == "DATABASE_URL"
+    assert "hunter2" not in str(caught.value)
+
+
+async def test_unreachable_postgresql_is_a_config_error_without_the_password() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigError) as caught:
+        await Store.open(f"postgres://bot:hunter2@127.0.0.1:{port}/chatops")
+    assert caught.value.variable == "DATABASE_URL"
+    assert "cannot open the database" in str(caught.value)
     assert "hunter2" not in str(caught.value)
 
 
@@ -175,10 +200,10 @@ async def test_concurrent_writes_lose_nothing(store: Store, conversation: int) -
     assert len(await store.tool_calls(run_id)) == 200
 
 
-async def test_two_stores_on_one_file_lose_no_updates(db_url: str) -> None:
+async def test_two_stores_on_one_file_lose_no_updates(any_url: str) -> None:
     # Two stores have separate pools and in-process write queues, as two processes would;
     # only SQLite's own locking (BEGIN IMMEDIATE + busy timeout) keeps their writes apart.
-    one, two = await Store.open(db_url), await Store.open(db_url)
+    one, two = await Store.open(any_url), await Store.open(any_url)
     try:
         conversation = await one.open_conversation("T1", "C1", "1.0")
         run_id = await one.create_run(conversation, trigger="ask", user_id="U1")
@@ -214,12 +239,12 @@ async def test_claims_of_different_keys_all_win(store: Store) -> None:
     assert all(results)
 
 
-async def test_claim_survives_restart(db_url: str) -> None:
-    first = await Store.open(db_url)
+async def test_claim_survives_restart(any_url: str) -> None:
+    first = await Store.open(any_url)
     assert await first.claim("event:Ev1") is True
     await first.close()
 
-    second = await Store.open(db_url)
+    second = await Store.open(any_url)
     try:
         assert await second.claim("event:Ev1") is False
         assert await second.claim("event:Ev2") is True
@@ -227,8 +252,8 @@ async def test_claim_survives_restart(db_url: str) -> None:
         await second.close()
 
 
-async def test_claim_is_shared_between_two_stores_on_one_file(db_url: str) -> None:
-    one, two = await Store.open(db_url), await Store.open(db_url)
+async def test_claim_is_shared_between_two_stores_on_one_file(any_url: str) -> None:
+    one, two = await Store.open(any_url), await Store.open(any_url)
     try:
         results = await asyncio.gather(*(s.claim("event:shared") for s in (one, two) for _ in range(10)))
     finally:
@@ -237,10 +262,11 @@ async def test_claim_is_shared_between_two_stores_on_one_file(db_url: str) -> No
     assert results.count(True) == 1
 
 
-async def test_open_conversation_race_makes_one_row(store: Store, raw: sqlite3.Connection) -> None:
+async def test_open_conversation_race_makes_one_row(store: Store) -> None:
     ids = await asyncio.gather(*(store.open_conversation("T1", "C9", "1700000000.1") for _ in range(50)))
     assert len(set(ids)) == 1
-    assert _count(raw, "conversations") == 1
+    async with store.reading() as session:
+        assert (await session.exec(select(func.count()).select_from(Conversation))).one() == 1
     assert await store.find_conversation("T1", "C9", "1700000000.1") == ids[0]
 
 
@@ -278,11 +304,13 @@ async def test_write_past_busy_timeout_is_store_busy(db_url: str, db_path: Path)
         await store.close()
 
 
-async def test_write_waits_for_a_lock_released_within_the_busy_timeout(store: Store, db_path: Path) -> None:
+async def test_write_waits_for_a_lock_released_within_the_busy_timeout(
+    sqlite_store: Store, db_path: Path
+) -> None:
     other = sqlite3.connect(db_path, isolation_level=None)
     try:
         other.execute("BEGIN EXCLUSIVE")
-        pending = asyncio.create_task(store.claim("event:waits"))
+        pending = asyncio.create_task(sqlite_store.claim("event:waits"))
         await asyncio.sleep(0.2)  # let the claim reach SQLite's busy handler
         assert not pending.done()
         other.execute("ROLLBACK")
@@ -347,13 +375,11 @@ HOSTILE_TEXTS = [
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS)
-async def test_text_round_trips_verbatim(
-    store: Store, conversation: int, raw: sqlite3.Connection, text: str
-) -> None:
+async def test_text_round_trips_verbatim(store: Store, conversation: int, text: str) -> None:
     await store.add_message(conversation, "user", text)
     assert await store.history(conversation) == [Turn("user", text)]
-    assert _count(raw, "messages") == 1
-    assert _count(raw, "conversations") == 1
+    async with store.reading() as session:
+        assert (await session.exec(select(func.count()).select_from(Message))).one() == 1
 
 
 async def test_nul_is_stripped(store: Store, conversation: int) -> None:
@@ -458,8 +484,8 @@ async def test_unknown_run(store: Store) -> None:
         await store.mark_running("0" * 32)
 
 
-async def test_unfinished_runs_survive_a_restart(db_url: str) -> None:
-    store = await Store.open(db_url)
+async def test_unfinished_runs_survive_a_restart(any_url: str) -> None:
+    store = await Store.open(any_url)
     conversation = await store.open_conversation("T1", "C7", "1700000000.5")
     queued = await store.create_run(conversation, trigger="ask", user_id="U1")
     running = await store.create_run(conversation, trigger="followup", user_id="U2")
@@ -469,7 +495,7 @@ async def test_unfinished_runs_survive_a_restart(db_url: str) -> None:
     await store.finish_run(done, status="succeeded", usage=Usage(), answer="ok")
     await store.close()  # as if the process died here
 
-    reopened = await Store.open(db_url)
+    reopened = await Store.open(any_url)
     try:
         unfinished = await reopened.unfinished_runs()
     finally:

@@ -199,3 +199,60 @@ def _add_issues(upstreams: Upstreams, count: int) -> None:
         issue = copy.deepcopy(template)
         issue.update(id=str(20000 + n), key=f"OPS-{900 + n}", summary=f"Generated task {n}")
         issues.append(issue)
+
+
+async def test_jira_count_posts_the_count_and_the_jql_it_counted(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests
+) -> None:
+    await _command(bot, slack_requests, "/jira", "count project = OPS AND status = Blocked")
+    card = await _card_in_thread(upstreams.slack)
+
+    (parent,) = [c for c in upstreams.slack.calls("chat.postMessage") if not c.args.get("thread_ts")]
+    assert parent.args["text"] == f"<@{ASKER}> looked up: /jira count project = OPS AND status = Blocked"
+    (counted,) = upstreams.jira.requests_to("/rest/api/3/search/approximate-count")
+    text = _text(card.args["blocks"])
+    assert re.match(r"\*About \d+ issues? match\*", text), text
+    assert f"`{counted.body['jql']}`" in text, "the JQL actually counted is shown"
+    assert card.args["text"].startswith("About "), "a fallback text for notifications"
+    assert upstreams.jira.requests_to("/rest/api/3/search/jql") == [], "counted, not listed"
+    assert upstreams.llm.chat_requests() == []
+
+
+async def test_gh_runs_lists_the_runs_of_a_branch_with_links_and_ids(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests
+) -> None:
+    await _command(bot, slack_requests, "/gh", "runs acme/payments fix/idempotency-retry")
+    card = await _card_in_thread(upstreams.slack)
+
+    (listed,) = upstreams.github.requests_to("/repos/acme/payments/actions/runs")
+    assert listed.query["branch"] == "fix/idempotency-retry"
+    text = _text(card.args["blocks"])
+    assert "acme/payments: 1 workflow run on fix/idempotency-retry" in text
+    assert "<https://github.com/acme/payments/actions/runs/6100421|CI #318>" in text
+    assert "failure · fix/idempotency-retry" in text and "run 6100421" in text
+    assert "/gh jobs acme/payments &lt;run&gt;" in text, "says how to ask for the jobs"
+    assert upstreams.llm.chat_requests() == []
+
+
+async def test_gh_log_posts_the_end_of_the_job_log_as_a_code_block(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests
+) -> None:
+    await _command(bot, slack_requests, "/gh", "log acme/payments 9100423")
+    card = await _card_in_thread(upstreams.slack)
+    (code,) = [b for b in card.args["blocks"] if b.get("text", {}).get("text", "").startswith("```")]
+    assert code["text"]["text"].endswith("##[error]Process completed with exit code 1.\n```")
+    assert "AssertionError: expected 1 charge for order 1001, found 2" in code["text"]["text"]
+
+
+async def test_a_malformed_sub_command_answers_its_usage_to_the_asker_alone(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests
+) -> None:
+    response = await bot.post(
+        *slack_requests.command("jobs acme/payments latest", channel=CHANNEL, command="/gh")
+    )
+    assert response.status_code == 200 and response.text.startswith("Usage: `/gh jobs owner/repo <run id>`")
+    response = await bot.post(*slack_requests.command("transitions", channel=CHANNEL, command="/jira"))
+    assert response.status_code == 200 and response.text == "Usage: `/jira transitions OPS-123`."
+    await bot.settle()
+    assert upstreams.slack.calls("chat.postMessage") == [], "nothing is posted in the channel"
+    assert upstreams.github.requests == [] and upstreams.jira.requests == []

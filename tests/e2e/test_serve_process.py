@@ -62,7 +62,7 @@ async def serve(
 
 async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
     async with httpx.AsyncClient() as client:
-        for _ in range(300):
+        for _ in range(1200):  # generous: start-up is slow on a loaded machine
             if process.returncode is not None:
                 assert process.stderr is not None
                 pytest.fail(f"serve exited early: {(await process.stderr.read()).decode()}")

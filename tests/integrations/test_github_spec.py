@@ -28,6 +28,7 @@ from simulators.github import GitHubSimulator
 from simulators.github_app import AppRegistration
 from simulators.upstream import RecordedRequest
 from tests.integrations.conftest import GITHUB_TOKEN, SleepRecorder
+from tests.integrations.test_jira_spec import RecordingTransport
 from tests.openapi_subset import Spec, schema_errors
 
 SPEC = Spec.load("github-subset.json")
@@ -151,6 +152,44 @@ async def test_the_installation_token_request_and_answer_match_the_spec(sleeps: 
     assert SPEC.request_problems(mint.method, mint.path, mint.query, mint.body) == []
     schema = SPEC.operation("apps/create-installation-access-token").response_schema(201)
     assert schema is not None and schema_errors(answer.json(), schema) == []
+
+
+async def test_every_write_and_its_answer_match_the_spec(sleeps: SleepRecorder) -> None:
+    transport = RecordingTransport()
+    async with GitHubSimulator(token=GITHUB_TOKEN) as sim:
+        async with GitHubClient.create(
+            sim.url, token=GITHUB_TOKEN, transport=transport, sleep=sleeps
+        ) as github:
+            await github.create_issue("acme/payments", "Flaky retry test", "Fails **often**", ["bug"])
+            await github.comment("acme/payments", 42, "CI is red")
+            await github.rerun_failed_jobs("acme/payments", 6100421)
+    writes = [e for e in transport.exchanges if e.method == "POST"]
+
+    used = []
+    for exchange in transport.exchanges:
+        query = {name: value for name, value in exchange.query}
+        assert SPEC.request_problems(exchange.method, exchange.path, query, exchange.body) == []
+        operation = SPEC.match(exchange.method, exchange.path)
+        assert operation is not None
+        schema = operation.response_schema(exchange.status)
+        assert schema is not None, f"{operation.operation_id} answered {exchange.status}"
+        assert schema_errors(exchange.response, schema) == [], operation.operation_id
+        used.append(operation.operation_id)
+
+    assert used == [
+        "issues/create",
+        "issues/create-comment",
+        "actions/get-workflow-run",
+        "actions/re-run-workflow-failed-jobs",
+    ]
+    assert [e.status for e in writes] == [201, 201, 201]
+
+
+def test_the_write_schemas_catch_a_wrong_body() -> None:
+    # A check that cannot fail proves nothing: a missing title and a wrong type are reported.
+    assert SPEC.request_problems("POST", "/repos/acme/payments/issues", {}, {"body": "no title"}) != []
+    problems = SPEC.request_problems("POST", "/repos/acme/payments/issues/42/comments", {}, {"body": 42})
+    assert problems != []
 
 
 # -- the spec's own examples ---------------------------------------------------------------------

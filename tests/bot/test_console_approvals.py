@@ -1,0 +1,100 @@
+"""Approvals in the console: the preview is printed, the next line decides, the write runs once
+against the Jira simulator, and the paused run resumes with the outcome."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.console import ConsoleSession
+from bot.services import Services, build_services
+from simulators.github import GitHubSimulator
+from simulators.jira import JiraSimulator
+from simulators.llm import LLMSimulator, ToolCall
+
+CREATE = ToolCall(
+    "jira_create_issue",
+    {"project": "OPS", "issue_type": "Bug", "summary": "Flaky integration-tests on payments"},
+)
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[LLMSimulator]:
+    async with LLMSimulator(chunk_delay=0) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def jira() -> AsyncIterator[JiraSimulator]:
+    async with JiraSimulator() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def services(llm: LLMSimulator, jira: JiraSimulator, tmp_path: Path) -> AsyncIterator[Services]:
+    async with GitHubSimulator() as github:
+        settings = Settings.load(
+            "console",
+            database_url=f"sqlite:///{tmp_path / 'console.db'}",
+            jira_base_url=jira.url,
+            jira_email="me@acme.test",
+            jira_api_token="token",
+            github_api_url=github.url,
+            github_token="ghp_token",
+            llm_base_url=llm.base_url,
+            llm_api_key="sk-key",
+        )
+        built = await build_services(settings)
+        yield built
+        await built.aclose()
+
+
+async def test_y_creates_the_issue_once_and_the_agent_reports_it(
+    services: Services, llm: LLMSimulator, jira: JiraSimulator
+) -> None:
+    llm.script([[CREATE], "Created it for you."])
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+
+    await session.handle("file a bug in OPS about the flaky integration tests")
+    printed = out.getvalue()
+    assert (
+        "Create a Jira issue in OPS" in printed and "Summary: Flaky integration-tests on payments" in printed
+    )
+    assert "Approve this change?" in printed
+    assert jira.writes() == []
+
+    await session.handle("y")
+    await session.handle("y")  # nothing waits any more: an ordinary question, not a second approval
+
+    (write,) = [w for w in jira.writes() if w.operation == "createIssue"]
+    assert "Flaky integration-tests on payments" in json.dumps(write.body)
+    assert f"Created {write.target}" in out.getvalue() and "Created it for you." in out.getvalue()
+
+
+async def test_e_lists_fields_an_edit_changes_the_draft_and_n_denies(
+    services: Services, llm: LLMSimulator, jira: JiraSimulator
+) -> None:
+    llm.script([[CREATE], "Fine, I created nothing."])
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    await session.handle("file a bug in OPS about the flaky integration tests")
+
+    await session.handle("e")
+    assert 'summary = "Flaky integration-tests on payments"' in out.getvalue()
+    await session.handle("priority=Urgent")
+    assert "Some fields are not valid. priority:" in out.getvalue()
+    await session.handle("priority=High")
+    assert "Priority: High" in out.getvalue().rsplit("Proposed change", 1)[1]
+    await session.handle("n")
+
+    assert jira.writes() == []
+    assert "Denied; nothing was changed." in out.getvalue()
+    tool_result = [m for m in llm.chat_requests()[-1]["messages"] if m["role"] == "tool"][-1]
+    assert "denied" in tool_result["content"]
+    assert "Fine, I created nothing." in out.getvalue()

@@ -1,0 +1,121 @@
+"""Metrics fed by a real dispatcher running real workflows, read back from the Prometheus text."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import REGISTRY
+
+from bot.dispatcher import Dispatcher, RunJob
+from bot.events import Failed, Finished, TextDelta, ToolFinished, ToolStarted, Usage, WorkflowEvent
+from bot.metrics import Metrics, request_kind
+from bot.store import Store
+from tests.manual_clock import ManualClock
+from tests.recording_sink import RecordingSink
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(f"sqlite:///{tmp_path / 'metrics.db'}")
+    yield store
+    await store.close()
+
+
+def sample(metrics: Metrics, name: str, **labels: str) -> float:
+    value = metrics.registry.get_sample_value(name, labels)
+    return 0.0 if value is None else value
+
+
+async def _job(store: Store, workflow: AsyncIterator[WorkflowEvent], thread: str = "1.0") -> RunJob:
+    conversation = await store.open_conversation("T1", "C1", thread)
+    run_id = await store.create_run(conversation, trigger="ask", user_id="U1")
+    return RunJob(run_id, conversation, lambda: workflow, RecordingSink())
+
+
+async def test_a_run_is_measured_from_submission_with_the_injected_clock(store: Store) -> None:
+    clock = ManualClock()
+    metrics = Metrics(model="m1", tools=["jira_get_issue"], clock=clock)
+    gate = asyncio.Event()
+
+    async def workflow() -> AsyncIterator[WorkflowEvent]:
+        await gate.wait()
+        yield ToolStarted("c1", "jira_get_issue", "Jira: get OPS-2")
+        yield ToolFinished("c1", "jira_get_issue", True, "OPS-2: Blocked", duration_ms=250)
+        yield ToolFinished("c2", "made_up_tool", False, "unknown tool", duration_ms=5)
+        clock.advance(2.0)
+        yield TextDelta("OPS-2 waits on OPS-1.")
+        clock.advance(3.0)
+        yield Finished("OPS-2 waits on OPS-1.", Usage(input_tokens=120, output_tokens=30, requests=2))
+
+    dispatcher = Dispatcher(store, metrics=metrics)
+    metrics.watch_dispatcher(lambda: dispatcher.running, lambda: dispatcher.queued)
+    dispatcher.submit(await _job(store, workflow()))
+    await asyncio.sleep(0)
+    assert sample(metrics, "chatops_runs_in_flight") == 1
+    gate.set()
+    await dispatcher.wait_idle()
+
+    assert sample(metrics, "chatops_runs_total", outcome="succeeded") == 1
+    assert sample(metrics, "chatops_run_duration_seconds_sum", outcome="succeeded") == 5.0
+    assert sample(metrics, "chatops_first_reply_seconds_sum") == 2.0
+    assert sample(metrics, "chatops_tool_call_seconds_sum", tool="jira_get_issue") == 0.25
+    assert sample(metrics, "chatops_tool_errors_total", tool="other") == 1, "unknown names are not labels"
+    assert sample(metrics, "chatops_tool_errors_total", tool="jira_get_issue") == 0
+    assert sample(metrics, "chatops_llm_tokens_total", model="m1", direction="in") == 120
+    assert sample(metrics, "chatops_llm_tokens_total", model="m1", direction="out") == 30
+    assert sample(metrics, "chatops_llm_requests_total", model="m1") == 2
+    assert sample(metrics, "chatops_runs_in_flight") == 0
+
+
+async def test_queue_depth_counts_runs_waiting_for_their_thread(store: Store) -> None:
+    metrics = Metrics()
+    gate = asyncio.Event()
+
+    async def slow() -> AsyncIterator[WorkflowEvent]:
+        await gate.wait()
+        yield Finished("done")
+
+    async def quick() -> AsyncIterator[WorkflowEvent]:
+        yield Failed("no")
+
+    dispatcher = Dispatcher(store, metrics=metrics)
+    metrics.watch_dispatcher(lambda: dispatcher.running, lambda: dispatcher.queued)
+    dispatcher.submit(await _job(store, slow()))
+    dispatcher.submit(await _job(store, quick()))  # same thread: waits for the first
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert (sample(metrics, "chatops_runs_in_flight"), sample(metrics, "chatops_queue_depth")) == (1, 1)
+    gate.set()
+    await dispatcher.wait_idle()
+    assert (sample(metrics, "chatops_runs_in_flight"), sample(metrics, "chatops_queue_depth")) == (0, 0)
+    assert sample(metrics, "chatops_runs_total", outcome="failed") == 1
+
+
+def test_each_metrics_has_its_own_registry() -> None:
+    first, second = Metrics(), Metrics()
+    first.slack_call("chat.postMessage", 429)
+    assert sample(first, "chatops_slack_rate_limited_total", method="chat.postMessage") == 1
+    assert sample(second, "chatops_slack_api_calls_total", method="chat.postMessage") == 0
+    assert REGISTRY.get_sample_value("chatops_slack_api_calls_total", {"method": "chat.postMessage"}) is None
+
+
+def test_a_slack_method_that_is_not_a_method_name_is_not_a_label() -> None:
+    metrics = Metrics()
+    metrics.slack_call("C0123ABC?x=<script>", 200)
+    assert sample(metrics, "chatops_slack_api_calls_total", method="other") == 1
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "kind"),
+    [
+        ("application/json", '{"type": "event_callback"}', "event"),
+        ("application/x-www-form-urlencoded", "token=x&command=%2Fask&text=hi", "command"),
+        ("application/x-www-form-urlencoded", "payload=%7B%22type%22%3A%22block_actions%22%7D", "action"),
+        ("application/x-www-form-urlencoded", "token=x", "other"),
+    ],
+)
+def test_request_kind(content_type: str, body: str, kind: str) -> None:
+    assert request_kind(content_type, body) == kind

@@ -1,0 +1,63 @@
+"""Usage by channel, user and day, from runs stored through the real store and trace repository."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.events import LlmStep, Usage
+from bot.pricing import PriceTable
+from bot.store import Store
+from bot.traces import RunTraces, render_trace
+from bot.usage import render_usage, run_usage, summarize
+
+PRICES = PriceTable.from_setting("cheap=1000000:0,dear=0:1000000")  # $1 per input / per output token
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(f"sqlite:///{tmp_path / 'usage.db'}")
+    yield store
+    await store.close()
+
+
+async def _run(store: Store, channel: str, user: str, usage: Usage, steps: tuple[LlmStep, ...] = ()) -> str:
+    conversation = await store.open_conversation("T1", channel, f"{channel}-{user}")
+    run_id = await store.create_run(conversation, trigger="ask", user_id=user)
+    await RunTraces(store).record_llm_steps(run_id, steps)
+    await store.finish_run(run_id, status="succeeded", usage=usage, answer="ok")
+    return run_id
+
+
+async def test_runs_are_priced_per_recorded_request_else_at_the_configured_model(store: Store) -> None:
+    await _run(store, "C1", "U1", Usage(3, 5, 2), (LlmStep("cheap", 2, 4), LlmStep("dear", 1, 1)))
+    await _run(store, "C1", "U2", Usage(10, 20, 1))  # no steps recorded: priced as "cheap"
+    await _run(store, "C2", "U1", Usage(7, 0, 1))
+
+    usages = await run_usage(store, PRICES, "cheap")
+    by_channel = {row.key: row for row in summarize(usages, "channel")}
+    assert by_channel["C1"].cost == 2 + 1 + 10 and by_channel["C1"].runs == 2
+    assert by_channel["C2"].cost == 7
+    by_user = summarize(usages, "user")
+    # Equal cost: more tokens first.
+    assert [(row.key, row.cost) for row in by_user] == [("U2", 10), ("U1", 10)]
+    (day,) = summarize(usages, "day")
+    assert day.runs == 3 and day.input_tokens == 20 and day.output_tokens == 25
+
+
+async def test_an_unpriced_model_makes_the_cost_unknown_not_zero(store: Store) -> None:
+    run_id = await _run(store, "C1", "U1", Usage(3, 5, 1), (LlmStep("mystery-model", 3, 5),))
+    rows = summarize(await run_usage(store, PRICES, "cheap"), "channel")
+    assert rows[0].cost is None
+    assert render_usage(rows, "channel", 30).splitlines()[-1].endswith("?")
+    trace = await RunTraces(store).trace(run_id)
+    assert trace is not None and "cost ?" in render_trace(trace, PRICES, "cheap")
+
+
+async def test_a_run_id_prefix_must_be_unique(store: Store) -> None:
+    run_id = await _run(store, "C1", "U1", Usage())
+    traces = RunTraces(store)
+    assert (await traces.trace(run_id[:6])) is not None
+    assert (await traces.trace("zzzz")) is None
