@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     write_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
     write_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     approval_ttl_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
+    # A one-line footer (tools used, tokens, seconds) under each answer; ANSWER_FOOTER=false hides it.
+    answer_footer: bool = True
 
     # `/standup <team>`: team names and the Jira projects and repositories each means, e.g.
     # STANDUP_TEAMS="payments=OPS acme/payments; web=WEB acme/storefront".

@@ -26,6 +26,8 @@ from integrations.budget import time_budget
 
 log = logging.getLogger(__name__)
 
+STOPPED = "stopped at your request"
+
 
 @dataclass(frozen=True)
 class RunJob:
@@ -54,6 +56,7 @@ class Dispatcher:
         self._run_timeout = run_timeout
         self._grace = shutdown_grace
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._stopped: set[str] = set()  # runs cancelled on request, not by shutdown
         self._threads: dict[int, asyncio.Lock] = {}
         self._closed = False
         self._idle = asyncio.Event()
@@ -86,6 +89,18 @@ class Dispatcher:
         self._idle.clear()
         task.add_done_callback(lambda _: self._forget(job.run_id))
 
+    def cancel(self, run_id: str) -> bool:
+        """Stop a running or queued run on request; it ends `interrupted`, its partial answer kept.
+
+        False when the run is not in flight here (finished already, or another process owns it).
+        """
+        task = self._tasks.get(run_id)
+        if task is None or task.done():
+            return False
+        self._stopped.add(run_id)
+        task.cancel()
+        return True
+
     async def wait_idle(self) -> None:
         """Wait until no run is in flight (for the console and tests)."""
         await self._idle.wait()
@@ -110,6 +125,7 @@ class Dispatcher:
 
     def _forget(self, run_id: str) -> None:
         self._tasks.pop(run_id, None)
+        self._stopped.discard(run_id)
         if not self._tasks:
             self._idle.set()
 
@@ -129,7 +145,10 @@ class Dispatcher:
                 if waiting:
                     self._waiting -= 1
         except asyncio.CancelledError:
-            await self._end(job, reporter, Interrupted(), "interrupted")
+            event = Interrupted(STOPPED) if job.run_id in self._stopped else Interrupted()
+            await self._end(job, reporter, event, "interrupted")
+            if job.run_id in self._stopped:
+                return  # a stop on request ends this run only; the dispatcher goes on
             raise
         finally:
             if not thread.locked():

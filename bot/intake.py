@@ -62,6 +62,10 @@ class Intake:
             )
         return question
 
+    def stop(self, run_id: str) -> bool:
+        """Stop a run in flight on its asker's request (it ends interrupted, its partial answer kept)."""
+        return self._dispatcher.cancel(run_id)
+
     async def accept(self, inquiry: Inquiry, sink: Sink) -> str:
         """Store the question, create its run and start it. Returns the run id."""
         if not self._dispatcher.accepting:

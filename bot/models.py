@@ -247,3 +247,23 @@ class ScheduleFire(SQLModel, table=True):
     claimed_at: datetime = _timestamp()
     finished_at: datetime | None = _timestamp(nullable=True)
     outcome: str | None = Field(default=None, sa_type=sa.Text)  # "posted" or what went wrong
+
+
+FEEDBACK_VALUES = ("up", "down")
+
+
+class Feedback(SQLModel, table=True):
+    """A person's 👍/👎 on one answer; one row per run and person, the latest click wins."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "user_id", name="uq_feedback_run_user"),
+        _one_of("feedback", "value", FEEDBACK_VALUES),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="runs.id", index=True, max_length=32)
+    user_id: str = Field(max_length=64)
+    value: str = Field(max_length=8)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _timestamp()

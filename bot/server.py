@@ -121,6 +121,7 @@ async def start_ingress(settings: Settings, services: Services) -> Ingress:
         unfurler=services.unfurler,
         desk=services.desk,
         workflows=services.workflows,
+        answer_footer=services.settings.answer_footer,
     )
     ingress = Ingress(bolt, services, slack)
     ingress.ready = True

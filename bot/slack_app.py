@@ -19,6 +19,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answer_footer import FooterSink
 from bot.approval_desk import ApprovalDesk
 from bot.blocks import LinkPolicy
 from bot.errors import InputRejected, ShuttingDown
@@ -29,11 +30,13 @@ from bot.render import escape
 from bot.slack_approvals import ApprovalPreviews, register_approvals
 from bot.slack_client import SlackConnection
 from bot.slack_context import log_context_middleware
+from bot.slack_feedback import FeedbackSink, register_feedback
 from bot.slack_lookup import register_lookup
 from bot.slack_sink import SlackThreadSink
 from bot.slack_unfurl import register_unfurls
 from bot.slack_workflows import register_workflows
 from bot.store import Store
+from bot.thread_memory import answer_memory_request, memory_request
 from bot.traces import details_for, is_details_request
 from bot.unfurl import Unfurler
 from bot.workflow_services import Workflows
@@ -57,6 +60,7 @@ def build_slack_app(
     unfurler: Unfurler | None = None,
     desk: ApprovalDesk | None = None,
     workflows: Workflows | None = None,
+    answer_footer: bool = True,
 ) -> AsyncApp:
     async def authorize() -> AuthorizeResult:
         return slack.identity
@@ -68,12 +72,13 @@ def build_slack_app(
         request_verification_enabled=not socket_mode,
         process_before_response=False,
     )
-    listeners = _Listeners(intake, store, desk)
+    listeners = _Listeners(intake, store, desk, answer_footer=answer_footer)
     app.middleware(log_context_middleware)  # team/channel/thread on every record a request logs
     app.middleware(_drop_retries(store))
     app.command("/ask")(listeners.ask)
     app.event("app_mention")(listeners.mention)
     app.event("message")(listeners.message)
+    register_feedback(app, store)  # 👍/👎 under each answer
     if workflows is not None:  # /standup, /triage, `/jira create` (before /jira), the thread shortcut
         register_workflows(app, workflows, store, links or LinkPolicy(frozenset()), desk, slack.client)
     if lookup is not None:  # /jira, /gh and their buttons
@@ -98,7 +103,10 @@ def _drop_retries(store: Store) -> Callable[..., Awaitable[Any]]:
 
 
 class _Listeners:
-    def __init__(self, intake: Intake, store: Store, desk: ApprovalDesk | None = None) -> None:
+    def __init__(
+        self, intake: Intake, store: Store, desk: ApprovalDesk | None = None, *, answer_footer: bool = True
+    ) -> None:
+        self._answer_footer = answer_footer
         self._intake = intake
         self._store = store
         self._desk = desk
@@ -142,7 +150,10 @@ class _Listeners:
         if not await self._claim_message(body, event):
             return
         thread_ts = event.get("thread_ts") or event["ts"]
-        await self._start(self._inquiry(body, event, thread_ts, "mention"), client)
+        inquiry = self._inquiry(body, event, thread_ts, "mention")
+        if event.get("thread_ts") and await self._answer_memory(inquiry, client):
+            return
+        await self._start(inquiry, client)
 
     async def message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("subtype") not in _PERSON_SUBTYPES or event.get("bot_id") or not event.get("user"):
@@ -160,7 +171,21 @@ class _Listeners:
             return  # top-level channel chatter; mentions arrive as app_mention
         if not await self._claim_message(body, event):
             return
-        await self._start(self._inquiry(body, event, thread_ts, trigger), client)
+        inquiry = self._inquiry(body, event, thread_ts, trigger)
+        if trigger == "followup" and await self._answer_memory(inquiry, client):
+            return
+        await self._start(inquiry, client)
+
+    async def _answer_memory(self, inquiry: Inquiry, client: AsyncWebClient) -> bool:
+        """Answer "what do you know here?" / "forget this thread" from the store, without a run."""
+        request = memory_request(inquiry.text)
+        if request is None:
+            return False
+        reply = await answer_memory_request(
+            self._store, request, inquiry.team_id, inquiry.channel_id, inquiry.thread_ts
+        )
+        await _say_in_thread(client, inquiry, reply)
+        return True
 
     async def _claim_message(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         return await self._store.claim(f"message:{_team_id(body, event)}:{event['channel']}:{event['ts']}")
@@ -181,13 +206,20 @@ class _Listeners:
             recipient_user_id=inquiry.user_id,
             recipient_team_id=inquiry.team_id,
             respond=respond,  # the last rung where the bot cannot post in the channel
+            # Slack shows the stream's Stop control to the recipient, the asker: only they can stop it.
+            on_user_stop=lambda: feedback.run_id is not None and self._intake.stop(feedback.run_id),
         )
+        if self._answer_footer:
+            sink = FooterSink(sink)
+        feedback = FeedbackSink(sink, client, channel=inquiry.channel_id, thread_ts=inquiry.thread_ts)
+        sink = feedback
         if self._desk is not None:  # proposed writes are posted below the answer, with buttons
             sink = ApprovalPreviews(
                 sink, client, self._desk, channel=inquiry.channel_id, thread_ts=inquiry.thread_ts
             )
         try:
-            await self._intake.accept(inquiry, sink)
+            # Set before the run's task first runs: returning from accept() does not yield to it.
+            feedback.run_id = await self._intake.accept(inquiry, sink)
         except (InputRejected, ShuttingDown) as refused:
             await _say_in_thread(client, inquiry, f":information_source: {refused.message}")
 

@@ -95,6 +95,7 @@ class StreamedReply:
         self._ended = False  # Slack's side is no longer streaming
         self._stop_settled = False
         self._unsure = False  # a call failed in transit: what the message shows is unknown
+        self.stopped_by_user = False  # the person pressed the stream's own Stop control
 
     @classmethod
     async def start(
@@ -209,6 +210,7 @@ class StreamedReply:
     def _failed(self, what: str, error: BaseException) -> None:
         code = error_code(error)
         if code in STREAM_ENDED:
+            self.stopped_by_user = self.stopped_by_user or code == "stopped_by_user"
             self._end()
             self._delivery.counters.add(f"stream_ended:{code}")
             log.info("slack ended stream %s (%s); finishing it with chat.update", self._ts, code)

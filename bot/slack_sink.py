@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from slack_sdk.models.messages.chunk import Chunk, PlanUpdateChunk, TaskUpdateChunk
 from slack_sdk.web.async_client import AsyncWebClient
@@ -80,7 +81,9 @@ class SlackThreadSink:
         flush_interval: float = 0.6,
         update_interval: float = 1.0,
         message_limit: int = MESSAGE_LIMIT,
+        on_user_stop: Callable[[], object] | None = None,
     ) -> None:
+        self._on_user_stop = on_user_stop  # called once when Slack says the person stopped the stream
         self._delivery = SlackDelivery(client, team=team_id or recipient_team_id or "", budget=budget)
         self._channel = channel
         self._thread_ts = thread_ts
@@ -293,8 +296,14 @@ class SlackThreadSink:
             self._adopt(await self._open_reply(text=self._segment + text))
         else:
             await self._reply.append(text, wait=wait)
+            self._notice_user_stop()
         self._segment += text
         self._written = True
+
+    def _notice_user_stop(self) -> None:
+        if isinstance(self._reply, StreamedReply) and self._reply.stopped_by_user and self._on_user_stop:
+            on_user_stop, self._on_user_stop = self._on_user_stop, None
+            on_user_stop()  # the run is cancelled; its Interrupted event finishes this message
 
     def _room_to_edit(self) -> bool:
         # A message posted before its answer is complete owes a final chat.update (Tier 3, shared

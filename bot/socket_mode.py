@@ -51,6 +51,7 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
         unfurler=services.unfurler,
         desk=services.desk,
         workflows=services.workflows,
+        answer_footer=services.settings.answer_footer,
     )
     handler = AsyncSocketModeHandler(
         bolt, settings.slack_app_token.get_secret_value(), web_client=slack.client

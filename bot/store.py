@@ -34,10 +34,12 @@ from bot.cascade import delete_cascading
 from bot.errors import ConfigError, StoreBusy
 from bot.events import RunStatus, Usage
 from bot.models import (
+    FEEDBACK_VALUES,
     FINISHED_STATUSES,
     MESSAGE_ROLES,
     RUN_TRIGGERS,
     Conversation,
+    Feedback,
     Message,
     Run,
     SeenEvent,
@@ -349,6 +351,28 @@ class Store:
         async with self._reading() as session:
             calls = (await session.exec(query)).all()
         return [_tool_call_record(call) for call in calls]
+
+    async def record_feedback(self, run_id: str, user_id: str, value: str, reason: str | None = None) -> None:
+        """Store ``user_id``'s 👍/👎 ("up"/"down") on a run; a later click replaces an earlier one,
+        and a click without a reason keeps the reason given before."""
+        if value not in FEEDBACK_VALUES:
+            raise ValueError(f"unknown feedback value {value!r}")
+        async with self._writing() as session:
+            query = select(Feedback).where(Feedback.run_id == run_id, Feedback.user_id == user_id)
+            row = (await session.exec(query)).first()
+            if row is None:
+                row = Feedback(run_id=run_id, user_id=user_id, value=value)
+            row.value = value
+            if reason is not None:
+                row.reason = clean_text(reason)
+            row.created_at = utcnow()
+            session.add(row)
+
+    async def feedback(self, run_id: str) -> dict[str, tuple[str, str | None]]:
+        """The feedback on a run, by user: (value, reason)."""
+        async with self._reading() as session:
+            rows = (await session.exec(select(Feedback).where(Feedback.run_id == run_id))).all()
+        return {row.user_id: (row.value, row.reason) for row in rows}
 
     async def forget_thread(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
         """Delete the thread's conversation and everything stored under it (messages, runs, tool

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dispatcher import Dispatcher, RunJob
+from bot.dispatcher import STOPPED, Dispatcher, RunJob
 from bot.errors import ShuttingDown
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, WorkflowEvent
 from bot.store import Store
@@ -199,3 +199,31 @@ async def test_a_run_carries_its_time_budget_down_to_the_upstream_calls(store: S
     (left,) = seen
     assert left is not None and 0 < left <= 30.0
     assert remaining() is None  # and nothing leaks out of the run
+
+
+async def test_cancel_stops_one_run_keeps_its_partial_answer_and_marks_it_stopped(store: Store) -> None:
+    dispatcher = Dispatcher(store)
+    streamed = asyncio.Event()
+
+    async def stuck_after_partial() -> AsyncIterator[WorkflowEvent]:
+        yield TextDelta("partial")
+        streamed.set()
+        await asyncio.Event().wait()
+
+    stuck = await _job(store, stuck_after_partial, thread="stuck")
+    other = await _job(store, _answering("fine"), thread="other")
+    dispatcher.submit(stuck)
+    sink = stuck.sink
+    assert isinstance(sink, RecordingSink)
+    await streamed.wait()
+
+    assert dispatcher.cancel(stuck.run_id) is True
+    dispatcher.submit(other)
+    await dispatcher.wait_idle()
+
+    assert sink.text == "partial"
+    assert isinstance(sink.terminal, Interrupted) and sink.terminal.message == STOPPED
+    run = await store.get_run(stuck.run_id)
+    assert run is not None and run.status == "interrupted"
+    assert isinstance(other.sink.terminal, Finished)  # type: ignore[attr-defined]
+    assert dispatcher.cancel(stuck.run_id) is False  # already over: nothing to stop
