@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,65 +12,29 @@ import httpx
 import pytest
 
 from bot.store import Store
-from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, Upstreams
+from tests.e2e.conftest import SIGNING_SECRET, Upstreams
+from tests.e2e.serve_process import free_port, serve_env, wait_healthy
 from tests.e2e.slack_requests import SlackRequests
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 async def serve(
     upstreams: Upstreams, tmp_path: Path
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str, Path]]:
-    port = _free_port()
+    port = free_port()
     database = tmp_path / "serve.db"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": upstreams.slack.api_url,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "JIRA_BASE_URL": upstreams.jira.url,
-        "JIRA_EMAIL": "bot@acme.test",
-        "JIRA_API_TOKEN": "jira-token",
-        "GITHUB_API_URL": upstreams.github.url,
-        "GITHUB_TOKEN": "ghp_token",
-        "LLM_BASE_URL": upstreams.llm.base_url,
-        "LLM_API_KEY": "sk-key",
-        "PORT": str(port),
-        "SHUTDOWN_GRACE_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = serve_env(upstreams, f"sqlite:///{database}", port)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "serve", env=env, stderr=asyncio.subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        await _wait_healthy(url, process)
+        await wait_healthy(url, process)
         yield process, url, database
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-
-
-async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(1200):  # generous: start-up is slow on a loaded machine
-            if process.returncode is not None:
-                assert process.stderr is not None
-                pytest.fail(f"serve exited early: {(await process.stderr.read()).decode()}")
-            try:
-                if (await client.get(f"{url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    pytest.fail("serve never became healthy")
 
 
 async def test_sigterm_lets_intake_stop_and_marks_unfinished_runs_interrupted_in_their_thread(

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -17,71 +15,31 @@ import pytest
 
 from bot.store import Store
 from simulators.slack import SlackSimulator
-from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, Upstreams
+from tests.e2e.conftest import SIGNING_SECRET, Upstreams
+from tests.e2e.serve_process import free_port, serve_env, wait_healthy
 from tests.e2e.slack_requests import ASKER, BOT_USER, TEAM, SlackRequests
 
 CHANNEL = "C0GENERAL"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _env(upstreams: Upstreams, database_url: str, port: int) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": upstreams.slack.api_url,
-        "DATABASE_URL": database_url,
-        "JIRA_BASE_URL": upstreams.jira.url,
-        "JIRA_EMAIL": "bot@acme.test",
-        "JIRA_API_TOKEN": "jira-token",
-        "GITHUB_API_URL": upstreams.github.url,
-        "GITHUB_TOKEN": "ghp_token",
-        "LLM_BASE_URL": upstreams.llm.base_url,
-        "LLM_API_KEY": "sk-key",
-        "PORT": str(port),
-        "SHUTDOWN_GRACE_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(2400):  # two interpreters starting at once on a small CI machine
-            if process.returncode is not None:
-                assert process.stderr is not None
-                pytest.fail(f"serve exited early: {(await process.stderr.read()).decode()}")
-            try:
-                if (await client.get(f"{url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    pytest.fail("serve never became healthy")
-
-
 @pytest.fixture
 async def two_bots(upstreams: Upstreams, postgres_url: str) -> AsyncIterator[list[str]]:
     """Two serve processes started at the same moment (so both migrate the new database at once)."""
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = [
         await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
             "serve",
-            env=_env(upstreams, postgres_url, port),
+            env=serve_env(upstreams, postgres_url, port),
             stderr=asyncio.subprocess.PIPE,
         )
         for port in ports
     ]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        await asyncio.gather(*(_wait_healthy(url, p) for url, p in zip(urls, processes, strict=True)))
+        await asyncio.gather(*(wait_healthy(url, p) for url, p in zip(urls, processes, strict=True)))
         yield urls
     finally:
         for process in processes:
