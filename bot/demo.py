@@ -41,6 +41,19 @@ BANNER = """\
 │ data; connect real services with `chatops console` or `make run`.        │
 └──────────────────────────────────────────────────────────────────────────┘"""
 
+METRICS_HEADER = "\n── GET /metrics after this SIMULATED session (excerpt: non-zero samples, no buckets) ──"
+
+
+def metrics_excerpt(exposition: str) -> str:
+    """The samples an operator would look at first: ours, non-zero, without histogram buckets."""
+    lines = []
+    for line in exposition.splitlines():
+        if not line.startswith("chatops_") or "_bucket{" in line or "_created" in line:
+            continue
+        if float(line.rpartition(" ")[2]) != 0:
+            lines.append(line)
+    return "\n".join(lines)
+
 
 async def run_demo(*, interactive: bool | None = None) -> None:
     if interactive is None:
@@ -68,5 +81,7 @@ async def run_demo(*, interactive: bool | None = None) -> None:
         try:
             await recover_interrupted(services.store, None)
             await run_console(services, script=SCRIPT, interactive=interactive)
+            print(METRICS_HEADER)
+            print(metrics_excerpt(services.metrics.exposition().decode()))
         finally:
             await services.aclose()

@@ -86,6 +86,7 @@ class Failed:
     message: str
     retryable: bool = False
     usage: Usage = Usage()
+    llm_steps: tuple[LlmStep, ...] = ()  # the model responses received before it failed
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.config import Settings
 from bot.log import log_context
-from bot.metrics import CONTENT_TYPE, Metrics, request_kind
+from bot.metrics import Metrics, request_kind
+from bot.ops_routes import OpsRoutes
 from bot.recovery import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack_app import build_slack_app
@@ -48,13 +49,10 @@ class Ingress:
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(EVENTS_PATH, self.slack_events)
-        app.router.add_get("/healthz", self.healthz)
-        app.router.add_get("/metrics", self.metrics)
+        OpsRoutes(
+            self._services, lambda: self.ready and not self.draining, draining=lambda: self.draining
+        ).add_to(app)
         return app
-
-    async def metrics(self, request: web.Request) -> web.Response:
-        body = self._metrics.exposition()
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
     async def slack_events(self, request: web.Request) -> web.StreamResponse:
         started = self._metrics.clock()
@@ -80,11 +78,6 @@ class Ingress:
         response = await self._bolt.async_dispatch(bolt_request)
         self._metrics.acks.labels(kind).observe(self._metrics.clock() - started)
         return await to_aiohttp_response(response)
-
-    async def healthz(self, request: web.Request) -> web.Response:
-        if self.ready and not self.draining and await self._services.store.ready():
-            return web.json_response({"status": "ok"})
-        return web.json_response({"status": "starting" if not self.draining else "draining"}, status=503)
 
 
 def _headers(request: web.Request) -> dict[str, Any]:

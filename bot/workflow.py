@@ -112,6 +112,7 @@ async def _recorded(
             await RunTraces(store).record_llm_steps(run_id, event.llm_steps)
             await store.finish_run(run_id, status="succeeded", usage=event.usage, answer=event.text)
         elif isinstance(event, Failed):
+            await RunTraces(store).record_llm_steps(run_id, event.llm_steps)
             await store.finish_run(run_id, status="failed", usage=event.usage, error=event.message)
         yield event
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic_ai import Agent, AgentRunResultEvent
@@ -111,7 +111,8 @@ class PydanticAgent:
 
     @property
     def tool_names(self) -> list[str]:
-        return list(self._specs)
+        """Every tool the model may call: the read tools and the writes it may propose."""
+        return [*self._specs, *self._writes]
 
     async def aclose(self) -> None:
         """Release the LLM HTTP client."""
@@ -142,6 +143,7 @@ class PydanticAgent:
         translator = _Translator(self._specs, ToolNotes(), writes=self._writes, resuming=deferred is not None)
         deadline = asyncio.get_running_loop().time() + self._timeout
         usage: Callable[[], Usage] = Usage
+        steps: Callable[[], tuple[LlmStep, ...]] = tuple
         try:
             async with self._agent.run_stream_events(
                 prompt,
@@ -152,6 +154,7 @@ class PydanticAgent:
                 model_settings=self._settings,
             ) as stream:
                 usage = _usage_reader(stream)
+                steps = _steps_reader(stream)
                 while True:
                     # The deadline only guards our own waits on the run, never the consumer's code.
                     async with asyncio.timeout_at(deadline):
@@ -161,17 +164,16 @@ class PydanticAgent:
                     for ours in translator.translate(event):
                         yield ours
         except TimeoutError:
-            yield Failed(
-                f"I ran out of time ({self._timeout:g}s) before finishing the answer.", True, usage()
-            )
+            message = f"I ran out of time ({self._timeout:g}s) before finishing the answer."
+            yield Failed(message, True, usage(), steps())
         except UsageLimitExceeded:
             message = f"I stopped at my step budget ({self._max_steps} steps) before reaching an answer."
-            yield Failed(message + " Try a narrower question.", False, usage())
+            yield Failed(message + " Try a narrower question.", False, usage(), steps())
         except AgentRunError as exc:
-            yield _llm_failure(exc, usage())
+            yield replace(_llm_failure(exc, usage()), llm_steps=steps())
         except Exception:
             log.exception("agent run crashed")
-            yield Failed("Something went wrong inside the bot while answering.", False, usage())
+            yield Failed("Something went wrong inside the bot while answering.", False, usage(), steps())
 
 
 def user_prompt(question: str, context: Sequence[ContextItem], *, limit: int) -> str:
@@ -309,6 +311,8 @@ def llm_steps(messages: Sequence[ModelMessage]) -> tuple[LlmStep, ...]:
         if isinstance(message, ModelRequest):
             sent_at = message.timestamp
         elif isinstance(message, ModelResponse):
+            if message.state != "complete":
+                continue  # a response cut off by the failure: the run's error tells that story
             elapsed = (message.timestamp - sent_at).total_seconds() if sent_at is not None else 0.0
             model = message.model_name or "unknown"
             usage = message.usage
@@ -330,6 +334,18 @@ def _usage_reader(stream: Any) -> Callable[[], Usage]:
             return _usage(stream.usage)
         except UserError:
             return Usage()  # the run never started
+
+    return read
+
+
+def _steps_reader(stream: Any) -> Callable[[], tuple[LlmStep, ...]]:
+    """The model responses a failed run did get, so its trace shows what the model was doing."""
+
+    def read() -> tuple[LlmStep, ...]:
+        try:
+            return llm_steps(stream.new_messages())
+        except UserError:
+            return ()  # the run never started
 
     return read
 

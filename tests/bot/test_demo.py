@@ -35,3 +35,8 @@ def test_demo_streams_an_answer_then_a_follow_up_then_shows_cards() -> None:
     assert "acme/payments#42: Keep idempotency key on payment retries" in out
     assert "failing: integration-tests" in out and "waiting for review" in out
     assert "Traceback" not in result.stderr
+    # What GET /metrics would have shown: the runs, their tools and the LLM's tokens.
+    metrics = out.partition("GET /metrics after this SIMULATED session")[2]
+    assert 'chatops_runs_total{outcome="succeeded"}' in metrics
+    assert 'chatops_tool_call_seconds_count{tool="jira_get_issue"}' in metrics
+    assert 'chatops_llm_tokens_total{direction="in",model="simulated-model"}' in metrics

@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.services import Services, build_services
-from bot.socket_mode import SocketIngress, start_socket
+from bot.socket_mode import SocketIngress, serve_ops, start_socket
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import BOT_TOKEN, Upstreams
+from tests.e2e.serve_process import free_port
 from tests.e2e.slack_requests import ASKER, BOT_USER, TEAM, SlackRequests
 
 CHANNEL = "C0GENERAL"
@@ -201,6 +203,37 @@ async def test_stop_closes_the_connection(socket_bot: SocketBot, upstreams: Upst
     await slack.wait_for(lambda: slack.open_connections == 0)
     with pytest.raises(RuntimeError, match="no Socket Mode client"):
         await slack.push_envelope("events_api", {"type": "event_callback"})
+
+
+async def test_with_port_set_it_serves_health_and_metrics_beside_the_socket(
+    socket_bot: SocketBot, socket_settings: Settings, upstreams: Upstreams, slack_requests: SlackRequests
+) -> None:
+    configured = socket_settings.model_copy(update={"port": free_port()})
+    ops = await serve_ops(configured, socket_bot.services, socket_bot.ingress)
+    assert ops is not None
+    try:
+        payload, _ = _mention(slack_requests, QUESTION)
+        await upstreams.slack.wait_for_ack(await upstreams.slack.push_envelope("events_api", payload))
+        await _streams_stopped(upstreams.slack, 1)
+        await socket_bot.settle()
+        url = f"http://127.0.0.1:{configured.port}"
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"{url}/healthz")).json() == {"status": "ok"}
+            metrics = (await client.get(f"{url}/metrics")).text
+            assert 'chatops_runs_total{outcome="succeeded"} 1.0' in metrics
+            assert 'chatops_slack_api_calls_total{method="chat.startStream"}' in metrics
+            await socket_bot.ingress.stop()
+            draining = await client.get(f"{url}/healthz")
+        assert (draining.status_code, draining.json()) == (503, {"status": "draining"})
+    finally:
+        await ops.cleanup()
+
+
+async def test_without_port_set_socket_mode_opens_no_port(
+    socket_bot: SocketBot, socket_settings: Settings
+) -> None:
+    assert "port" not in socket_settings.model_fields_set
+    assert await serve_ops(socket_settings, socket_bot.services, socket_bot.ingress) is None
 
 
 async def test_a_wrong_app_token_fails_start_up_without_leaking_it(

@@ -126,6 +126,17 @@ async def test_step_budget_ends_in_failed(llm: LLMSimulator, make_agent: AgentFa
     assert "step budget (2 steps)" in done.message
     assert not of(events, Finished)
     assert done.usage.requests == 2
+    # The trace of a failed run still shows what the model did before it failed.
+    assert len(done.llm_steps) == 2
+    assert all(step.model == "simulated-model" for step in done.llm_steps)
+
+
+async def test_a_refused_model_request_is_not_a_step(llm: LLMSimulator, ask: Ask) -> None:
+    llm.fail_next(401)
+
+    done = terminal(await ask("why is OPS-2 blocked?"))
+
+    assert isinstance(done, Failed) and done.llm_steps == ()
 
 
 async def test_time_budget_ends_in_failed(llm: LLMSimulator, make_agent: AgentFactory, ask: Ask) -> None:
