@@ -5,8 +5,6 @@ Each (workspace, method) — or (workspace, method, channel) for per-channel lim
 token bucket, kept as a GCRA cell (one "theoretical arrival time" per bucket), so waiting
 callers are served in the order they asked and a burst drains at the steady rate. A 429
 with ``Retry-After`` pauses that method for that workspace only; everything else goes on.
-A 429 also proves the assumed burst too generous for that workspace: its allowance is halved
-(never below one call), so the next burst after a quiet spell is not refused again.
 
 The clock and the sleep are injectable so tests can hold and release the budget without
 waiting on the wall clock.
@@ -70,13 +68,6 @@ class _Cell:
         self.tat = max(self.tat, now) + self.interval
         return wait
 
-    @property
-    def burst(self) -> int:
-        return round(self.tolerance / self.interval) + 1
-
-    def halve_burst(self) -> None:
-        self.tolerance = (max(1, self.burst // 2) - 1) * self.interval
-
     def hold_until(self, moment: float) -> None:
         # After a pause resume at the steady rate, not with a fresh burst that Slack would refuse.
         self.tat = max(self.tat, moment + self.tolerance)
@@ -102,7 +93,6 @@ class SlackBudget:
         self._cells: dict[tuple[str, str, str | None], _Cell] = {}
         self._paused: dict[tuple[str, str], float] = {}
         self._promised: Counter[tuple[str, str]] = Counter()
-        self._halvings: Counter[tuple[str, str]] = Counter()  # 429s seen: each halves the burst
 
     def now(self) -> float:
         return self._clock()
@@ -188,15 +178,9 @@ class SlackBudget:
         """Stop ``method`` for ``team`` for ``seconds`` (Slack's ``Retry-After``)."""
         until = self._clock() + max(0.0, seconds)
         self._paused[(team, method)] = max(self._paused.get((team, method), until), until)
-        self._halvings[(team, method)] += 1
         for (cell_team, cell_method, _), cell in self._cells.items():
             if (cell_team, cell_method) == (team, method):
-                cell.halve_burst()
                 cell.hold_until(until)
-
-    def burst(self, team: str, method: str, channel: str | None = None) -> int:
-        """The burst now allowed for ``method`` in ``team``: the tier's, halved per 429 seen."""
-        return self._cell(team, method, channel).burst
 
     def _pause_left(self, team: str, method: str, now: float) -> float:
         return self._paused.get((team, method), now) - now
@@ -207,8 +191,6 @@ class SlackBudget:
         cell = self._cells.get(key)
         if cell is None:
             cell = self._cells[key] = _Cell(limit)
-            for _ in range(self._halvings[(team, method)]):  # a bucket first used after 429s
-                cell.halve_burst()
             if (team, method) in self._paused:  # a bucket first used after (or during) a pause
                 cell.hold_until(self._paused[(team, method)])
         return cell

@@ -88,27 +88,6 @@ async def test_a_pause_holds_one_method_of_one_workspace_and_resumes_without_a_b
     assert not budget.try_acquire(TEAM, "chat.update")  # the burst allowance was spent by the pause
 
 
-def test_each_429_halves_the_methods_burst_for_that_workspace_only(clock: ManualClock) -> None:
-    budget = budget_on(clock, {"chat.update": Limit(per_minute=60, burst=8)})
-    budget.pause(TEAM, "chat.update", 1)
-    assert budget.burst(TEAM, "chat.update") == 4
-    budget.pause(TEAM, "chat.update", 1)
-    budget.pause(TEAM, "chat.update", 1)
-    budget.pause(TEAM, "chat.update", 1)
-    assert budget.burst(TEAM, "chat.update") == 1  # never below one call
-    assert budget.burst(OTHER_TEAM, "chat.update") == 8
-    clock.advance(600)  # a long quiet spell: the smaller burst is what comes back
-    assert [budget.try_acquire(TEAM, "chat.update") for _ in range(2)] == [True, False]
-
-
-def test_a_bucket_first_used_after_a_429_starts_with_the_smaller_burst(clock: ManualClock) -> None:
-    budget = budget_on(clock, {"chat.postMessage": Limit(per_minute=60, burst=6, per_channel=True)})
-    budget.pause(TEAM, "chat.postMessage", 1)
-    clock.advance(10)
-    taken = [budget.try_acquire(TEAM, "chat.postMessage", "C0NEW") for _ in range(4)]
-    assert taken == [True, True, True, False]
-
-
 async def test_a_slot_that_may_not_wait_is_refused_and_counted(clock: ManualClock) -> None:
     budget = budget_on(clock, {"chat.startStream": Limit(per_minute=20, burst=1)})
     async with budget.slot(TEAM, "chat.startStream", wait=False) as held:
