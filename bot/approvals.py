@@ -209,7 +209,9 @@ class Approvals:
     async def take_resumption(self, run_id: str, resumed_by: str) -> Resumption | None:
         """The paused run, to the one caller that continues it, once all its proposals are decided."""
         async with self._store.writing() as session:
-            paused = await session.get(PausedRun, run_id)
+            # FOR UPDATE matters on PostgreSQL: two processes deciding the run's last proposals
+            # at once would both read it unresumed. SQLite's BEGIN IMMEDIATE already serialises.
+            paused = await session.get(PausedRun, run_id, with_for_update=True)
             if paused is None or paused.resumed_by is not None:
                 return None
             query = select(Approval).where(Approval.run_id == run_id).order_by(col(Approval.created_at))

@@ -97,6 +97,8 @@ class Dispatcher:
         task = self._tasks.get(run_id)
         if task is None or task.done():
             return False
+        if run_id in self._stopped:
+            return True  # already stopping: a second cancel would cut short its ending
         self._stopped.add(run_id)
         task.cancel()
         return True

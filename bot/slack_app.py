@@ -30,9 +30,11 @@ from bot.render import escape
 from bot.slack_approvals import ApprovalPreviews, register_approvals
 from bot.slack_client import SlackConnection
 from bot.slack_context import log_context_middleware
+from bot.slack_details import register_details
 from bot.slack_feedback import FeedbackSink, register_feedback
 from bot.slack_lookup import register_lookup
 from bot.slack_sink import SlackThreadSink
+from bot.slack_stop import register_stop
 from bot.slack_unfurl import register_unfurls
 from bot.slack_workflows import register_workflows
 from bot.store import Store
@@ -79,6 +81,8 @@ def build_slack_app(
     app.event("app_mention")(listeners.mention)
     app.event("message")(listeners.message)
     register_feedback(app, store)  # 👍/👎 under each answer
+    register_details(app, store)  # Details beside them: the run's trace, for its asker
+    register_stop(app, intake, store)  # Stop under an answer that is not a native stream
     if workflows is not None:  # /standup, /triage, `/jira create` (before /jira), the thread shortcut
         register_workflows(app, workflows, store, links or LinkPolicy(frozenset()), desk, slack.client)
     if lookup is not None:  # /jira, /gh and their buttons
@@ -208,6 +212,7 @@ class _Listeners:
             respond=respond,  # the last rung where the bot cannot post in the channel
             # Slack shows the stream's Stop control to the recipient, the asker: only they can stop it.
             on_user_stop=lambda: feedback.run_id is not None and self._intake.stop(feedback.run_id),
+            stop_run_id=lambda: feedback.run_id,  # elsewhere a Stop button, for the asker too
         )
         if self._answer_footer:
             sink = FooterSink(sink)

@@ -1,13 +1,17 @@
-"""👍/👎 buttons under each finished answer, stored with its run.
+"""The small message under each finished answer: 👍, 👎 and Details, and what 👍/👎 store.
 
-The buttons go in a small message of their own right after the answer: the answer's message
-belongs to the stream (or the edited reply) and its final write must not wait on this.
+The buttons go in a message of their own right after the answer: the answer's message belongs
+to the stream (or the edited reply) and its final write must not wait on this.
 Anyone in the thread may give feedback; one row per person and run, the latest click wins.
+👍 is one click. 👎 is stored at once, then opens a dialog (``bot.feedback_modal``) for an
+optional reason, so closing the dialog loses nothing; a submitted reason is stored on the same
+row and never shown in the channel. Details is answered by ``bot.slack_details``.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -15,6 +19,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import Finished, WorkflowEvent
+from bot.feedback_modal import (
+    REASON_BLOCK,
+    REASON_LIMIT,
+    REASON_VIEW,
+    TOO_LONG,
+    reason_modal,
+    submitted_reason,
+    submitted_run_id,
+)
 from bot.ports import Sink
 from bot.store import Store
 
@@ -22,27 +35,74 @@ log = logging.getLogger(__name__)
 
 FEEDBACK_UP = "answer_feedback_up"
 FEEDBACK_DOWN = "answer_feedback_down"
+ANSWER_DETAILS = "answer_details"
 _VALUES = {FEEDBACK_UP: "up", FEEDBACK_DOWN: "down"}
 PROMPT = "Was this answer useful?"
+NOT_STORED = "I no longer have a record of that answer, so there is nothing to rate."
 
 
 def feedback_blocks(run_id: str) -> list[dict[str, Any]]:
-    def button(action_id: str, emoji: str) -> dict[str, Any]:
+    """A context line and one row of buttons, each carrying the run id."""
+
+    def button(action_id: str, label: str) -> dict[str, Any]:
         return {
             "type": "button",
             "action_id": action_id,
-            "text": {"type": "plain_text", "text": emoji, "emoji": True},
+            "text": {"type": "plain_text", "text": label, "emoji": True},
             "value": run_id,
         }
 
+    buttons = [button(FEEDBACK_UP, ":thumbsup:"), button(FEEDBACK_DOWN, ":thumbsdown:")]
     return [
         {"type": "context", "elements": [{"type": "mrkdwn", "text": PROMPT}]},
         {
             "type": "actions",
             "block_id": f"feedback:{run_id}",
-            "elements": [button(FEEDBACK_UP, ":thumbsup:"), button(FEEDBACK_DOWN, ":thumbsdown:")],
+            "elements": [*buttons, button(ANSWER_DETAILS, "Details")],
         },
     ]
+
+
+def thanks(value: str) -> str:
+    return f"Thanks, your feedback ({'👍' if value == 'up' else '👎'}) is recorded."
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A click on one of the message's buttons, as Slack signed it."""
+
+    action_id: str
+    run_id: str
+    team_id: str
+    user_id: str
+    channel_id: str
+    thread_ts: str | None
+    trigger_id: str
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Click:
+        action = (body.get("actions") or [{}])[0]
+        user = body.get("user") or {}
+        container = body.get("container") or {}
+        message = body.get("message") or {}  # absent when the clicked message was ephemeral
+        return cls(
+            action_id=str(action.get("action_id") or ""),
+            run_id=str(action.get("value") or ""),
+            team_id=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
+            user_id=str(user.get("id") or ""),
+            channel_id=str((body.get("channel") or {}).get("id") or container.get("channel_id") or ""),
+            thread_ts=message.get("thread_ts") or None,
+            trigger_id=str(body.get("trigger_id") or ""),
+        )
+
+    async def tell(self, client: AsyncWebClient, text: str) -> None:
+        """Answer the clicker alone, in the answer's thread."""
+        try:
+            await client.chat_postEphemeral(
+                channel=self.channel_id, user=self.user_id, text=text, thread_ts=self.thread_ts
+            )
+        except SlackApiError as exc:  # a courtesy: the click itself has been handled
+            log.info("could not answer a click ephemerally: %s", exc.response.get("error"))
 
 
 class FeedbackSink:
@@ -80,19 +140,42 @@ class FeedbackSink:
 def register_feedback(app: AsyncApp, store: Store) -> None:
     async def clicked(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        action = body["actions"][0]
-        value = _VALUES[action["action_id"]]
-        user_id = str(body["user"]["id"])
-        await store.record_feedback(str(action["value"]), user_id, value)
-        try:
-            await client.chat_postEphemeral(
-                channel=str(body["channel"]["id"]),
-                user=user_id,
-                text=f"Thanks, your feedback ({'👍' if value == 'up' else '👎'}) is recorded.",
-                thread_ts=(body.get("message") or {}).get("thread_ts") or None,
-            )
-        except SlackApiError as exc:
-            log.info("feedback thanks not posted: %s", exc.response.get("error"))
+        click = Click.of(body)
+        value = _VALUES[click.action_id]
+        run = await store.get_run(click.run_id) if click.run_id else None
+        if run is None:  # pruned, or forgotten with its thread
+            await click.tell(client, NOT_STORED)
+            return
+        await store.record_feedback(run.id, click.user_id, value)
+        if value == "down" and await _ask_reason(client, click):
+            return  # the dialog is the acknowledgement
+        await click.tell(client, thanks(value))
+
+    async def reason_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reason = submitted_reason(view)
+        if reason is not None and len(reason) > REASON_LIMIT:
+            await ack(response_action="errors", errors={REASON_BLOCK: TOO_LONG})
+            return
+        run_id = submitted_run_id(view)
+        run = await store.get_run(run_id) if run_id else None
+        if run is None:
+            await ack(response_action="errors", errors={REASON_BLOCK: NOT_STORED})
+            return
+        # An empty box keeps the 👎 the click stored (and any reason given before). Stored before
+        # the ack: the dialog closes once the reason is safe.
+        await store.record_feedback(run.id, str((body.get("user") or {}).get("id") or ""), "down", reason)
+        await ack()
 
     app.action(FEEDBACK_UP)(clicked)
     app.action(FEEDBACK_DOWN)(clicked)
+    app.view(REASON_VIEW)(reason_submitted)
+
+
+async def _ask_reason(client: AsyncWebClient, click: Click) -> bool:
+    """Open the reason dialog; False when Slack would not (e.g. the click's trigger expired)."""
+    try:
+        await client.views_open(trigger_id=click.trigger_id, view=reason_modal(click.run_id))
+    except SlackApiError as exc:
+        log.info("feedback reason dialog not opened: %s", exc.response.get("error"))
+        return False
+    return True

@@ -5,6 +5,8 @@
 through a slash command's response_url where the bot cannot post at all. Either way,
 ``close(full_text)`` leaves the message showing exactly ``full_text``. Every call goes through
 ``SlackDelivery`` (and so through the workspace's budget). Text is already escaped here.
+Below the stream, a message still being written may carry controls (the Stop button) under
+its text, which then goes as a ``markdown`` block; its final write leaves the text alone.
 """
 
 from __future__ import annotations
@@ -74,6 +76,14 @@ class Respond(Protocol):
 
 def _markdown(text: str) -> dict[str, Any]:
     return dict(MarkdownTextChunk(text=text).to_dict())
+
+
+def _body(text: str, controls: Sequence[dict[str, Any]], *, blocks: bool) -> dict[str, Any]:
+    """A message's content: ``markdown_text``, or (for a message with controls) a markdown block
+    with the controls under it and ``text`` as the notification fallback."""
+    if not blocks:
+        return {"markdown_text": text}
+    return {"text": text, "blocks": [{"type": "markdown", "text": text}, *controls]}
 
 
 class StreamedReply:
@@ -235,28 +245,49 @@ class StreamedReply:
 
 
 class EditedReply:
-    """A posted message rewritten in place; the sink throttles how often ``append`` is called."""
+    """A posted message rewritten in place; the sink throttles how often ``append`` is called.
+
+    ``controls`` (the Stop button) stay under the text while it grows; the final update drops them.
+    """
 
     shows_tasks = False
     write_method = "chat.update"
 
-    def __init__(self, delivery: SlackDelivery, channel: str, ts: str, text: str) -> None:
+    def __init__(
+        self,
+        delivery: SlackDelivery,
+        channel: str,
+        ts: str,
+        text: str,
+        controls: Sequence[dict[str, Any]] = (),
+    ) -> None:
         self._delivery = delivery
         self._channel = channel
         self._ts = ts
         self._text = text
         self._shown = text
+        self._controls = list(controls)
+        self._controls_shown = bool(controls)
 
     @classmethod
-    async def start(cls, delivery: SlackDelivery, *, channel: str, thread_ts: str, text: str) -> EditedReply:
+    async def start(
+        cls,
+        delivery: SlackDelivery,
+        *,
+        channel: str,
+        thread_ts: str,
+        text: str,
+        controls: Sequence[dict[str, Any]] = (),
+    ) -> EditedReply:
         """Post the message (a placeholder when ``text`` is empty); raises when posting fails."""
+        body = _body(text or PLACEHOLDER, controls, blocks=bool(controls))
         response = await delivery.call(
             "chat.postMessage",
-            {"channel": channel, "thread_ts": thread_ts, "markdown_text": text or PLACEHOLDER, **NO_UNFURL},
+            {"channel": channel, "thread_ts": thread_ts, **body, **NO_UNFURL},
             channel=channel,
         )
         delivery.promise("chat.update")  # its final update; interim ones leave room for it
-        return cls(delivery, channel, str(response["ts"]), text)
+        return cls(delivery, channel, str(response["ts"]), text, controls)
 
     @property
     def ts(self) -> str | None:
@@ -272,13 +303,15 @@ class EditedReply:
 
     async def close(self, full_text: str) -> None:
         try:
-            if full_text != self._shown or not full_text:
+            if full_text != self._shown or not full_text or self._controls_shown:
                 await self._update(full_text or EMPTY_MESSAGE, final=True)
         finally:
             self._delivery.fulfil("chat.update")
 
     async def _update(self, text: str, *, final: bool, wait: bool = True, reserve: int = 0) -> None:
-        args = {"channel": self._channel, "ts": self._ts, "markdown_text": text, **NO_UNFURL}
+        # Once a message had controls its content stays in blocks: replacing them removes the button.
+        body = _body(text, [] if final else self._controls, blocks=bool(self._controls))
+        args = {"channel": self._channel, "ts": self._ts, **body, **NO_UNFURL}
         try:
             await self._delivery.call("chat.update", args, wait=wait, reserve=reserve)
         except BudgetExhausted:
@@ -288,29 +321,50 @@ class EditedReply:
             log.log(level, "slack chat.update of %s failed (%s)", self._ts, error_code(error))
             return
         self._shown = text
+        self._controls_shown = not final and bool(self._controls)
 
 
 class ResponseUrl:
-    """A slash command's response_url: five uses, so no live edits, one use per message."""
+    """A slash command's response_url: five uses, so no live edits, one use per message.
+
+    With controls the "working on it" message carries them, and the first answer message
+    replaces it (``replace_original``), so the controls go with it.
+    """
 
     def __init__(self, respond: Respond) -> None:
         self._respond = respond
         self.uses = 0
+        self._replaceable = False  # the working message with controls is showing
 
     @property
     def left(self) -> int:
         return RESPONSE_URL_USES - self.uses
 
+    async def working(self, controls: Sequence[dict[str, Any]] = ()) -> None:
+        """Say that the answer is coming; with controls, in a message the answer will replace."""
+        if not controls:
+            await self.say(PLACEHOLDER, ephemeral=True)
+            return
+        # In the channel like the answer that replaces it: a replacement keeps the visibility.
+        self._replaceable = await self._send(PLACEHOLDER, controls, ephemeral=False, replace=False)
+
     async def say(self, markdown: str, *, ephemeral: bool = False) -> bool:
         """Send one message as Markdown; False when Slack (or the exhausted URL) refused it."""
+        replace, self._replaceable = self._replaceable, False
+        return await self._send(markdown, [], ephemeral=ephemeral, replace=replace)
+
+    async def _send(
+        self, markdown: str, controls: Sequence[dict[str, Any]], *, ephemeral: bool, replace: bool
+    ) -> bool:
         if self.left <= 0:
             return False
         self.uses += 1
         try:
             response = await self._respond(
                 text=markdown[:3000],  # the notification fallback; the block carries the answer
-                blocks=[{"type": "markdown", "text": markdown}],
+                blocks=[{"type": "markdown", "text": markdown}, *controls],
                 response_type="ephemeral" if ephemeral else "in_channel",
+                replace_original=True if replace else None,
                 **NO_UNFURL,
             )
         except DELIVERY_ERRORS as error:

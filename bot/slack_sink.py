@@ -9,6 +9,8 @@ update interval has passed and the method's budget has a slot, so while a slot i
 text piles up into one call. Answers over Slack's 12,000-character markdown cap continue in
 further replies, cut at paragraphs or code-block edges. Whatever fails on the way, the thread
 ends up showing the whole escaped answer exactly once, followed by a warning when the run failed.
+Below the stream rung, the message being written carries a Stop button (``bot.slack_stop``)
+until the run ends; the stream has Slack's own Stop control.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk.models.messages.chunk import Chunk, PlanUpdateChunk, TaskUpdateChunk
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,7 +40,6 @@ from bot.render import StreamEscaper, escape
 from bot.slack_budget import BudgetExhausted, SlackBudget
 from bot.slack_delivery import DELIVERY_ERRORS, SlackDelivery, error_code, next_rung
 from bot.slack_reply import (
-    PLACEHOLDER,
     TOO_LONG_FOR_RESPONSE_URL,
     EditedReply,
     Reply,
@@ -46,6 +48,7 @@ from bot.slack_reply import (
     ResponseUrlReply,
     StreamedReply,
 )
+from bot.slack_stop import stop_blocks
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +85,12 @@ class SlackThreadSink:
         update_interval: float = 1.0,
         message_limit: int = MESSAGE_LIMIT,
         on_user_stop: Callable[[], object] | None = None,
+        stop_run_id: Callable[[], str | None] | None = None,
     ) -> None:
         self._on_user_stop = on_user_stop  # called once when Slack says the person stopped the stream
+        # The run a Stop button cancels; asked when a message is opened, as the run exists only
+        # after this sink is built. None: no button (the native stream has Slack's own Stop).
+        self._stop_run_id = stop_run_id
         self._delivery = SlackDelivery(client, team=team_id or recipient_team_id or "", budget=budget)
         self._channel = channel
         self._thread_ts = thread_ts
@@ -156,7 +163,7 @@ class SlackThreadSink:
             if self._rung == "post" and not self._status_shown:
                 self._adopt(await self._open_reply())  # no status: a placeholder shows we are on it
             if self._rung == "response_url" and self._url is not None:
-                await self._url.say(PLACEHOLDER, ephemeral=True)
+                await self._url.working(self._stop_controls())
         self._flusher = asyncio.create_task(self._flush_when_due(), name=f"slack-flush-{self._thread_ts}")
 
     async def _set_status(self, status: str, *, reserve: int = 0) -> None:
@@ -170,21 +177,31 @@ class SlackThreadSink:
         self._status_shown = True
 
     async def _open_reply(
-        self, *, chunks: list[Chunk] | None = None, text: str = "", post_now: bool = True
+        self,
+        *,
+        chunks: list[Chunk] | None = None,
+        text: str = "",
+        post_now: bool = True,
+        complete: bool = False,
     ) -> Reply | None:
         """A new message on the highest rung that works, stepping down on the refusals that call for it.
 
         With ``post_now=False`` a step down to post stops there: the message is posted later,
-        with text, rather than as a placeholder that costs an update.
+        with text, rather than as a placeholder that costs an update. A ``complete`` message
+        (or any once the run has ended) has no Stop button: nothing it shows is still coming.
         """
         while post_now or self._rung != "post":
             try:
-                return await self._start_on_rung(chunks or [], text)
+                return await self._start_on_rung(chunks or [], text, complete or self._terminated)
             except DELIVERY_ERRORS as error:
                 self._step_down(error_code(error))
         return None
 
-    async def _start_on_rung(self, chunks: list[Chunk], text: str) -> Reply | None:
+    def _stop_controls(self) -> list[dict[str, Any]]:
+        run_id = self._stop_run_id() if self._stop_run_id is not None else None
+        return stop_blocks(run_id) if run_id else []
+
+    async def _start_on_rung(self, chunks: list[Chunk], text: str, complete: bool) -> Reply | None:
         if self._rung == "stream":
             return await StreamedReply.start(
                 self._delivery,
@@ -197,7 +214,11 @@ class SlackThreadSink:
             )
         if self._rung == "post":
             return await EditedReply.start(
-                self._delivery, channel=self._channel, thread_ts=self._thread_ts, text=text
+                self._delivery,
+                channel=self._channel,
+                thread_ts=self._thread_ts,
+                text=text,
+                controls=[] if complete else self._stop_controls(),
             )
         if self._rung == "response_url" and self._url is not None:
             return ResponseUrlReply(self._url)
@@ -313,13 +334,15 @@ class SlackThreadSink:
 
     async def _end_message(self, head: str) -> None:
         """Make the current message show exactly ``head`` and start afresh after it."""
-        if self._rung == "response_url" and self._url is not None and self._url.left <= 1:
+        last_use = self._rung == "response_url" and self._url is not None and self._url.left <= 1
+        if last_use:
             # The response_url's last use: say that the rest did not fit, rather than lose it silently.
             head = head[: self._message_limit - len(TOO_LONG_FOR_RESPONSE_URL)] + TOO_LONG_FOR_RESPONSE_URL
             self._delivery.counters.add("response_url_truncated")
-            self._rung = "none"
         if self._reply is None:
-            self._adopt(await self._open_reply(text=head))
+            self._adopt(await self._open_reply(text=head, complete=True))
+        if last_use:
+            self._rung = "none"  # opened first: on "none" there is no message to say it in
         if self._reply is not None:
             await self._reply.close(head)
         self._reply = None

@@ -353,8 +353,9 @@ class Store:
         return [_tool_call_record(call) for call in calls]
 
     async def record_feedback(self, run_id: str, user_id: str, value: str, reason: str | None = None) -> None:
-        """Store ``user_id``'s 👍/👎 ("up"/"down") on a run; a later click replaces an earlier one,
-        and a click without a reason keeps the reason given before."""
+        """Store ``user_id``'s 👍/👎 ("up"/"down") on a run; a later click replaces an earlier one.
+        A click without a reason keeps the reason given before only while the vote stays the same:
+        a 👎's reason must not end up explaining a 👍."""
         if value not in FEEDBACK_VALUES:
             raise ValueError(f"unknown feedback value {value!r}")
         async with self._writing() as session:
@@ -362,9 +363,11 @@ class Store:
             row = (await session.exec(query)).first()
             if row is None:
                 row = Feedback(run_id=run_id, user_id=user_id, value=value)
-            row.value = value
             if reason is not None:
                 row.reason = clean_text(reason)
+            elif row.value != value:
+                row.reason = None
+            row.value = value
             row.created_at = utcnow()
             session.add(row)
 

@@ -206,13 +206,14 @@ def render_trace(trace: RunTrace, prices: PriceTable, default_model: str) -> str
     return "\n".join(lines)
 
 
-def render_details(trace: RunTrace) -> str:
-    """What ``/ask why`` shows in Slack: the tools the answer used and how long each took.
+def render_details(trace: RunTrace, heading: str = "Your last question here") -> str:
+    """What ``/ask why`` (and an answer's Details button) shows in Slack: the tools the answer used
+    and how long each took.
 
     Tool summaries and the model name come from upstream data and the model: escaped.
     """
     run = trace.run
-    head = f"*Your last question here* ({run.status}, {_ms(trace.duration_ms)}, "
+    head = f"*{heading}* ({run.status}, {_ms(trace.duration_ms)}, "
     head += f"{run.usage.requests} LLM request(s), {run.usage.input_tokens + run.usage.output_tokens} tokens)"
     steps = trace.steps()
     tools = [step for step in steps if step.kind == "tool"]

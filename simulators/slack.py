@@ -37,7 +37,15 @@ RESPONSE_URL_USES = 5
 
 _BASE_EPOCH = 1_700_000_000
 _STRUCTURED_ARGS = ("chunks", "blocks", "attachments", "metadata", "loading_messages", "unfurls")
-_BOOLEAN_ARGS = ("unfurl_links", "unfurl_media", "reply_broadcast", "link_names", "mrkdwn", "as_user")
+_BOOLEAN_ARGS = (
+    "unfurl_links",
+    "unfurl_media",
+    "reply_broadcast",
+    "link_names",
+    "mrkdwn",
+    "as_user",
+    "replace_original",
+)
 _CHUNK_TYPES = ("markdown_text", "task_update", "plan_update", "blocks")
 
 SOCKET_MODE_PATH = "/socket-mode"
@@ -159,6 +167,7 @@ class SlackSimulator:
         self._unfurls: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._response_url_uses: dict[str, int] = defaultdict(int)
+        self._response_url_messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._sequence = 0
         self._changed: asyncio.Condition | None = None
         self._server: LocalServer | None = None
@@ -167,6 +176,8 @@ class SlackSimulator:
         self._socket_numbers = itertools.count(1)
         self._connections_opened = 0
         self._acks: list[SocketAck] = []
+        self._exchanged_triggers: set[str] = set()
+        self._views: list[dict[str, Any]] = []
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -179,6 +190,7 @@ class SlackSimulator:
             "reactions.add": self._add_reaction,
             "chat.unfurl": self._unfurl,
             "apps.connections.open": self._open_connection,
+            "views.open": self._open_view,
         }
         self.app = web.Application()
         self.app.router.add_route("*", "/api/{method}", self._serve_api)
@@ -273,6 +285,18 @@ class SlackSimulator:
         For links still in the composer, pass ``"composer", unfurl_id``.
         """
         return dict(self._unfurls.get((channel, ts), {}))
+
+    def response_url_messages(self, token: str) -> list[dict[str, Any]]:
+        """What the messages sent through ``/respond/<token>`` show now, oldest first.
+
+        ``replace_original`` rewrites the latest one, as Slack does; visibility stays as it was.
+        """
+        return [dict(message) for message in self._response_url_messages[token]]
+
+    @property
+    def opened_views(self) -> list[dict[str, Any]]:
+        """Every modal ``views.open`` accepted, as the app sent it (decoded), oldest first."""
+        return [dict(view) for view in self._views]
 
     @property
     def ephemeral_messages(self) -> list[dict[str, Any]]:
@@ -397,6 +421,15 @@ class SlackSimulator:
         self._response_url_uses[url_token] += 1
         if self._response_url_uses[url_token] > RESPONSE_URL_USES:
             return await self._answer("response_url", args, {"ok": False, "error": "used_url"}, status=404)
+        try:
+            shown = {"text": str(args.get("text") or ""), "blocks": _blocks(args)}
+        except SlackApiRefusal as refusal:
+            return await self._answer("response_url", args, {"ok": False, "error": refusal.error}, status=400)
+        messages = self._response_url_messages[url_token]
+        if args.get("replace_original") is True and messages:
+            messages[-1] = {**shown, "response_type": messages[-1]["response_type"]}
+        else:
+            messages.append({**shown, "response_type": str(args.get("response_type") or "ephemeral")})
         return await self._answer("response_url", args, {"ok": True})
 
     async def _serve_socket(self, request: web.Request) -> web.StreamResponse:
@@ -534,6 +567,16 @@ class SlackSimulator:
             "text": message.text,
             "message": _payload(message),
         }
+
+    def _open_view(self, args: dict[str, Any]) -> dict[str, Any]:
+        trigger = _required(args, "trigger_id", "invalid_trigger_id")
+        view = _modal(args)  # checked before the trigger is spent, as Slack does
+        if trigger in self._exchanged_triggers:
+            raise SlackApiRefusal("exchanged_trigger_id")
+        self._exchanged_triggers.add(trigger)
+        self._views.append(view)
+        opened = {**view, "id": f"V{uuid.uuid4().hex[:10].upper()}", "state": {"values": {}}}
+        return {"ok": True, "view": opened}
 
     def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _required(args, "channel", "channel_not_found")
@@ -758,6 +801,9 @@ def _valid_block(block: dict[str, Any]) -> bool:
     if kind == "actions":
         elements = block.get("elements") or []
         return 0 < len(elements) <= _ACTION_ELEMENTS and all(_valid_element(e) for e in elements)
+    if kind == "markdown":
+        text = block.get("text")
+        return isinstance(text, str) and 0 < len(text) <= MARKDOWN_LIMIT
     return isinstance(kind, str) and bool(kind)
 
 
@@ -769,6 +815,56 @@ def _valid_element(element: object) -> bool:
         and len(str(element.get("value", ""))) <= _BUTTON_VALUE
         and len(str(element.get("url", ""))) <= _BUTTON_URL
         and bool(element.get("action_id"))
+    )
+
+
+# Limits of a modal view (docs.slack.dev/reference/views, .../block-kit/blocks/input-block).
+_VIEW_LABEL = 24  # title, submit, close
+_VIEW_BLOCKS = 100
+_PRIVATE_METADATA = 3000
+_CALLBACK_ID = 255
+_INPUT_LABEL = 2000
+_INPUT_MAX_LENGTH = 3000
+
+
+def _modal(args: dict[str, Any]) -> dict[str, Any]:
+    """The ``view`` argument of views.open, decoded and checked against Slack's limits."""
+    view = args.get("view")
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except json.JSONDecodeError as error:
+            raise SlackApiRefusal("invalid_arguments") from error
+    if not isinstance(view, dict) or view.get("type") != "modal" or not _valid_modal(view):
+        raise SlackApiRefusal("invalid_arguments")
+    return view
+
+
+def _valid_modal(view: dict[str, Any]) -> bool:
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not 0 < len(blocks) <= _VIEW_BLOCKS:
+        return False
+    labels = [view.get("title"), *(view[key] for key in ("submit", "close") if key in view)]
+    inputs = [block for block in blocks if isinstance(block, dict) and block.get("type") == "input"]
+    return (
+        all(_text_within(label, _VIEW_LABEL) for label in labels)
+        and (bool(view.get("submit")) or not inputs)  # a form needs a submit button
+        and len(str(view.get("private_metadata", ""))) <= _PRIVATE_METADATA
+        and len(str(view.get("callback_id", ""))) <= _CALLBACK_ID
+        and all(isinstance(block, dict) and _valid_block(block) for block in blocks)
+        and all(_valid_input(block) for block in inputs)
+    )
+
+
+def _valid_input(block: dict[str, Any]) -> bool:
+    element = block.get("element")
+    if not isinstance(element, dict) or not element.get("action_id") or not block.get("block_id"):
+        return False
+    max_length = element.get("max_length", _INPUT_MAX_LENGTH)
+    return (
+        _text_within(block.get("label"), _INPUT_LABEL)
+        and isinstance(max_length, int)
+        and 0 < max_length <= _INPUT_MAX_LENGTH
     )
 
 

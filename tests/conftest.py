@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.store import Store
 from tests.postgres_server import PostgresServer
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -94,9 +98,10 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-# --- PostgreSQL ---------------------------------------------------------------------------------
+# --- Databases: SQLite and PostgreSQL -----------------------------------------------------------
 
 _NO_POSTGRES = "PostgreSQL is not installed here (no initdb/pg_ctl); .ci/run installs it"
+BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
@@ -123,3 +128,44 @@ def postgres_url(postgres_server: PostgresServer | None) -> Iterator[str]:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer | None) -> str | None:
+    """A database migrated to the newest schema once per session, for others to copy."""
+    if postgres_server is None:
+        return None
+    return postgres_server.create_template("chatops_template", _migrate)
+
+
+def _migrate(url: str) -> None:
+    # On a thread of its own: asyncio.run here must not disturb pytest-asyncio's event loops.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, _open_and_close(url)).result()
+
+
+async def _open_and_close(url: str) -> None:
+    store = await Store.open(url)
+    await store.close()
+
+
+@pytest.fixture
+def migrated_postgres_url(
+    postgres_server: PostgresServer | None, postgres_template: str | None
+) -> Iterator[str]:
+    """A fresh database already at the newest schema (migrations themselves are tested on
+    ``postgres_url``): a copy of the session's template."""
+    if postgres_server is None:
+        pytest.skip(_NO_POSTGRES)
+    url = postgres_server.create_database(template=postgres_template)
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each backend in turn, so the test id names it (``[sqlite]``, ``[postgresql]``); the
+    same URL for the whole test, so a restarted bot finds its data again."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'chatops.db'}"
+    return str(request.getfixturevalue("migrated_postgres_url"))

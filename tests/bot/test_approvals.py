@@ -1,14 +1,10 @@
-"""The approvals repository on a real SQLite file: one claim wins, expiry is by the injected clock,
-a paused run is handed out once, and two stores (two processes) on one file agree."""
+"""The approvals repository on SQLite and PostgreSQL: one claim wins, expiry is by the injected clock,
+a paused run is handed out once, and two stores (two processes) on one database agree."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.approvals import ApprovalRecord, Approvals, Asker, Proposal
 from bot.store import Store
@@ -25,18 +21,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'approvals.db'}"
-
-
-@pytest.fixture
-async def store(url: str) -> AsyncIterator[Store]:
-    opened = await Store.open(url)
-    yield opened
-    await opened.close()
-
-
 async def paused(store: Store, approvals: Approvals, *tools: str) -> list[ApprovalRecord]:
     conversation = await store.open_conversation(ASKER.team_id, ASKER.channel, ASKER.thread_ts)
     run_id = await store.create_run(conversation, trigger="ask", user_id=ASKER.user_id)
@@ -46,10 +30,10 @@ async def paused(store: Store, approvals: Approvals, *tools: str) -> list[Approv
     return await approvals.pause(run_id, conversation, "[history]", ASKER, proposals)
 
 
-async def test_of_many_concurrent_claims_exactly_one_wins(store: Store, url: str) -> None:
+async def test_of_many_concurrent_claims_exactly_one_wins(store: Store, database_url: str) -> None:
     approvals = Approvals(store)
     (record,) = await paused(store, approvals, "jira_add_comment")
-    other_process = await Store.open(url)
+    other_process = await Store.open(database_url)
     try:
         others = Approvals(other_process)
         wins = await asyncio.gather(

@@ -4,7 +4,6 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -23,11 +22,11 @@ async def llm() -> AsyncIterator[LLMSimulator]:
 
 
 @pytest.fixture
-async def services(llm: LLMSimulator, tmp_path: Path) -> AsyncIterator[Services]:
+async def services(llm: LLMSimulator, database_url: str) -> AsyncIterator[Services]:
     async with JiraSimulator() as jira, GitHubSimulator() as github:
         settings = Settings.load(
             "console",
-            database_url=f"sqlite:///{tmp_path / 'console.db'}",
+            database_url=database_url,
             jira_base_url=jira.url,
             jira_email="me@acme.test",
             jira_api_token="token",

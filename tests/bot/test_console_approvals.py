@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -36,11 +35,11 @@ async def jira() -> AsyncIterator[JiraSimulator]:
 
 
 @pytest.fixture
-async def services(llm: LLMSimulator, jira: JiraSimulator, tmp_path: Path) -> AsyncIterator[Services]:
+async def services(llm: LLMSimulator, jira: JiraSimulator, database_url: str) -> AsyncIterator[Services]:
     async with GitHubSimulator() as github:
         settings = Settings.load(
             "console",
-            database_url=f"sqlite:///{tmp_path / 'console.db'}",
+            database_url=database_url,
             jira_base_url=jira.url,
             jira_email="me@acme.test",
             jira_api_token="token",

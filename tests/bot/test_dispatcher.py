@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
@@ -12,13 +11,6 @@ from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, 
 from bot.store import Store
 from integrations.budget import remaining
 from tests.recording_sink import BrokenSink, RecordingSink
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(f"sqlite:///{tmp_path / 'dispatch.db'}")
-    yield store
-    await store.close()
 
 
 async def _job(

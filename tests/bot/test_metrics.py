@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
@@ -15,13 +14,6 @@ from bot.metrics import Metrics, request_kind
 from bot.store import Store
 from tests.manual_clock import ManualClock
 from tests.recording_sink import RecordingSink
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(f"sqlite:///{tmp_path / 'metrics.db'}")
-    yield store
-    await store.close()
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float:

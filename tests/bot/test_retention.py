@@ -4,9 +4,7 @@ that refers to it, and a forgotten thread leaves none of its text in any table."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,18 +18,6 @@ from bot.retention import Retention
 from bot.store import Store
 
 CANARY = "canary-text-7f3a"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    url = (
-        f"sqlite:///{tmp_path / 'retention.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
-    opened = await Store.open(url)
-    yield opened
-    await opened.close()
 
 
 async def _thread(store: Store, thread_ts: str, *, text: str = CANARY) -> tuple[int, str]:

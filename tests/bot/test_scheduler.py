@@ -1,11 +1,10 @@
-"""The digest scheduler on a real SQLite file: once per due time, across processes and restarts."""
+"""The digest scheduler on SQLite and PostgreSQL: once per due time, across processes and restarts."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -40,12 +39,12 @@ class Posts:
 
 
 @pytest.fixture
-async def open_store(tmp_path: Path) -> AsyncIterator[OpenStore]:
-    """Opens the same database file again each call, like another process (or a restart) would."""
+async def open_store(database_url: str) -> AsyncIterator[OpenStore]:
+    """Opens the same database again each call, like another process (or a restart) would."""
     opened: list[Store] = []
 
     async def open_one() -> Store:
-        store = await Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+        store = await Store.open(database_url)
         opened.append(store)
         return store
 

@@ -8,13 +8,17 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.dispatcher import STOPPED
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, ToolFinished, ToolStarted
 from bot.render import escape
 from bot.slack_budget import SlackBudget
 from bot.slack_client import build_web_client
+from bot.slack_reply import TOO_LONG_FOR_RESPONSE_URL
 from bot.slack_sink import SlackThreadSink
+from bot.slack_stop import ANSWER_STOP
 from simulators.slack import RecordedCall, SlackSimulator
 from tests.slack_budgets import UNLIMITED
 
@@ -349,3 +353,156 @@ async def test_any_delta_pattern_is_shown_whole_once_within_the_cap(
     replies = bot_messages(sim, CHANNEL, root)
     assert "".join(reply["text"] for reply in replies) == escape(answer)
     assert all(0 < len(reply["text"]) <= 120 for reply in replies)
+
+
+# -- the Stop button below the stream rung ---------------------------------------------------------
+
+RUN = "run-7f3a"
+
+
+def stop_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.get("blocks") or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element.get("action_id") == ANSWER_STOP
+    ]
+
+
+def shown_markdown(message: dict[str, Any]) -> str:
+    return "".join(block["text"] for block in message.get("blocks") or [] if block["type"] == "markdown")
+
+
+async def test_on_the_post_rung_the_answer_carries_a_stop_button_until_it_is_finished(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sim.refuse("chat.startStream", "channel_type_not_supported")
+    sink = make_sink(stop_run_id=lambda: RUN)
+    deltas = ["Checking ", "the ", "payments ", "service."]
+    await stream_deltas(sink, sim, root, deltas)
+
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert [button["value"] for button in stop_buttons(reply)] == [RUN]
+    assert shown_markdown(reply) == reply["text"] == "Checking the payments service."
+    writes = sim.calls("chat.postMessage") + sim.calls("chat.update")
+    assert all(stop_buttons(call.args) for call in writes)  # interim updates keep the button
+
+    await sink.emit(Finished("".join(deltas)))
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert not stop_buttons(reply)
+    assert reply["blocks"] == [{"type": "markdown", "text": "Checking the payments service."}]
+    assert reply["text"] == "Checking the payments service."  # the notification fallback
+    final = sim.calls("chat.update")[-1].args
+    assert final["unfurl_links"] is False and final["unfurl_media"] is False
+
+
+async def test_a_stopped_answer_keeps_its_partial_text_marked_and_loses_the_button(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sim.refuse("chat.startStream", "channel_type_not_supported")
+    sink = make_sink(stop_run_id=lambda: RUN)
+    await stream_deltas(sink, sim, root, ["Half of ", "the answer"])
+    await sink.emit(Interrupted(STOPPED))
+
+    [reply] = bot_messages(sim, CHANNEL, root)
+    assert shown_markdown(reply) == f"Half of the answer\n\n:warning: {STOPPED}"
+    assert not stop_buttons(reply)
+
+
+async def test_only_the_message_being_written_carries_the_stop_button(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sim.refuse("chat.startStream", "channel_type_not_supported")
+    sink = make_sink(stop_run_id=lambda: RUN, message_limit=60)
+    paragraph = "A paragraph about the payments service.\n\n"  # 41 characters: one per message
+    for _ in range(3):
+        await sink.emit(TextDelta(paragraph))
+    await sim.wait_for(lambda: len(bot_messages(sim, CHANNEL, root)) == 3)
+    await sim.wait_for(lambda: bot_text(sim, CHANNEL, root) == paragraph * 3)
+
+    *written, current = bot_messages(sim, CHANNEL, root)
+    assert [stop_buttons(message) for message in written] == [[], []]
+    assert [button["value"] for button in stop_buttons(current)] == [RUN]
+
+    await sink.emit(Finished(paragraph * 3))
+    assert not any(stop_buttons(message) for message in bot_messages(sim, CHANNEL, root))
+    assert bot_text(sim, CHANNEL, root) == paragraph * 3
+
+
+async def test_without_a_run_id_yet_there_is_no_button_rather_than_a_made_up_one(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sim.refuse("chat.startStream", "channel_type_not_supported")
+    sink = make_sink(stop_run_id=lambda: None)
+    await stream_deltas(sink, sim, root, ["No ", "button."])
+    await sink.emit(Finished("No button."))
+
+    assert not any(stop_buttons(call.args) for call in sim.calls())
+    assert sim.calls("chat.postMessage")[0].args["markdown_text"] == "No "
+
+
+async def test_a_native_stream_has_slacks_own_stop_control_and_no_button(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink(stop_run_id=lambda: RUN)
+    await stream_deltas(sink, sim, root, ["Streamed."])
+    await sink.emit(Finished("Streamed."))
+
+    assert sim.calls("chat.startStream")[0].ok
+    assert not any(stop_buttons(call.args) for call in sim.calls())
+
+
+def unpostable(sim: SlackSimulator) -> AsyncRespond:
+    """A thread the bot cannot post in: only the slash command's response_url (token T0KEN) is left."""
+    for method in ("assistant.threads.setStatus", "chat.startStream", "chat.postMessage"):
+        sim.refuse(method, "not_in_channel")
+    return AsyncRespond(response_url=f"{sim.url}/respond/T0KEN")
+
+
+async def test_on_the_response_url_the_working_message_has_the_button_and_the_answer_replaces_it(
+    sim: SlackSimulator, make_sink: SinkFactory
+) -> None:
+    sink = make_sink(respond=unpostable(sim), stop_run_id=lambda: RUN)
+    await sink.emit(StatusChanged("thinking"))
+    await sink.emit(TextDelta("The answer."))
+
+    [working] = sim.response_url_messages("T0KEN")
+    assert working["response_type"] == "in_channel"  # a replacement keeps it: the answer is for all
+    assert [button["value"] for button in stop_buttons(working)] == [RUN]
+
+    await sink.emit(Finished("The answer."))
+    assert sink.rung == "response_url"
+    [answer] = sim.response_url_messages("T0KEN")
+    assert answer["blocks"] == [{"type": "markdown", "text": "The answer."}]
+    assert answer["response_type"] == "in_channel"
+    assert [call.args.get("replace_original") for call in sim.calls("response_url")] == [None, True]
+
+
+async def test_a_long_answer_on_the_response_url_fits_the_five_uses_with_the_working_message(
+    sim: SlackSimulator, make_sink: SinkFactory
+) -> None:
+    sink = make_sink(respond=unpostable(sim), stop_run_id=lambda: RUN, message_limit=100)
+    paragraph = "A paragraph about the payments service.\n\n"
+    await sink.emit(StatusChanged("thinking"))
+    await sink.emit(TextDelta(paragraph * 12))
+    await sink.emit(Finished(paragraph * 12))
+
+    calls = sim.calls("response_url")
+    assert len(calls) == 5 and all(call.ok for call in calls)
+    messages = sim.response_url_messages("T0KEN")
+    assert len(messages) == 4  # the working message became the first part of the answer
+    assert not any(stop_buttons(message) for message in messages)
+    assert messages[-1]["text"].endswith(TOO_LONG_FOR_RESPONSE_URL)
+
+
+async def test_without_a_stop_button_the_response_url_working_message_stays_private(
+    sim: SlackSimulator, make_sink: SinkFactory
+) -> None:
+    sink = make_sink(respond=unpostable(sim))
+    await sink.emit(StatusChanged("thinking"))
+    await sink.emit(Finished("The answer."))
+
+    working, answer = sim.response_url_messages("T0KEN")
+    assert working["response_type"] == "ephemeral" and not stop_buttons(working)
+    assert answer["response_type"] == "in_channel" and answer["text"] == "The answer."

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.events import LlmStep, Usage
 from bot.pricing import PriceTable
 from bot.store import Store
@@ -14,13 +9,6 @@ from bot.traces import RunTraces, render_trace
 from bot.usage import render_usage, run_usage, summarize
 
 PRICES = PriceTable.from_setting("cheap=1000000:0,dear=0:1000000")  # $1 per input / per output token
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(f"sqlite:///{tmp_path / 'usage.db'}")
-    yield store
-    await store.close()
 
 
 async def _run(store: Store, channel: str, user: str, usage: Usage, steps: tuple[LlmStep, ...] = ()) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -68,13 +67,14 @@ async def upstreams() -> AsyncIterator[Upstreams]:
 
 
 @pytest.fixture
-def settings(upstreams: Upstreams, tmp_path: Path) -> Settings:
+def settings(upstreams: Upstreams, database_url: str) -> Settings:
+    """The bot's settings on every upstream simulator, once on SQLite and once on PostgreSQL."""
     return Settings.load(
         "serve",
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=upstreams.slack.api_url,
-        database_url=f"sqlite:///{tmp_path / 'e2e.db'}",
+        database_url=database_url,
         jira_base_url=upstreams.jira.url,
         jira_email="bot@acme.test",
         jira_api_token="jira-e2e-token",
@@ -91,7 +91,7 @@ StartBot = Callable[[], Awaitable[RunningBot]]
 
 @pytest.fixture
 async def start_bot(settings: Settings) -> AsyncIterator[StartBot]:
-    """Starts the bot (again, for restart tests) on the same settings and database file."""
+    """Starts the bot (again, for restart tests) on the same settings and database."""
     running: list[RunningBot] = []
 
     async def start() -> RunningBot:

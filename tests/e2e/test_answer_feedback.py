@@ -1,15 +1,34 @@
-"""👍/👎 under a finished answer: a click is stored with the run, the latest click per person wins."""
+"""The message under a finished answer: 👍/👎 stored with the run (👎 with an optional reason from
+a dialog), and Details showing the asker which tools the run called and how long each took."""
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
+import pytest
+
+from bot.feedback_modal import REASON_BLOCK, REASON_LIMIT, REASON_VIEW
+from bot.slack_details import NO_DETAILS
+from bot.slack_feedback import ANSWER_DETAILS, FEEDBACK_DOWN, FEEDBACK_UP, NOT_STORED
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import RunningBot, Upstreams
 from tests.e2e.slack_requests import ASKER, SlackRequests
+from tests.e2e.slack_views import view_submission
 
 CHANNEL = "C0GENERAL"
 TEAM = "T0SIMTEAM"
+OTHER = "U0OTHER"
+
+
+@dataclass(frozen=True)
+class Answered:
+    run_id: str
+    root: str
+    message: dict[str, Any]  # the small message with the buttons
 
 
 def _feedback_message(slack: SlackSimulator, root: str) -> dict[str, Any] | None:
@@ -27,9 +46,12 @@ def _button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
     raise AssertionError(f"no {action_id} button")
 
 
-async def test_feedback_clicks_are_stored_with_the_run(
-    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests
-) -> None:
+def _trigger_of(body: str) -> str:
+    return str(json.loads(parse_qs(body)["payload"][0])["trigger_id"])
+
+
+@pytest.fixture
+async def answered(bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests) -> Answered:
     slack = upstreams.slack
     await bot.post(*slack_requests.command("why is OPS-2 blocked?", channel=CHANNEL))
     await slack.wait_for(lambda: any(c.ok for c in slack.calls("chat.stopStream")), timeout=20)
@@ -38,19 +60,171 @@ async def test_feedback_clicks_are_stored_with_the_run(
     await bot.settle()
     message = _feedback_message(slack, root)
     assert message is not None
-    store = bot.services.store
-    conversation = await store.find_conversation(TEAM, CHANNEL, root)
+    conversation = await bot.services.store.find_conversation(TEAM, CHANNEL, root)
     assert conversation is not None
-    (run,) = await store.runs(conversation)
+    (run,) = await bot.services.store.runs(conversation)
+    return Answered(run.id, root, message)
 
-    up = _button(message, "answer_feedback_up")
-    assert up["value"] == run.id
-    assert (await bot.post(*slack_requests.block_action(up, message=message))).status_code == 200
-    await slack.wait_for(lambda: len(slack.ephemeral_messages) >= 1, timeout=20)
-    assert await store.feedback(run.id) == {ASKER: ("up", None)}
 
-    down = _button(message, "answer_feedback_down")
-    await bot.post(*slack_requests.block_action(down, message=message))
-    await bot.post(*slack_requests.block_action(up, message=message, user="U0OTHER"))
-    await slack.wait_for(lambda: len(slack.ephemeral_messages) >= 3, timeout=20)
-    assert await store.feedback(run.id) == {ASKER: ("down", None), "U0OTHER": ("up", None)}
+async def _click(
+    bot: RunningBot, requests: SlackRequests, answered: Answered, action_id: str, *, user: str = ASKER
+) -> str:
+    """Click a button as ``user``; the click's trigger_id."""
+    body, headers = requests.block_action(
+        _button(answered.message, action_id), message=answered.message, user=user
+    )
+    assert (await bot.post(body, headers)).status_code == 200
+    return _trigger_of(body)
+
+
+async def _opened_after(slack: SlackSimulator, count: int) -> dict[str, Any]:
+    await slack.wait_for(lambda: len(slack.opened_views) > count, timeout=20)
+    return slack.opened_views[-1]
+
+
+async def test_thumbs_are_stored_with_the_run_and_the_latest_click_wins(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack, store = upstreams.slack, bot.services.store
+    up = _button(answered.message, FEEDBACK_UP)
+    assert up["value"] == answered.run_id
+
+    await _click(bot, slack_requests, answered, FEEDBACK_UP)
+    await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
+    assert await store.feedback(answered.run_id) == {ASKER: ("up", None)}
+    assert slack.opened_views == [], "👍 is one click"
+
+    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await _opened_after(slack, 0)
+    await _click(bot, slack_requests, answered, FEEDBACK_UP, user=OTHER)
+    await slack.wait_for(lambda: len(slack.ephemeral_messages) == 2, timeout=20)
+    assert await store.feedback(answered.run_id) == {ASKER: ("down", None), OTHER: ("up", None)}
+
+
+async def test_thumbs_down_is_stored_at_once_and_opens_the_reason_dialog(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack, store = upstreams.slack, bot.services.store
+    trigger = await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    view = await _opened_after(slack, 0)
+
+    assert slack.calls("views.open")[-1].args["trigger_id"] == trigger
+    assert (view["callback_id"], view["private_metadata"]) == (REASON_VIEW, answered.run_id)
+    # Closing the dialog sends nothing (no notify_on_close): what the click stored is what stays.
+    assert await store.feedback(answered.run_id) == {ASKER: ("down", None)}
+    assert slack.ephemeral_messages == [], "the dialog is the acknowledgement"
+
+
+async def test_a_submitted_reason_is_stored_with_the_run_and_never_posted(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack, store = upstreams.slack, bot.services.store
+    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    view = await _opened_after(slack, 0)
+    reason = "It read OPS-1 <!channel> *instead* & missed the\nlinked PR"
+
+    response = await bot.post(*view_submission(slack_requests, view, {REASON_BLOCK: f" {reason} "}))
+
+    assert response.status_code == 200 and not response.content, "an empty ack closes the dialog"
+    assert await store.feedback(answered.run_id) == {ASKER: ("down", reason)}
+    posted = [c.args for c in slack.calls() if c.method.startswith("chat.")]
+    assert "missed the" not in json.dumps(posted), "the reason is stored, never echoed into Slack"
+
+
+async def test_an_empty_submission_keeps_thumbs_down_without_a_reason(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack, store = upstreams.slack, bot.services.store
+    await _click(bot, slack_requests, answered, FEEDBACK_UP)
+    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    view = await _opened_after(slack, 0)
+
+    response = await bot.post(*view_submission(slack_requests, view, {REASON_BLOCK: "  "}))
+
+    assert response.status_code == 200 and not response.content
+    assert await store.feedback(answered.run_id) == {ASKER: ("down", None)}
+
+
+async def test_a_reason_over_the_limit_is_refused_in_the_dialog(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    view = await _opened_after(upstreams.slack, 0)
+
+    response = await bot.post(
+        *view_submission(slack_requests, view, {REASON_BLOCK: "x" * (REASON_LIMIT + 1)})
+    )
+
+    assert response.status_code == 200
+    assert response.json()["response_action"] == "errors" and REASON_BLOCK in response.json()["errors"]
+    assert await bot.services.store.feedback(answered.run_id) == {ASKER: ("down", None)}
+
+
+async def test_when_the_dialog_cannot_open_the_thumbs_down_is_still_stored_and_thanked(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack = upstreams.slack
+    slack.refuse("views.open", "expired_trigger_id")
+    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
+    assert "👎" in slack.ephemeral_messages[0]["text"]
+    assert await bot.services.store.feedback(answered.run_id) == {ASKER: ("down", None)}
+
+
+async def test_details_show_the_asker_the_tools_of_that_run_in_the_thread(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack = upstreams.slack
+    posted = len(slack.calls("chat.postMessage"))
+    await _click(bot, slack_requests, answered, ANSWER_DETAILS)
+    await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
+
+    (shown,) = slack.ephemeral_messages
+    assert (shown["channel"], shown["user"]) == (CHANNEL, ASKER)
+    assert slack.calls("chat.postEphemeral")[-1].args["thread_ts"] == answered.root
+    assert shown["text"].startswith("*This answer* (succeeded")
+    assert re.search(r"`jira_get_issue` \d+ ms — ", shown["text"])
+    assert len(slack.calls("chat.postMessage")) == posted, "details are not posted to the channel"
+    assert await bot.services.store.feedback(answered.run_id) == {}
+
+
+async def test_details_are_for_the_asker_only(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack = upstreams.slack
+    await _click(bot, slack_requests, answered, ANSWER_DETAILS, user=OTHER)
+    await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
+    (shown,) = slack.ephemeral_messages
+    assert shown["user"] == OTHER and f"<@{ASKER}>" in shown["text"]
+    assert "jira_get_issue" not in shown["text"]
+
+
+@pytest.mark.parametrize(("action_id", "sentence"), [(ANSWER_DETAILS, NO_DETAILS), (FEEDBACK_UP, NOT_STORED)])
+async def test_a_click_for_an_unknown_run_is_answered_with_a_sentence(
+    bot: RunningBot,
+    upstreams: Upstreams,
+    slack_requests: SlackRequests,
+    answered: Answered,
+    action_id: str,
+    sentence: str,
+) -> None:
+    slack = upstreams.slack
+    button = _button(answered.message, action_id) | {"value": "0123456789abcdef"}
+    response = await bot.post(*slack_requests.block_action(button, message=answered.message))
+    assert response.status_code == 200
+    await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
+    assert slack.ephemeral_messages[0]["text"] == sentence
+    assert await bot.services.store.feedback(answered.run_id) == {}
+
+
+async def test_a_reason_for_a_run_no_longer_stored_is_refused_in_the_dialog(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    view = await _opened_after(upstreams.slack, 0)
+    assert await bot.services.store.forget_thread(TEAM, CHANNEL, answered.root)
+
+    response = await bot.post(*view_submission(slack_requests, view, {REASON_BLOCK: "wrong ticket"}))
+
+    assert response.status_code == 200
+    assert response.json()["errors"] == {REASON_BLOCK: NOT_STORED}

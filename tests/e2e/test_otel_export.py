@@ -6,7 +6,6 @@ The collector is a loopback aiohttp server decoding the real protobuf the export
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -60,13 +59,13 @@ async def collector() -> AsyncIterator[tuple[Collector, str]]:
 
 
 @pytest.fixture
-def settings(upstreams: Upstreams, tmp_path: Path, collector: tuple[Collector, str]) -> Settings:
+def settings(upstreams: Upstreams, database_url: str, collector: tuple[Collector, str]) -> Settings:
     return Settings.load(
         "serve",
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=upstreams.slack.api_url,
-        database_url=f"sqlite:///{tmp_path / 'otel.db'}",
+        database_url=database_url,
         jira_base_url=upstreams.jira.url,
         jira_email="bot@acme.test",
         jira_api_token="jira-e2e-token",

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.config import Settings
 from bot.log import ContextFilter, JsonFormatter, TextFormatter
@@ -68,14 +67,14 @@ async def upstreams(github_token: str) -> AsyncIterator[Upstreams]:
 
 
 @pytest.fixture
-def settings(upstreams: Upstreams, tmp_path: Path, github_token: str) -> Settings:
+def settings(upstreams: Upstreams, database_url: str, github_token: str) -> Settings:
     return Settings.load(
         "serve",
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_app_token=APP_TOKEN,
         slack_api_url=upstreams.slack.api_url,
-        database_url=f"sqlite:///{tmp_path / 'canary.db'}",
+        database_url=database_url,
         jira_base_url=upstreams.jira.url,
         jira_email="bot@acme.test",
         jira_api_token=JIRA_TOKEN,
@@ -112,13 +111,18 @@ async def _answered(bot: RunningBot, upstreams: Upstreams, count: int) -> None:
     await bot.settle()
 
 
-def _database_text(path: Path) -> str:
-    connection = sqlite3.connect(path)
+def _database_text(url: str) -> str:
+    engine = sa.create_engine(url)
     try:
-        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        rows = [repr(row) for table in tables for row in connection.execute(f'SELECT * FROM "{table}"')]
+        with engine.connect() as connection:
+            tables = sa.inspect(connection).get_table_names()
+            rows = [
+                repr(row)
+                for table in tables
+                for row in connection.execute(sa.text(f'SELECT * FROM "{table}"'))
+            ]
     finally:
-        connection.close()
+        engine.dispose()
     assert len(rows) > 10, "the flow should have stored conversations, runs, tool calls and more"
     return "\n".join(rows)
 
@@ -130,7 +134,6 @@ async def test_no_canary_secret_reaches_logs_slack_prompts_metrics_or_the_databa
     slack_requests: SlackRequests,
     settings: Settings,
     github_token: str,
-    tmp_path: Path,
 ) -> None:
     canaries = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET, JIRA_TOKEN, LLM_KEY, github_token)
 
@@ -164,7 +167,7 @@ async def test_no_canary_secret_reaches_logs_slack_prompts_metrics_or_the_databa
         "llm requests": "\n".join(
             json.dumps(request.body, default=str) for request in upstreams.llm.requests
         ),
-        "database": _database_text(tmp_path / "canary.db"),
+        "database": _database_text(settings.database_url),
         "metrics": metrics,
         "ask why": why.text,
     }

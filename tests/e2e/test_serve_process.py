@@ -6,7 +6,6 @@ import asyncio
 import signal
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,18 +18,17 @@ from tests.e2e.slack_requests import SlackRequests
 
 @pytest.fixture
 async def serve(
-    upstreams: Upstreams, tmp_path: Path
-) -> AsyncIterator[tuple[asyncio.subprocess.Process, str, Path]]:
+    upstreams: Upstreams, database_url: str
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     port = free_port()
-    database = tmp_path / "serve.db"
-    env = serve_env(upstreams, f"sqlite:///{database}", port)
+    env = serve_env(upstreams, database_url, port)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "serve", env=env, stderr=asyncio.subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:
         await wait_healthy(url, process)
-        yield process, url, database
+        yield process, url
     finally:
         if process.returncode is None:
             process.kill()
@@ -38,9 +36,9 @@ async def serve(
 
 
 async def test_sigterm_lets_intake_stop_and_marks_unfinished_runs_interrupted_in_their_thread(
-    serve: tuple[asyncio.subprocess.Process, str, Path], upstreams: Upstreams
+    serve: tuple[asyncio.subprocess.Process, str], upstreams: Upstreams, database_url: str
 ) -> None:
-    process, url, database = serve
+    process, url = serve
     upstreams.llm.stall_next(60)  # the answer starts, then the model goes quiet
     body, headers = SlackRequests(SIGNING_SECRET).command("why is OPS-2 blocked?", channel="C0GENERAL")
     async with httpx.AsyncClient() as client:
@@ -55,7 +53,7 @@ async def test_sigterm_lets_intake_stop_and_marks_unfinished_runs_interrupted_in
     thread_ts = next(c.args["thread_ts"] for c in slack.calls() if c.args.get("thread_ts"))
     replies = slack.thread(root.args["channel"], thread_ts)
     assert any("interrupted" in message.get("text", "").lower() for message in replies), replies
-    store = await Store.open(f"sqlite:///{database}")
+    store = await Store.open(database_url)
     try:
         assert await store.unfinished_runs() == []
         conversation = await store.find_conversation("T0SIMTEAM", "C0GENERAL", thread_ts)
@@ -67,9 +65,9 @@ async def test_sigterm_lets_intake_stop_and_marks_unfinished_runs_interrupted_in
 
 
 async def test_a_second_sigterm_during_the_drain_is_harmless(
-    serve: tuple[asyncio.subprocess.Process, str, Path], upstreams: Upstreams
+    serve: tuple[asyncio.subprocess.Process, str], upstreams: Upstreams
 ) -> None:
-    process, url, _ = serve
+    process, url = serve
     upstreams.llm.stall_next(60)
     body, headers = SlackRequests(SIGNING_SECRET).command("why is OPS-2 blocked?")
     async with httpx.AsyncClient() as client:

@@ -253,14 +253,16 @@ async def test_a_wrong_app_token_fails_start_up_without_leaking_it(
 
 
 @pytest.fixture
-async def socket_process(upstreams: Upstreams, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+async def socket_process(
+    upstreams: Upstreams, database_url: str, tmp_path: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """`chatops socket` as a real process, connected to the simulated Slack."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_APP_TOKEN": upstreams.slack.app_token,
         "SLACK_API_URL": upstreams.slack.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'socket.db'}",
+        "DATABASE_URL": database_url,
         "JIRA_BASE_URL": upstreams.jira.url,
         "JIRA_EMAIL": "bot@acme.test",
         "JIRA_API_TOKEN": "jira-token",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,13 +116,13 @@ async def test_a_link_in_the_composer_unfurls_by_unfurl_id(
 
 class TestAllowlists:
     @pytest.fixture
-    def settings(self, upstreams: Upstreams, tmp_path: Path) -> Settings:
+    def settings(self, upstreams: Upstreams, database_url: str) -> Settings:
         return Settings.load(
             "serve",
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=upstreams.slack.api_url,
-            database_url=f"sqlite:///{tmp_path / 'e2e.db'}",
+            database_url=database_url,
             jira_base_url=upstreams.jira.url,
             jira_email="bot@acme.test",
             jira_api_token="jira-e2e-token",
