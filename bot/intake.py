@@ -71,14 +71,16 @@ class Intake:
         if not self._dispatcher.accepting:
             raise ShuttingDown("the bot is restarting; please ask again in a moment")
         text = self.clean(inquiry.text)
-        conversation_id = await self._store.open_conversation(
-            inquiry.team_id, inquiry.channel_id, inquiry.thread_ts
+        stored = await self._store.open_question(
+            inquiry.team_id,
+            inquiry.channel_id,
+            inquiry.thread_ts,
+            text=text,
+            trigger=inquiry.trigger,
+            user_id=inquiry.user_id,
         )
-        message_id = await self._store.add_message(conversation_id, "user", text)
-        run_id = await self._store.create_run(
-            conversation_id, trigger=inquiry.trigger, user_id=inquiry.user_id
-        )
-        question = Question(run_id, conversation_id, message_id, inquiry.user_id, text)
+        run_id, conversation_id = stored.run_id, stored.conversation_id
+        question = Question(run_id, conversation_id, stored.message_id, inquiry.user_id, text)
         job = RunJob(
             run_id,
             conversation_id,

@@ -87,6 +87,15 @@ class RunRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredQuestion:
+    """What ``Store.open_question`` wrote: the thread's conversation, the question, its run."""
+
+    conversation_id: int
+    message_id: int
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolCallRecord:
     """One tool call of a run, as stored."""
 
@@ -203,6 +212,39 @@ class Store:
             if found is None:
                 raise
             return found
+
+    async def open_question(
+        self, team_id: str, channel_id: str, thread_ts: str, *, text: str, trigger: str, user_id: str
+    ) -> StoredQuestion:
+        """A question and its queued run, with the thread's conversation created on first use, in one
+        transaction: never a question without its run, and one writer's turn instead of three (a
+        burst of questions queues behind SQLite's single writer)."""
+        if trigger not in RUN_TRIGGERS:
+            raise ValueError(f"unknown run trigger {trigger!r}")
+        for attempt in range(2):
+            try:
+                async with self._writing() as session:
+                    conversation_id = await _conversation_id(session, team_id, channel_id, thread_ts)
+                    if conversation_id is None:
+                        conversation = Conversation(
+                            team_id=team_id, channel_id=channel_id, thread_ts=thread_ts
+                        )
+                        session.add(conversation)
+                        await session.flush()
+                        conversation_id = conversation.id
+                    assert conversation_id is not None
+                    message = Message(conversation_id=conversation_id, role="user", text=clean_text(text))
+                    run = Run(conversation_id=conversation_id, trigger=trigger, user_id=user_id)
+                    session.add_all([message, run])
+                    await session.flush()
+                    assert message.id is not None
+                    return StoredQuestion(conversation_id, message.id, run.id)
+            except IntegrityError:
+                # Another process created the conversation between our read and our insert
+                # (possible outside SQLite); the second attempt finds it.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     async def add_message(
         self, conversation_id: int, role: Role, text: str, *, run_id: str | None = None

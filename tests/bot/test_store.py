@@ -555,3 +555,34 @@ async def test_feedback_latest_click_wins_and_a_changed_vote_drops_the_old_reaso
     assert await store.feedback(run_id) == {"U1": ("up", None), "U2": ("down", "wrong sprint")}
     with pytest.raises(ValueError, match="unknown feedback value"):
         await store.record_feedback(run_id, "U1", "meh")
+
+
+async def test_open_question_writes_conversation_question_and_queued_run_together(store: Store) -> None:
+    first = await store.open_question("T1", "C1", "1.0", text="why?", trigger="ask", user_id="U1")
+    second = await store.open_question("T1", "C1", "1.0", text="and then?", trigger="followup", user_id="U1")
+
+    assert first.conversation_id == second.conversation_id
+    assert await store.find_conversation("T1", "C1", "1.0") == first.conversation_id
+    assert [turn.text for turn in await store.history(first.conversation_id)] == ["why?", "and then?"]
+    runs = await store.runs(first.conversation_id)
+    assert [(run.id, run.trigger, run.status) for run in runs] == [
+        (first.run_id, "ask", "queued"),
+        (second.run_id, "followup", "queued"),
+    ]
+
+
+async def test_open_question_race_on_a_new_thread_makes_one_conversation(store: Store) -> None:
+    stored = await asyncio.gather(
+        *(
+            store.open_question("T1", "C7", "2.0", text=f"q{n}", trigger="mention", user_id="U1")
+            for n in range(20)
+        )
+    )
+    assert len({question.conversation_id for question in stored}) == 1
+    assert len(await store.runs(stored[0].conversation_id)) == 20
+
+
+async def test_open_question_refuses_an_unknown_trigger_and_writes_nothing(store: Store) -> None:
+    with pytest.raises(ValueError, match="unknown run trigger"):
+        await store.open_question("T1", "C1", "3.0", text="x", trigger="telepathy", user_id="U1")
+    assert await store.find_conversation("T1", "C1", "3.0") is None
