@@ -38,6 +38,7 @@ from bot.blocks import LinkPolicy
 from bot.events import ApprovalRequested, WorkflowEvent, is_terminal
 from bot.ports import Sink
 from bot.render import escape
+from bot.slack_click import Click
 from bot.slack_sink import SlackThreadSink
 
 log = logging.getLogger(__name__)
@@ -127,18 +128,16 @@ class _ApprovalListeners:
 
     async def edit(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        approval_id = _approval_id(body)
-        team_id, user_id = _clicker(body)
-        record = await self._desk.approvals.get(approval_id)
-        if record is None or not record.belongs_to(team_id, user_id):
+        click = Click.of(body)
+        record = await self._desk.approvals.get(click.value)
+        if record is None or not record.belongs_to(click.team_id, click.user_id):
             await _ephemeral(client, body, "Only the person who asked can edit this proposal.")
             return
         if record.status != "pending":
             await _ephemeral(client, body, f"This proposal was already decided ({record.status}).")
             return
-        channel, message_ts = _where(body)
-        view = edit_modal(record, channel=channel, message_ts=message_ts)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        view = edit_modal(record, channel=click.channel_id, message_ts=click.message_ts)
+        await client.views_open(trigger_id=click.trigger_id, view=view)
 
     async def edited(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -148,7 +147,8 @@ class _ApprovalListeners:
         if record is None:
             await ack(response_action="errors", errors={})
             return
-        team_id, user_id = _clicker(body)
+        submitter = Click.of(body)
+        team_id, user_id = submitter.team_id, submitter.user_id
         arguments = submitted_arguments(record, view.get("state", {}))
         revision = await self._desk.revise(record.id, arguments, team_id=team_id, user_id=user_id)
         if revision.errors:
@@ -172,8 +172,8 @@ class _ApprovalListeners:
         )
 
     async def _decide(self, body: dict[str, Any], client: AsyncWebClient, choice: Choice) -> None:
-        team_id, user_id = _clicker(body)
-        verdict = await self._desk.decide(_approval_id(body), choice, team_id=team_id, user_id=user_id)
+        click = Click.of(body)
+        verdict = await self._desk.decide(click.value, choice, team_id=click.team_id, user_id=click.user_id)
         if not verdict.final or verdict.approval is None:
             await _ephemeral(client, body, verdict.message)
             return
@@ -184,11 +184,11 @@ class _ApprovalListeners:
     async def _show_outcome(self, client: AsyncWebClient, body: dict[str, Any], verdict: Verdict) -> None:
         assert verdict.approval is not None
         record = verdict.approval
-        channel, message_ts = _where(body)
+        click = Click.of(body)
         try:
             await client.chat_update(
-                channel=channel,
-                ts=message_ts or (record.message_ts or ""),
+                channel=click.channel_id,
+                ts=click.message_ts or (record.message_ts or ""),
                 text=outcome_text(record),
                 blocks=outcome_blocks(record, self._links),
             )
@@ -205,37 +205,8 @@ def _form_errors(record: ApprovalRecord, errors: Mapping[str, str]) -> dict[str,
     return shown
 
 
-def _approval_id(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value", ""))
-
-
-def _clicker(body: dict[str, Any]) -> tuple[str, str]:
-    """(team_id, user_id) of who clicked, as Slack signed them."""
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    return str(team), str(user.get("id", ""))
-
-
-def _where(body: dict[str, Any]) -> tuple[str, str]:
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
-    return str(channel), str(container.get("message_ts") or "")
-
-
 async def _ephemeral(client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
-    channel, message_ts = _where(body)
-    _, user_id = _clicker(body)
-    message = (body.get("message") or {}) if isinstance(body.get("message"), dict) else {}
-    try:
-        await client.chat_postEphemeral(
-            channel=channel,
-            user=user_id,
-            text=f":information_source: {escape(text)}",
-            thread_ts=message.get("thread_ts") or None,
-        )
-    except SlackApiError as exc:
-        log.info("could not answer %s ephemerally: %s", user_id, exc.response.get("error"))
+    await Click.of(body).tell(client, f":information_source: {escape(text)}")
 
 
 async def _tell(client: AsyncWebClient, record: ApprovalRecord, user_id: str, text: str) -> None:

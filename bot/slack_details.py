@@ -14,7 +14,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_feedback import ANSWER_DETAILS, Click
+from bot.slack_click import Click
+from bot.slack_feedback import ANSWER_DETAILS
 from bot.store import Store
 from bot.traces import RunTrace, RunTraces, render_details
 
@@ -46,7 +47,7 @@ def register_details(app: AsyncApp, store: Store) -> None:
     async def clicked(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         click = Click.of(body)
-        text = await details_text(traces, click.run_id, team_id=click.team_id, user_id=click.user_id)
+        text = await details_text(traces, click.value, team_id=click.team_id, user_id=click.user_id)
         await click.tell(client, text)
 
     app.action(ANSWER_DETAILS)(clicked)

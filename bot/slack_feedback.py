@@ -11,7 +11,6 @@ row and never shown in the channel. Details is answered by ``bot.slack_details``
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -29,6 +28,7 @@ from bot.feedback_modal import (
     submitted_run_id,
 )
 from bot.ports import Sink
+from bot.slack_click import Click
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -65,44 +65,6 @@ def feedback_blocks(run_id: str) -> list[dict[str, Any]]:
 
 def thanks(value: str) -> str:
     return f"Thanks, your feedback ({'👍' if value == 'up' else '👎'}) is recorded."
-
-
-@dataclass(frozen=True, slots=True)
-class Click:
-    """A click on one of the message's buttons, as Slack signed it."""
-
-    action_id: str
-    run_id: str
-    team_id: str
-    user_id: str
-    channel_id: str
-    thread_ts: str | None
-    trigger_id: str
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Click:
-        action = (body.get("actions") or [{}])[0]
-        user = body.get("user") or {}
-        container = body.get("container") or {}
-        message = body.get("message") or {}  # absent when the clicked message was ephemeral
-        return cls(
-            action_id=str(action.get("action_id") or ""),
-            run_id=str(action.get("value") or ""),
-            team_id=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
-            user_id=str(user.get("id") or ""),
-            channel_id=str((body.get("channel") or {}).get("id") or container.get("channel_id") or ""),
-            thread_ts=message.get("thread_ts") or None,
-            trigger_id=str(body.get("trigger_id") or ""),
-        )
-
-    async def tell(self, client: AsyncWebClient, text: str) -> None:
-        """Answer the clicker alone, in the answer's thread."""
-        try:
-            await client.chat_postEphemeral(
-                channel=self.channel_id, user=self.user_id, text=text, thread_ts=self.thread_ts
-            )
-        except SlackApiError as exc:  # a courtesy: the click itself has been handled
-            log.info("could not answer a click ephemerally: %s", exc.response.get("error"))
 
 
 class FeedbackSink:
@@ -142,7 +104,7 @@ def register_feedback(app: AsyncApp, store: Store) -> None:
         await ack()
         click = Click.of(body)
         value = _VALUES[click.action_id]
-        run = await store.get_run(click.run_id) if click.run_id else None
+        run = await store.get_run(click.value) if click.value else None
         if run is None:  # pruned, or forgotten with its thread
             await click.tell(client, NOT_STORED)
             return
@@ -174,7 +136,7 @@ def register_feedback(app: AsyncApp, store: Store) -> None:
 async def _ask_reason(client: AsyncWebClient, click: Click) -> bool:
     """Open the reason dialog; False when Slack would not (e.g. the click's trigger expired)."""
     try:
-        await client.views_open(trigger_id=click.trigger_id, view=reason_modal(click.run_id))
+        await client.views_open(trigger_id=click.trigger_id, view=reason_modal(click.value))
     except SlackApiError as exc:
         log.info("feedback reason dialog not opened: %s", exc.response.get("error"))
         return False

@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.intake import Intake
+from bot.slack_click import Click
 from bot.slack_delivery import DELIVERY_ERRORS, error_code
 from bot.store import Store
 
@@ -66,11 +67,8 @@ def register_stop(app: AsyncApp, intake: Intake, store: Store) -> None:
 
     async def clicked(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        action = (body.get("actions") or [{}])[0]
-        user = body.get("user") or {}
-        team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        run_id, user_id = str(action.get("value") or ""), str(user.get("id") or "")
-        reply = await stopper.click(run_id, team_id=team_id, user_id=user_id)
+        click = Click.of(body)
+        reply = await stopper.click(click.value, team_id=click.team_id, user_id=click.user_id)
         if reply is None:
             return
         try:

@@ -32,6 +32,7 @@ from bot.schedule_spec import parse_spec
 from bot.scheduler import Fire
 from bot.schedules import ScheduleRecord, TooManySchedules
 from bot.slack_approvals import ApprovalPreviews
+from bot.slack_click import Click
 from bot.slack_reply import DELIVERY_ERRORS, error_code
 from bot.slack_sink import SlackThreadSink
 from bot.store import Store
@@ -151,15 +152,10 @@ class _WorkflowListeners:
         schedules = await self._workflows.schedules.in_channel(team_id, channel_id)
         return schedules_message(schedules, note)
 
-    async def unschedule_button(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def unschedule_button(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
-        channel_id = str(
-            (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        )
-        value = str(action.get("value", ""))
+        click = Click.of(body)
+        team_id, channel_id, value = click.team_id, click.channel_id, click.value
         removed = value.isdigit() and await self._workflows.schedules.remove(team_id, channel_id, int(value))
         schedules = await self._workflows.schedules.in_channel(team_id, channel_id)
         note = f"Removed #{value}." if removed else f"Schedule #{value} was already removed."
