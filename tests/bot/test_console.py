@@ -3,41 +3,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import AsyncIterator
 
-import pytest
-
-from bot.config import Settings
 from bot.console import ConsoleSession
-from bot.services import Services, build_services
-from simulators.github import GitHubSimulator
-from simulators.jira import JiraSimulator
+from bot.services import Services
 from simulators.llm import LLMSimulator
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[LLMSimulator]:
-    async with LLMSimulator(chunk_delay=0) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def services(llm: LLMSimulator, database_url: str) -> AsyncIterator[Services]:
-    async with JiraSimulator() as jira, GitHubSimulator() as github:
-        settings = Settings.load(
-            "console",
-            database_url=database_url,
-            jira_base_url=jira.url,
-            jira_email="me@acme.test",
-            jira_api_token="token",
-            github_api_url=github.url,
-            github_token="ghp_token",
-            llm_base_url=llm.base_url,
-            llm_api_key="sk-key",
-        )
-        built = await build_services(settings)
-        yield built
-        await built.aclose()
 
 
 async def test_a_console_thread_keeps_its_history_and_new_starts_afresh(

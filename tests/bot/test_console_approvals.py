@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 
-import pytest
-
-from bot.config import Settings
 from bot.console import ConsoleSession
-from bot.services import Services, build_services
-from simulators.github import GitHubSimulator
+from bot.services import Services
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator, ToolCall
 
@@ -20,37 +15,6 @@ CREATE = ToolCall(
     "jira_create_issue",
     {"project": "OPS", "issue_type": "Bug", "summary": "Flaky integration-tests on payments"},
 )
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[LLMSimulator]:
-    async with LLMSimulator(chunk_delay=0) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def jira() -> AsyncIterator[JiraSimulator]:
-    async with JiraSimulator() as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def services(llm: LLMSimulator, jira: JiraSimulator, database_url: str) -> AsyncIterator[Services]:
-    async with GitHubSimulator() as github:
-        settings = Settings.load(
-            "console",
-            database_url=database_url,
-            jira_base_url=jira.url,
-            jira_email="me@acme.test",
-            jira_api_token="token",
-            github_api_url=github.url,
-            github_token="ghp_token",
-            llm_base_url=llm.base_url,
-            llm_api_key="sk-key",
-        )
-        built = await build_services(settings)
-        yield built
-        await built.aclose()
 
 
 async def test_y_creates_the_issue_once_and_the_agent_reports_it(

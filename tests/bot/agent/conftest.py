@@ -40,12 +40,6 @@ def jira_seed() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[LLMSimulator]:
-    async with LLMSimulator(chunk_delay=0) as simulator:
-        yield simulator
-
-
-@pytest.fixture
 async def jira_sim(jira_seed: dict[str, Any]) -> AsyncIterator[JiraSimulator]:
     async with JiraSimulator(seed=jira_seed) as simulator:
         yield simulator

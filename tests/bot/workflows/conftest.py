@@ -38,12 +38,6 @@ def github_data() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[LLMSimulator]:
-    async with LLMSimulator(chunk_delay=0) as simulator:
-        yield simulator
-
-
-@pytest.fixture
 async def jira_sim(jira_data: dict[str, Any]) -> AsyncIterator[JiraSimulator]:
     async with JiraSimulator(seed=jira_data) as simulator:
         yield simulator
