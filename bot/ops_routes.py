@@ -6,7 +6,7 @@ still scrapes; so the same two routes are served there too, on ``$PORT`` when it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from aiohttp import web
 
@@ -14,24 +14,29 @@ from bot.metrics import CONTENT_TYPE
 from bot.services import Services
 
 
-class OpsRoutes:
-    """Health and metrics of one process; ``accepting`` says whether it takes new work now."""
+class Gate(Protocol):
+    """Where Slack's work comes in (the HTTP edge, the Socket Mode connection)."""
 
-    def __init__(
-        self, services: Services, accepting: Callable[[], bool], *, draining: Callable[[], bool]
-    ) -> None:
+    draining: bool
+
+    def accepting(self) -> bool: ...
+
+
+class OpsRoutes:
+    """Health and metrics of one process; healthy while its gate takes new work and the DB answers."""
+
+    def __init__(self, services: Services, gate: Gate) -> None:
         self._services = services
-        self._accepting = accepting
-        self._draining = draining
+        self._gate = gate
 
     def add_to(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
 
     async def healthz(self, request: web.Request) -> web.Response:
-        if self._accepting() and await self._services.store.ready():
+        if self._gate.accepting() and await self._services.store.ready():
             return web.json_response({"status": "ok"})
-        return web.json_response({"status": "draining" if self._draining() else "starting"}, status=503)
+        return web.json_response({"status": "draining" if self._gate.draining else "starting"}, status=503)
 
     async def metrics(self, request: web.Request) -> web.Response:
         body = self._services.metrics.exposition()

@@ -49,10 +49,11 @@ class Ingress:
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(EVENTS_PATH, self.slack_events)
-        OpsRoutes(
-            self._services, lambda: self.ready and not self.draining, draining=lambda: self.draining
-        ).add_to(app)
+        OpsRoutes(self._services, self).add_to(app)
         return app
+
+    def accepting(self) -> bool:
+        return self.ready and not self.draining
 
     async def slack_events(self, request: web.Request) -> web.StreamResponse:
         started = self._metrics.clock()

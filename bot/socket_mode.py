@@ -104,7 +104,7 @@ async def serve_ops(settings: Settings, services: Services, ingress: SocketIngre
     if "port" not in settings.model_fields_set:
         return None
     app = web.Application()
-    OpsRoutes(services, ingress.accepting, draining=lambda: ingress.draining).add_to(app)
+    OpsRoutes(services, ingress).add_to(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", settings.port).start()
