@@ -36,9 +36,9 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/load_ask.py $(BENCH_ARGS)
 
-# A revision for what bot/models.py gained: make migration m="add approvals"
+# A revision for what bot/store/models.py gained: make migration m="add approvals"
 migration: $(STAMP)
-	$(BIN)/python -m bot.schema $(m)
+	$(BIN)/python -m bot.store.schema $(m)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

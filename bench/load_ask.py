@@ -54,7 +54,7 @@ QUESTIONS = (
     "why is OPS-2 blocked and is acme/payments#42 green?",
     "summarise OPS-3 and acme/payments#38",
 )
-# Signs of a terminal failure in the thread (see bot/slack_sink.py and bot/slack_app.py).
+# Signs of a terminal failure in the thread (see bot/slack/delivery/sink.py and bot/slack/app.py).
 WARNING_MARK = ":warning:"
 REFUSED_MARK = ":information_source:"
 NO_ANSWER_MARK = "_No answer was produced._"
@@ -253,7 +253,7 @@ class AnswerWatch:
         if call.method == "chat.postMessage" and str(call.args.get("text", "")).startswith(REFUSED_MARK):
             return Terminal("failed", call.at, "refused in thread")
         if call.method == "chat.postMessage":
-            # Under a tight chat.update budget an answer is posted once, whole (bot/slack_sink.py).
+            # Under a tight chat.update budget an answer is posted once, whole (bot/slack/delivery/sink.py).
             text = str(call.args.get("markdown_text", ""))
             finished = any(mark in text for mark in (SIMULATED_NOTE, WARNING_MARK, NO_ANSWER_MARK))
             return Terminal(_classify(text), call.at, "post (whole)") if finished else None

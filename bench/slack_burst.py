@@ -3,14 +3,14 @@
 Not a test: it prints figures. A SIMULATED Slack that enforces Slack's documented rate tiers
 (token buckets per method per workspace, 429 + Retry-After beyond them; simulators/slack_tiers.py)
 runs on its own event loop in a background thread. In the main loop, one real slack_sdk client
-with the bot's budget (bot/slack_budget.py) serves a ``SlackThreadSink`` per question, fed by a
+with the bot's budget (bot/slack/delivery/budget.py) serves a ``SlackThreadSink`` per question, fed by a
 scripted LLM: a status, one tool step, a think pause, then the answer in small deltas. So the
 figures are the delivery layer's own: no agent, no Jira/GitHub, no HTTP ingress.
 
 Usage: .venv/bin/python bench/slack_burst.py [--questions 100] [--channels 20] [--window 2]
        [--burst-minutes 1.0] [--answer-chars 1500] [--tokens-per-s 40] [--repeat 3] [--seed 1]
 ``--burst-minutes`` is how much of a minute's allowance the fake Slack lets through at once
-(Slack does not document it); below our own bursts (bot/slack_tiers.py) it produces 429s.
+(Slack does not document it); below our own bursts (bot/slack/delivery/tiers.py) it produces 429s.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.events import Finished, StatusChanged, TextDelta, ToolFinished, ToolStarted
-from bot.render import escape
-from bot.slack_budget import SlackBudget
-from bot.slack_client import build_web_client
-from bot.slack_reply import PLACEHOLDER
-from bot.slack_sink import SlackThreadSink
+from bot.slack.delivery.budget import SlackBudget
+from bot.slack.delivery.client import build_web_client
+from bot.slack.delivery.reply import PLACEHOLDER
+from bot.slack.delivery.sink import SlackThreadSink
+from bot.text.render import escape
 from simulators.slack import RecordedCall, SlackSimulator
 from simulators.slack_tiers import TierEnforcer
 

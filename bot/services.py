@@ -8,23 +8,23 @@ from typing import Any
 
 from bot.agent import PydanticJqlTranslator, build_agent, build_jql_translator
 from bot.agent.write_tools import WriteToolSpec, write_specs
-from bot.approval_desk import ApprovalDesk
-from bot.approvals import Approvals
-from bot.blocks import LinkPolicy
+from bot.approvals.desk import ApprovalDesk
+from bot.approvals.policy import WritePolicy
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
 from bot.errors import ConfigError
-from bot.intake import Intake
-from bot.lookup import Lookup
-from bot.mentioned_issues import MentionedIssues
+from bot.lookup.commands import Lookup
+from bot.lookup.links import LinkReader, Unfurler
+from bot.lookup.mentions import MentionedIssues
 from bot.metrics import Metrics
 from bot.otel import start_tracing
 from bot.ports import AgentPort
-from bot.retention import Retention
-from bot.store import Store
-from bot.unfurl import LinkReader, Unfurler
-from bot.workflow_services import Workflows, build_workflows
-from bot.write_policy import WritePolicy
+from bot.runs.dispatcher import Dispatcher
+from bot.runs.retention import Retention
+from bot.slack.blocks.cards import LinkPolicy
+from bot.store.approvals import Approvals
+from bot.store.store import Store
+from bot.workflows.intake import Intake
+from bot.workflows.services import Workflows, build_workflows
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 

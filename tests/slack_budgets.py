@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bot.slack_tiers import METHOD_LIMITS, Limit
+from bot.slack.delivery.tiers import METHOD_LIMITS, Limit
 
 UNLIMITED: dict[str, Limit] = {method: Limit(per_minute=1e9, burst=10**6) for method in METHOD_LIMITS}

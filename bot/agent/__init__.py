@@ -50,7 +50,7 @@ def build_agent(
     on_llm_status: Callable[[int], None] | None = None,
 ) -> PydanticAgent:
     """An agent answering with the LLM at `base_url`; only tools whose client is given are offered.
-    `writes` are offered as proposals only (approval-required; see ``bot.approval_desk``).
+    `writes` are offered as proposals only (approval-required; see ``bot.approvals.desk``).
 
     Call ``await agent.aclose()`` at shutdown to release its HTTP client.
     """

@@ -3,7 +3,7 @@
 A write tool offered to the model has the write's name, description and argument schema, and is
 marked ``requires_approval``: when the model calls it the run ends with the call pending
 (pydantic-ai's ``DeferredToolRequests``) instead of running anything. The write itself happens
-outside the agent loop, after the asker's click, exactly once (``bot.approval_desk``). When the run
+outside the agent loop, after the asker's click, exactly once (``bot.approvals.desk``). When the run
 resumes, the approved call's function only hands the model the recorded outcome, which arrives as
 per-call metadata of the deferred results; no code path here can reach Jira or GitHub.
 """

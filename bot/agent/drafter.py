@@ -1,4 +1,4 @@
-"""`PydanticDrafter`: the drafting port (``bot.drafting``) on a tool-less pydantic-ai agent run.
+"""`PydanticDrafter`: the drafting port (``bot.agent.drafting``) on a tool-less pydantic-ai agent run.
 
 The model is offered exactly one tool, the output tool named by the request, whose parameters
 are the request's pydantic model. pydantic-ai validates the arguments against the model and our
@@ -29,9 +29,9 @@ from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import RunUsage, UsageLimits
 
+from bot.agent.drafting import Drafted, DraftRejected, DraftRequest
 from bot.agent.model import Provider, build_model
 from bot.agent.untrusted import fence
-from bot.drafting import Drafted, DraftRejected, DraftRequest
 from bot.events import Usage
 from integrations.errors import PermissionDenied, RateLimited, Timeout, Unavailable
 

@@ -5,7 +5,7 @@ separate, tool-less pydantic-ai agent whose only output is a ``JqlDraft`` (offer
 as the ``submit_jql`` output tool, which every OpenAI-compatible server and Anthropic support).
 The draft is not trusted: the Jira client scopes and validates every query before it is sent
 (project allowlist, no widening with OR), so this module only tidies the text.
-Failures surface as the project's error types with ``service="llm"`` so ``bot.explain`` words
+Failures surface as the project's error types with ``service="llm"`` so ``bot.text.explain`` words
 them like every other upstream failure.
 """
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings
 from bot.services import Services, build_services
-from bot.store import Store
+from bot.store.store import Store
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator

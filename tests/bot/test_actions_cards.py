@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.actions_cards import (
+from bot.console.cards import card_text
+from bot.lookup.actions import (
     LOG_CHARS,
     TRUNCATED,
     github_jobs_card,
@@ -12,8 +13,7 @@ from bot.actions_cards import (
     github_runs_card,
     tail_chars,
 )
-from bot.blocks import SECTION_CHARS, LinkPolicy, card_message
-from bot.card_text import card_text
+from bot.slack.blocks.cards import SECTION_CHARS, LinkPolicy, card_message
 from integrations.github.models import Job, JobList, JobLog, WorkflowRun, WorkflowRunList
 
 LINKS = LinkPolicy.for_sites(jira_base_url=None, github_api_url="https://api.github.com")

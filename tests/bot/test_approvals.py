@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.approvals import ApprovalRecord, Approvals, Asker, Proposal
-from bot.store import Store
+from bot.store.approvals import ApprovalRecord, Approvals, Asker, Proposal
+from bot.store.store import Store
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 ASKER = Asker(team_id="T1", user_id="U1", channel="C1", thread_ts="1700000000.000100")

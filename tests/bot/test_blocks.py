@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import (
+from bot.lookup.cards import Card, CardField, CardLink, CardRow, NextPage, notice_card
+from bot.slack.blocks.cards import (
     MORE_ACTION,
     LinkPolicy,
     card_message,
@@ -16,7 +17,6 @@ from bot.blocks import (
     parse_more_value,
     without_more_button,
 )
-from bot.cards import Card, CardField, CardLink, CardRow, NextPage, notice_card
 
 JIRA = "https://acme.atlassian.net"
 LINKS = LinkPolicy.for_sites(jira_base_url=JIRA, github_api_url="https://api.github.com")

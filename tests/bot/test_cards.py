@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cards import (
+from bot.lookup.cards import (
     ci_line,
     github_compare_card,
     github_issue_card,

@@ -4,7 +4,7 @@ import io
 import json
 import re
 
-from bot.console import ConsoleSession
+from bot.console.app import ConsoleSession
 from bot.services import Services
 from simulators.llm import LLMSimulator
 

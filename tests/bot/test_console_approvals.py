@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 
-from bot.console import ConsoleSession
+from bot.console.app import ConsoleSession
 from bot.services import Services
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator, ToolCall

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from bot.console_sink import ConsoleSink
+from bot.console.sink import ConsoleSink
 from bot.events import (
     Failed,
     Finished,

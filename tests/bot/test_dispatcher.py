@@ -5,10 +5,10 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.dispatcher import STOPPED, Dispatcher, RunJob
 from bot.errors import ShuttingDown
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, WorkflowEvent
-from bot.store import Store
+from bot.runs.dispatcher import STOPPED, Dispatcher, RunJob
+from bot.store.store import Store
 from integrations.budget import remaining
 from tests.recording_sink import BrokenSink, RecordingSink
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.doctor import MANIFEST, manifest_scopes, run_doctor
+from bot.ops.doctor import MANIFEST, manifest_scopes, run_doctor
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator

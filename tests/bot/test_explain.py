@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.errors import InputRejected
-from bot.explain import explain, service_name
+from bot.text.explain import explain, service_name
 from integrations.errors import (
     BadRequest,
     NotFound,

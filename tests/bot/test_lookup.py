@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.agent import build_jql_translator
-from bot.cards import Card
-from bot.lookup import NO_TRANSLATION, Lookup
-from bot.lookup_request import GH_USAGE, JIRA_USAGE, LOG_USAGE, TRANSITIONS_USAGE
+from bot.lookup.cards import Card
+from bot.lookup.commands import NO_TRANSLATION, Lookup
+from bot.lookup.request import GH_USAGE, JIRA_USAGE, LOG_USAGE, TRANSITIONS_USAGE
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 from simulators.github import GitHubSimulator

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lookup_request import (
+from bot.lookup.request import (
     COMPARE_USAGE,
     COUNT_USAGE,
     GH_USAGE,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.mentioned_issues import MentionedIssues, mentioned_keys
+from bot.lookup.mentions import MentionedIssues, mentioned_keys
 from integrations.jira import JiraClient
 from simulators.jira import JiraSimulator
 

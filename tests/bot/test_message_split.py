@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.message_split import CLOSING_FENCE, Cut, fences, message_cut
+from bot.slack.delivery.split import CLOSING_FENCE, Cut, fences, message_cut
 
 
 def split_all(text: str, limit: int) -> list[str]:

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.dispatcher import Dispatcher, RunJob
 from bot.events import Failed, Finished, TextDelta, ToolFinished, ToolStarted, Usage, WorkflowEvent
 from bot.metrics import Metrics, request_kind
-from bot.store import Store
+from bot.runs.dispatcher import Dispatcher, RunJob
+from bot.store.store import Store
 from tests.manual_clock import ManualClock
 from tests.recording_sink import RecordingSink
 

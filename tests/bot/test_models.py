@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Session, SQLModel, select
 
-from bot.models import Conversation, Message, Run, SeenEvent, ToolCall, new_run_id
+from bot.store.models import Conversation, Message, Run, SeenEvent, ToolCall, new_run_id
 
 POSTGRESQL = PGDialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves its __init__ unannotated
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.render import ZERO_WIDTH_JOINER, StreamEscaper, cut_index, escape, split_text
+from bot.text.render import ZERO_WIDTH_JOINER, StreamEscaper, cut_index, escape, split_text
 
 ZWJ = ZERO_WIDTH_JOINER
 

@@ -8,8 +8,8 @@ import asyncio
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bot.approvals import Approvals, Asker, Proposal
-from bot.store import Store
+from bot.store.approvals import Approvals, Asker, Proposal
+from bot.store.store import Store
 
 ASKER = Asker(team_id="T1", user_id="U1", channel="C1", thread_ts="1700000000.000100")
 

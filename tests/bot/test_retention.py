@@ -13,9 +13,9 @@ from sqlmodel import SQLModel
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.events import Usage
-from bot.models import utcnow
-from bot.retention import Retention
-from bot.store import Store
+from bot.runs.retention import Retention
+from bot.store.models import utcnow
+from bot.store.store import Store
 
 CANARY = "canary-text-7f3a"
 

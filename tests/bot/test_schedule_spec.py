@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.errors import InputRejected
-from bot.schedule_spec import ScheduleSpec, parse_days, parse_spec
+from bot.store.schedule import ScheduleSpec, parse_days, parse_spec
 
 BERLIN_WEEKDAYS = ScheduleSpec((0, 1, 2, 3, 4), time(9, 30), "Europe/Berlin")
 

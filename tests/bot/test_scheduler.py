@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.models import DigestSchedule
-from bot.schedule_spec import parse_spec
-from bot.scheduler import DigestScheduler
-from bot.schedules import ScheduleRecord, Schedules
-from bot.store import Store
+from bot.runs.scheduler import DigestScheduler
+from bot.store.models import DigestSchedule
+from bot.store.schedule import parse_spec
+from bot.store.schedules import ScheduleRecord, Schedules
+from bot.store.store import Store
 from tests.manual_clock import ManualClock, until
 
 # Monday 2026-11-30, 09:30 in Berlin is 08:30 UTC.

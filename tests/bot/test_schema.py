@@ -1,4 +1,4 @@
-"""Migrations: they build exactly the tables in bot/models.py, on SQLite and PostgreSQL, and
+"""Migrations: they build exactly the tables in bot/store/models.py, on SQLite and PostgreSQL, and
 two processes that start at once migrate one after the other."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
-from bot import schema
-from bot.models import utcnow
-from bot.schema import SchemaDrift
-from bot.store import Store
+from bot.store import schema
+from bot.store.models import utcnow
+from bot.store.schema import SchemaDrift
+from bot.store.store import Store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,7 +49,7 @@ def _differences(connection: sa.Connection) -> list[object]:
 
 
 async def test_migrations_build_exactly_the_models(engine: AsyncEngine) -> None:
-    # Fails when a table or column is added to bot/models.py without a revision:
+    # Fails when a table or column is added to bot/store/models.py without a revision:
     # make migration m="what changed"
     await schema.upgrade(engine, check=False)
     async with engine.connect() as connection:

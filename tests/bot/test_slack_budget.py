@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.slack_budget import BudgetExhausted, SlackBudget
-from bot.slack_tiers import METHOD_LIMITS, TIER_2, TIER_3, TIER_4, Limit, limit_for
+from bot.slack.delivery.budget import BudgetExhausted, SlackBudget
+from bot.slack.delivery.tiers import METHOD_LIMITS, TIER_2, TIER_3, TIER_4, Limit, limit_for
 from tests.manual_clock import ManualClock, until
 
 TEAM, OTHER_TEAM = "T0ONE", "T0TWO"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack_click import Click
+from bot.slack.click import Click
 
 
 def test_a_click_in_a_thread_names_the_action_the_clicker_and_the_message() -> None:

@@ -17,12 +17,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import Finished, StatusChanged, TextDelta, ToolFinished, ToolStarted
-from bot.message_split import fences
-from bot.slack_budget import SlackBudget
-from bot.slack_client import SlackConnection, budget_of, build_web_client
-from bot.slack_delivery import SlackDelivery
-from bot.slack_sink import SlackThreadSink
-from bot.slack_tiers import Limit
+from bot.slack.delivery.budget import SlackBudget
+from bot.slack.delivery.client import SlackConnection, budget_of, build_web_client
+from bot.slack.delivery.door import SlackDelivery
+from bot.slack.delivery.sink import SlackThreadSink
+from bot.slack.delivery.split import fences
+from bot.slack.delivery.tiers import Limit
 from simulators.slack import SlackSimulator
 from simulators.slack_tiers import TierEnforcer, TierRule
 from tests.manual_clock import ManualClock, until

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bot.slack_feedback import ANSWER_DETAILS, FEEDBACK_DOWN, FEEDBACK_UP, PROMPT, feedback_blocks, thanks
+from bot.slack.listeners.feedback import (
+    ANSWER_DETAILS,
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    PROMPT,
+    feedback_blocks,
+    thanks,
+)
 
 
 def test_the_message_is_a_prompt_and_one_row_of_three_buttons_for_the_run() -> None:

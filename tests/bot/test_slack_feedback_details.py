@@ -1,13 +1,13 @@
-"""What a click on Details shows (``bot.slack_details``): the run's tools, to its asker only."""
+"""What a click on Details shows (``bot.slack.listeners.details``): the run's tools, to its asker only."""
 
 from __future__ import annotations
 
 import re
 
 from bot.events import Usage
-from bot.slack_details import NO_DETAILS, details_text, only_the_asker
-from bot.store import Store
-from bot.traces import RunTraces
+from bot.runs.traces import RunTraces
+from bot.slack.listeners.details import NO_DETAILS, details_text, only_the_asker
+from bot.store.store import Store
 
 TEAM, CHANNEL, ASKER = "T1", "C1", "U0ASKER"
 

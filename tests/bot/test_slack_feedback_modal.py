@@ -1,4 +1,4 @@
-"""The 👎 reason dialog (``bot.feedback_modal``): its form, and the reason read back from a submission."""
+"""The 👎 reason dialog (``bot.slack.blocks.feedback``): its form, and the reason read back."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.feedback_modal import (
+from bot.slack.blocks.feedback import (
     REASON_BLOCK,
     REASON_INPUT,
     REASON_LIMIT,

@@ -11,14 +11,14 @@ import pytest
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dispatcher import STOPPED
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, ToolFinished, ToolStarted
-from bot.render import escape
-from bot.slack_budget import SlackBudget
-from bot.slack_client import build_web_client
-from bot.slack_reply import TOO_LONG_FOR_RESPONSE_URL
-from bot.slack_sink import SlackThreadSink
-from bot.slack_stop import ANSWER_STOP
+from bot.runs.dispatcher import STOPPED
+from bot.slack.delivery.budget import SlackBudget
+from bot.slack.delivery.client import build_web_client
+from bot.slack.delivery.reply import TOO_LONG_FOR_RESPONSE_URL
+from bot.slack.delivery.sink import SlackThreadSink
+from bot.slack.listeners.stop import ANSWER_STOP
+from bot.text.render import escape
 from simulators.slack import RecordedCall, SlackSimulator
 from tests.slack_budgets import UNLIMITED
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.dispatcher import STOPPED, Dispatcher, RunJob
 from bot.events import Finished, Interrupted, TextDelta, Usage, WorkflowEvent
-from bot.slack_stop import ALREADY_FINISHED, ANSWER_STOP, AnswerStopper, only_the_asker, stop_blocks
-from bot.store import Store
+from bot.runs.dispatcher import STOPPED, Dispatcher, RunJob
+from bot.slack.listeners.stop import ALREADY_FINISHED, ANSWER_STOP, AnswerStopper, only_the_asker, stop_blocks
+from bot.store.store import Store
 from tests.manual_clock import until
 from tests.recording_sink import RecordingSink
 

@@ -14,9 +14,9 @@ from sqlmodel import select
 
 from bot.errors import ConfigError, StoreBusy
 from bot.events import Usage
-from bot.models import Conversation, Message
 from bot.ports import Turn
-from bot.store import Store, clean_text
+from bot.store.models import Conversation, Message
+from bot.store.store import Store, clean_text
 
 
 @pytest.fixture

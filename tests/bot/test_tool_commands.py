@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.agent.tools import TOOL_REGISTRY
-from bot.lookup import Lookup
+from bot.lookup.commands import Lookup
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 from simulators.github import GitHubSimulator

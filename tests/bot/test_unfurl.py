@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.blocks import LinkPolicy
-from bot.unfurl import GitHubLink, JiraLink, LinkReader, Unfurler, host_of
+from bot.lookup.links import GitHubLink, JiraLink, LinkReader, Unfurler, host_of
+from bot.slack.blocks.cards import LinkPolicy
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.events import LlmStep, Usage
 from bot.pricing import PriceTable
-from bot.store import Store
-from bot.traces import RunTraces, render_trace
-from bot.usage import render_usage, run_usage, summarize
+from bot.runs.traces import RunTraces, render_trace
+from bot.runs.usage import render_usage, run_usage, summarize
+from bot.store.store import Store
 
 PRICES = PriceTable.from_setting("cheap=1000000:0,dear=0:1000000")  # $1 per input / per output token
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.server import Ingress, start_ingress
 from bot.services import Services, build_services
+from bot.slack.server import Ingress, start_ingress
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator

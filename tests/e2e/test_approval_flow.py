@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.approval_blocks import APPROVE, DENY, EDIT, field_block_id
 from bot.config import Settings
-from bot.models import utcnow
+from bot.slack.blocks.approvals import APPROVE, DENY, EDIT, field_block_id
+from bot.store.models import utcnow
 from simulators.llm import ToolCall
 from simulators.slack import RecordedCall, SlackSimulator
 from tests.e2e.conftest import RunningBot, StartBot, Upstreams

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.config import Settings
 from bot.log import CONTEXT_FIELDS, ContextFilter
-from bot.traces import RunTraces
+from bot.runs.traces import RunTraces
 from tests.e2e.conftest import RunningBot, Upstreams
 from tests.e2e.slack_requests import ASKER, TEAM, SlackRequests
 

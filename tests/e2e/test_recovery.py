@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.recovery import NOTICE
-from bot.store import Store
+from bot.runs.recovery import NOTICE
+from bot.store.store import Store
 from tests.e2e.conftest import StartBot, Upstreams
 from tests.e2e.slack_requests import ASKER, TEAM
 

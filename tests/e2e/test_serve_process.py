@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.store import Store
+from bot.store.store import Store
 from tests.e2e.conftest import SIGNING_SECRET, Upstreams
 from tests.e2e.serve_process import free_port, serve_env, wait_healthy
 from tests.e2e.slack_requests import SlackRequests

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.services import Services, build_services
-from bot.socket_mode import SocketIngress, serve_ops, start_socket
+from bot.slack.socket import SocketIngress, serve_ops, start_socket
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import BOT_TOKEN, Upstreams
 from tests.e2e.serve_process import free_port

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dispatcher import STOPPED
-from bot.slack_stop import ALREADY_FINISHED, ANSWER_STOP
-from bot.store import RunRecord
+from bot.runs.dispatcher import STOPPED
+from bot.slack.listeners.stop import ALREADY_FINISHED, ANSWER_STOP
+from bot.store.store import RunRecord
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import RunningBot, Upstreams
 from tests.e2e.slack_requests import ASKER, SlackRequests

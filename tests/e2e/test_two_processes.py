@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
-from bot.approval_blocks import APPROVE
-from bot.approvals import Approvals
-from bot.models import DigestSchedule, utcnow
-from bot.schedule_spec import parse_spec
-from bot.schedules import ScheduleRecord, Schedules
-from bot.store import RunRecord, Store
+from bot.slack.blocks.approvals import APPROVE
+from bot.store.approvals import Approvals
+from bot.store.models import DigestSchedule, utcnow
+from bot.store.schedule import parse_spec
+from bot.store.schedules import ScheduleRecord, Schedules
+from bot.store.store import RunRecord, Store
 from simulators.llm import ToolCall
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import SIGNING_SECRET, Upstreams

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approval_blocks import APPROVE
 from bot.config import Settings
-from bot.scheduler import DigestScheduler
-from bot.slack_workflows import SHORTCUT, UNSCHEDULE_ACTION, scheduled_poster
-from bot.store import RunRecord
-from bot.workflow_services import Workflows
+from bot.runs.scheduler import DigestScheduler
+from bot.slack.blocks.approvals import APPROVE
+from bot.slack.listeners.workflows import SHORTCUT, UNSCHEDULE_ACTION, scheduled_poster
+from bot.store.store import RunRecord
+from bot.workflows.services import Workflows
 from tests.e2e.conftest import BOT_TOKEN, RunningBot, StartBot, Upstreams
 from tests.e2e.slack_requests import ASKER, TEAM, SlackRequests
 from tests.e2e.test_approval_flow import approval_ids, click, ephemeral_to, proposal_calls, shown, text_of

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.approval_blocks import APPROVE, DENY
+from bot.slack.blocks.approvals import APPROVE, DENY
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator, load_seed
 from simulators.llm import LLMSimulator, ToolCall

@@ -6,7 +6,7 @@ import json
 
 from bot.agent.runner import CONTEXT_INTRO, user_prompt
 from bot.events import Finished, ToolStarted
-from bot.mentioned_issues import MentionedIssues
+from bot.lookup.mentions import MentionedIssues
 from bot.ports import AgentRequest, ContextItem
 from integrations.jira.client import JiraClient
 from simulators.llm import LLMSimulator

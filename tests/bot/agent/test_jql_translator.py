@@ -10,7 +10,7 @@ import pytest
 from bot.agent import PydanticJqlTranslator, build_jql_translator
 from bot.agent.jql_translator import OUTPUT_TOOL, tidy
 from bot.errors import InputRejected
-from bot.explain import explain
+from bot.text.explain import explain
 from integrations.errors import RateLimited, Unavailable
 from integrations.jira.client import JiraClient
 from simulators.llm import LLMSimulator, ToolCall

@@ -6,8 +6,8 @@ import pytest
 
 from bot.agent.write_tools import JiraCreateIssueArgs
 from bot.errors import InputRejected
-from bot.issue_draft import IssueDrafter, IssueRequest, parse_request
 from bot.ports import Turn
+from bot.workflows.issue_draft import IssueDrafter, IssueRequest, parse_request
 from simulators.llm import LLMSimulator
 from tests.bot.workflows.conftest import MakeDrafter
 

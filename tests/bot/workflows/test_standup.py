@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.digest import Digest, DigestScope
-from bot.drafting import DraftRejected
+from bot.agent.drafting import DraftRejected
 from bot.errors import InputRejected
-from bot.explain import explain
-from bot.standup import Standup
+from bot.text.explain import explain
+from bot.workflows.digest import Digest, DigestScope
+from bot.workflows.standup import Standup
 from integrations.errors import PermissionDenied
 from integrations.github.client import GitHubClient
 from integrations.jira.client import JiraClient

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.agent.drafting import DraftRejected
 from bot.agent.write_tools import JiraAddCommentArgs, JiraAssignArgs
-from bot.drafting import DraftRejected
 from bot.errors import InputRejected
-from bot.triage import Triager
+from bot.workflows.triage import Triager
 from integrations.github.client import GitHubClient
 from integrations.jira.client import JiraClient
 from simulators.llm import LLMSimulator, ToolCall

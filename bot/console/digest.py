@@ -1,0 +1,29 @@
+"""A `Digest` as plain text for a terminal (the console and the demo)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.workflows.digest import Digest
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def digest_text(digest: Digest, *, problems: Sequence[str] = ()) -> str:
+    lines = [_clean(digest.title)]
+    if digest.summary:
+        lines.append(f"  {_clean(digest.summary)}")
+    for section in digest.sections:
+        lines.append(f"  {_clean(section.title)}:")
+        for item in section.items:
+            link = f"  {_clean(item.url)}" if item.url else ""
+            lines.append(f"    • {_clean(item.text)}{link}")
+    if problems:
+        lines.append("  could not read: " + "; ".join(_clean(problem) for problem in problems))
+    return "\n".join(lines)
+
+
+def _clean(text: str) -> str:
+    # Model and upstream text: a terminal escape sequence could rewrite the screen.
+    return _CONTROL.sub("", text.replace("\n", " "))

@@ -1,1 +1,0 @@
-"""Alembic migrations of the bot's tables; driven by ``bot.schema``, not by an alembic.ini."""

@@ -1,0 +1,243 @@
+"""Slack ingress: a Bolt AsyncApp whose listeners stay thin and hand questions to Intake.
+
+Surfaces: `/ask <question>`, `app_mention`, replies in threads the bot is part of, and DMs.
+Cross-cutting concerns are middleware: Slack retries (same `event_id`) are dropped before
+any listener runs, and a mention inside a thread (delivered both as `app_mention` and as
+`message`) is claimed once by its (team, channel, ts).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.approvals.desk import ApprovalDesk
+from bot.errors import InputRejected, ShuttingDown
+from bot.lookup.commands import Lookup
+from bot.lookup.links import Unfurler
+from bot.ports import Sink
+from bot.runs.traces import details_for, is_details_request
+from bot.slack.blocks.cards import LinkPolicy
+from bot.slack.context import log_context_middleware
+from bot.slack.delivery.client import SlackConnection
+from bot.slack.delivery.footer import FooterSink
+from bot.slack.delivery.sink import SlackThreadSink
+from bot.slack.listeners.approvals import ApprovalPreviews, register_approvals
+from bot.slack.listeners.details import register_details
+from bot.slack.listeners.feedback import FeedbackSink, register_feedback
+from bot.slack.listeners.lookup import register_lookup
+from bot.slack.listeners.memory import answer_memory_request, memory_request
+from bot.slack.listeners.stop import register_stop
+from bot.slack.listeners.unfurl import register_unfurls
+from bot.slack.listeners.workflows import register_workflows
+from bot.store.store import Store
+from bot.text.render import escape
+from bot.workflows.intake import Inquiry, Intake, Trigger
+from bot.workflows.services import Workflows
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Message subtypes that are a person talking; everything else (edits, joins, bot posts) is ignored.
+_PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+def build_slack_app(
+    intake: Intake,
+    store: Store,
+    slack: SlackConnection,
+    *,
+    signing_secret: str | None,
+    socket_mode: bool = False,
+    lookup: Lookup | None = None,
+    links: LinkPolicy | None = None,
+    unfurler: Unfurler | None = None,
+    desk: ApprovalDesk | None = None,
+    workflows: Workflows | None = None,
+    answer_footer: bool = True,
+) -> AsyncApp:
+    async def authorize() -> AuthorizeResult:
+        return slack.identity
+
+    app = AsyncApp(
+        client=slack.app_client(),
+        authorize=authorize,
+        signing_secret=signing_secret or None,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+    )
+    listeners = _Listeners(intake, store, desk, answer_footer=answer_footer)
+    app.middleware(log_context_middleware)  # team/channel/thread on every record a request logs
+    app.middleware(_drop_retries(store))
+    app.command("/ask")(listeners.ask)
+    app.event("app_mention")(listeners.mention)
+    app.event("message")(listeners.message)
+    register_feedback(app, store)  # 👍/👎 under each answer
+    register_details(app, store)  # Details beside them: the run's trace, for its asker
+    register_stop(app, intake, store)  # Stop under an answer that is not a native stream
+    if workflows is not None:  # /standup, /triage, `/jira create` (before /jira), the thread shortcut
+        register_workflows(app, workflows, store, links or LinkPolicy(frozenset()), desk, slack.client)
+    if lookup is not None:  # /jira, /gh and their buttons
+        register_lookup(app, lookup, store, links or LinkPolicy(frozenset()))
+    if unfurler is not None:  # link_shared -> chat.unfurl with the same cards
+        register_unfurls(app, unfurler)
+    if desk is not None:  # Approve / Edit / Deny on proposed writes
+        register_approvals(app, desk, links or LinkPolicy(frozenset()))
+    return app
+
+
+def _drop_retries(store: Store) -> Callable[..., Awaitable[Any]]:
+    async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not await store.claim(f"event:{event_id}"):
+            log.info("dropping redelivery of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    return drop_retries
+
+
+class _Listeners:
+    def __init__(
+        self, intake: Intake, store: Store, desk: ApprovalDesk | None = None, *, answer_footer: bool = True
+    ) -> None:
+        self._answer_footer = answer_footer
+        self._intake = intake
+        self._store = store
+        self._desk = desk
+
+    async def ask(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        try:
+            question = self._intake.clean(command.get("text", ""))
+        except InputRejected as rejected:
+            await ack(text=rejected.message)
+            return
+        if is_details_request(question):  # `/ask why`: how the last answer here came about, only to the asker
+            await ack(
+                text=await details_for(
+                    self._store, command["team_id"], command["channel_id"], command["user_id"]
+                )
+            )
+            return
+        await ack()
+        if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
+            return
+        team_id, channel_id, user_id = command["team_id"], command["channel_id"], command["user_id"]
+        try:
+            parent = await client.chat_postMessage(
+                channel=channel_id,
+                text=f"<@{user_id}> asked: {escape(question)}",
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error")
+            await respond(
+                text=f"I can't post in this conversation ({error}). Invite me to the channel and ask again."
+            )
+            return
+        inquiry = Inquiry(team_id, channel_id, parent["ts"], user_id, question, "ask")
+        await self._start(inquiry, client, respond=respond)
+
+    async def mention(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        if not await self._claim_message(body, event):
+            return
+        thread_ts = event.get("thread_ts") or event["ts"]
+        inquiry = self._inquiry(body, event, thread_ts, "mention")
+        if event.get("thread_ts") and await self._answer_memory(inquiry, client):
+            return
+        await self._start(inquiry, client)
+
+    async def message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("subtype") not in _PERSON_SUBTYPES or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("channel_type") == "im":
+            trigger: Trigger = "dm"
+            thread_ts = event.get("thread_ts") or event["ts"]
+        elif event.get("thread_ts"):
+            thread_ts = event["thread_ts"]
+            team_id = _team_id(body, event)
+            if await self._store.find_conversation(team_id, event["channel"], thread_ts) is None:
+                return  # a thread the bot is not part of: leave it to app_mention
+            trigger = "followup"
+        else:
+            return  # top-level channel chatter; mentions arrive as app_mention
+        if not await self._claim_message(body, event):
+            return
+        inquiry = self._inquiry(body, event, thread_ts, trigger)
+        if trigger == "followup" and await self._answer_memory(inquiry, client):
+            return
+        await self._start(inquiry, client)
+
+    async def _answer_memory(self, inquiry: Inquiry, client: AsyncWebClient) -> bool:
+        """Answer "what do you know here?" / "forget this thread" from the store, without a run."""
+        request = memory_request(inquiry.text)
+        if request is None:
+            return False
+        reply = await answer_memory_request(
+            self._store, request, inquiry.team_id, inquiry.channel_id, inquiry.thread_ts
+        )
+        await _say_in_thread(client, inquiry, reply)
+        return True
+
+    async def _claim_message(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
+        return await self._store.claim(f"message:{_team_id(body, event)}:{event['channel']}:{event['ts']}")
+
+    def _inquiry(
+        self, body: dict[str, Any], event: dict[str, Any], thread_ts: str, trigger: Trigger
+    ) -> Inquiry:
+        text = _MENTION.sub("", event.get("text", "")).strip()
+        return Inquiry(_team_id(body, event), event["channel"], thread_ts, event["user"], text, trigger)
+
+    async def _start(
+        self, inquiry: Inquiry, client: AsyncWebClient, *, respond: AsyncRespond | None = None
+    ) -> None:
+        sink: Sink = SlackThreadSink(
+            client,
+            channel=inquiry.channel_id,
+            thread_ts=inquiry.thread_ts,
+            recipient_user_id=inquiry.user_id,
+            recipient_team_id=inquiry.team_id,
+            respond=respond,  # the last rung where the bot cannot post in the channel
+            # Slack shows the stream's Stop control to the recipient, the asker: only they can stop it.
+            on_user_stop=lambda: feedback.run_id is not None and self._intake.stop(feedback.run_id),
+            stop_run_id=lambda: feedback.run_id,  # elsewhere a Stop button, for the asker too
+        )
+        if self._answer_footer:
+            sink = FooterSink(sink)
+        feedback = FeedbackSink(sink, client, channel=inquiry.channel_id, thread_ts=inquiry.thread_ts)
+        sink = feedback
+        if self._desk is not None:  # proposed writes are posted below the answer, with buttons
+            sink = ApprovalPreviews(
+                sink, client, self._desk, channel=inquiry.channel_id, thread_ts=inquiry.thread_ts
+            )
+        try:
+            # Set before the run's task first runs: returning from accept() does not yield to it.
+            feedback.run_id = await self._intake.accept(inquiry, sink)
+        except (InputRejected, ShuttingDown) as refused:
+            await _say_in_thread(client, inquiry, f":information_source: {refused.message}")
+
+
+async def _say_in_thread(client: AsyncWebClient, inquiry: Inquiry, text: str) -> None:
+    await client.chat_postMessage(
+        channel=inquiry.channel_id,
+        thread_ts=inquiry.thread_ts,
+        text=text,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+
+
+def _team_id(body: dict[str, Any], event: dict[str, Any]) -> str:
+    return str(body.get("team_id") or event.get("team") or "")

@@ -1,0 +1,218 @@
+"""Block Kit for proposed writes: the preview with Approve / Edit / Deny, the outcome that replaces
+it, and the Edit modal prefilled with the draft.
+
+The preview is exactly what will be sent, shown verbatim (escaped, in a code block so Markdown in a
+description is not rendered as if it were ours). Only ids we got from Slack become mentions, and a
+result link is only a link when its host is one of ours (``LinkPolicy``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.slack.blocks.cards import LinkPolicy
+from bot.store.approvals import ApprovalRecord
+from bot.text.render import cut_index, escape
+
+APPROVE = "approval_approve"
+EDIT = "approval_edit"
+DENY = "approval_deny"
+EDIT_VIEW = "approval_edit_submit"
+FIELD_ACTION = "value"
+FIELD_BLOCK = "field:"
+
+_SECTION_CHARS = 2900  # under Slack's 3,000 per section, leaving room for the code fence
+_MAX_PREVIEW_SECTIONS = 40
+_INPUT_CHARS = 3000  # Slack's cap on a plain_text_input's value
+_LONG_FIELDS = ("description", "body")
+_STATUS_MARKS = {
+    "executed": ":white_check_mark:",
+    "failed": ":x:",
+    "denied": ":no_entry_sign:",
+    "expired": ":hourglass:",
+}
+
+
+def proposal_blocks(
+    *,
+    approval_id: str,
+    tool: str,
+    preview: str,
+    user_id: str,
+    allowed: bool = True,
+    refusal: str = "",
+    expires_at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The proposal as shown in the thread, with its buttons."""
+    asker = f"<@{user_id}>" if user_id else "the person who asked"
+    blocks: list[dict[str, Any]] = [
+        _section(f":pencil2: *Proposed change* (`{escape(tool)}`), waiting for {asker}:"),
+        *preview_sections(preview),
+    ]
+    notes = [f"Only {asker} can approve, edit or deny this."]
+    if expires_at is not None:
+        notes.append(f"Expires <!date^{int(expires_at.timestamp())}^{{time}}|{expires_at:%H:%M} UTC>.")
+    if not allowed:
+        notes.append(f":no_entry: {escape(refusal) or 'You may not approve writes here.'}")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(notes)}]})
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"approval:{approval_id}",
+            "elements": [
+                _button("Approve", APPROVE, approval_id, style="primary"),
+                _button("Edit", EDIT, approval_id),
+                _button("Deny", DENY, approval_id, style="danger"),
+            ],
+        }
+    )
+    return blocks
+
+
+def proposal_text(tool: str, preview: str) -> str:
+    """The notification / fallback text of a proposal."""
+    return f"Proposed change ({tool}), waiting for approval:\n{preview}"[:3000]
+
+
+def outcome_blocks(record: ApprovalRecord, links: LinkPolicy) -> list[dict[str, Any]]:
+    """What replaces the proposal once it is decided: the result, with a link when there is one."""
+    mark = _STATUS_MARKS.get(record.status, ":grey_question:")
+    headline = f"{mark} *{_headline(record)}*"
+    if record.result:
+        headline += f"\n{escape(record.result)}"
+    if record.result_url and links.allows(record.result_url):
+        headline += f"\n<{record.result_url}|Open it>"
+    elif record.result_url:
+        headline += f"\n{escape(record.result_url)}"
+    who = f" by <@{record.decided_by}>" if record.decided_by else ""
+    return [
+        _section(headline),
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"`{escape(record.tool)}`{who}"}],
+        },
+        *preview_sections(record.preview),
+    ]
+
+
+def outcome_text(record: ApprovalRecord) -> str:
+    return f"{_headline(record)}: {record.result or record.tool}"[:3000]
+
+
+def preview_sections(preview: str) -> list[dict[str, Any]]:
+    """The preview verbatim in code blocks, split across sections when it is long."""
+    text = escape(preview).replace("```", "`\u200b``")
+    sections: list[dict[str, Any]] = []
+    while text and len(sections) < _MAX_PREVIEW_SECTIONS:
+        cut = cut_index(text, _SECTION_CHARS) or _SECTION_CHARS
+        sections.append(_section(f"```{text[:cut]}```"))
+        text = text[cut:]
+    return sections or [_section("_(empty)_")]
+
+
+def edit_modal(record: ApprovalRecord, *, channel: str, message_ts: str) -> dict[str, Any]:
+    """A modal with one input per argument, prefilled with the draft."""
+    blocks: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for name, value in record.args.items():
+        text = _as_text(value)
+        if len(text) > _INPUT_CHARS:
+            skipped.append(name)
+            continue
+        blocks.append(_input(name, text, multiline=name in _LONG_FIELDS or "\n" in text))
+    if skipped:
+        note = f"Too long to edit here, kept as proposed: {', '.join(skipped)}."
+        blocks.append({"type": "context", "elements": [{"type": "plain_text", "text": note}]})
+    metadata = {"approval_id": record.id, "channel": channel, "message_ts": message_ts}
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": "Edit the change"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def submitted_arguments(record: ApprovalRecord, state: Mapping[str, Any]) -> dict[str, Any]:
+    """The edited arguments from a submitted modal, typed like the draft's values."""
+    values = state.get("values", {})
+    edited: dict[str, Any] = {}
+    for name, original in record.args.items():
+        field = values.get(f"{FIELD_BLOCK}{name}", {}).get(FIELD_ACTION)
+        if field is None:
+            continue  # not in the form (too long to edit): kept as proposed
+        edited[name] = _typed(field.get("value"), original)
+    return edited
+
+
+def field_block_id(name: str) -> str:
+    return f"{FIELD_BLOCK}{name}"
+
+
+def _typed(raw: object, original: object) -> Any:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if isinstance(original, list):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(original, bool):
+        return text.lower() in ("true", "yes", "1")
+    if isinstance(original, int):
+        return int(text) if text.lstrip("-").isdigit() else text  # the tool's model reports the error
+    if original is None and not text:
+        return None
+    return raw if isinstance(raw, str) else ""
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _headline(record: ApprovalRecord) -> str:
+    return {
+        "executed": "Done",
+        "failed": "The change failed",
+        "denied": "Denied; nothing was changed",
+        "expired": "Expired; nothing was changed",
+    }.get(record.status, record.status)
+
+
+def _input(name: str, value: str, *, multiline: bool) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": FIELD_ACTION,
+        "multiline": multiline,
+        "max_length": _INPUT_CHARS,
+    }
+    if value:
+        element["initial_value"] = value
+    return {
+        "type": "input",
+        "block_id": field_block_id(name),
+        "optional": True,  # the tool's argument model decides what is required
+        "label": {"type": "plain_text", "text": name.replace("_", " ").capitalize()[:2000]},
+        "element": element,
+    }
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button

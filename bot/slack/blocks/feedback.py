@@ -1,0 +1,71 @@
+"""The 👎 reason dialog: a modal with one optional text box, and reading back what was submitted.
+
+Block Kit only; the Slack calls that open it and receive it are in ``bot.slack.listeners.feedback``.
+The run id travels in ``private_metadata``: Slack returns it unchanged with the signed
+submission, so the reason lands on the run whose button was clicked. The modal does not ask
+to be told when it is closed: the 👎 is stored on the click, so closing changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+REASON_VIEW = "answer_feedback_reason"
+REASON_BLOCK = "reason"
+REASON_INPUT = "reason_text"
+REASON_LIMIT = 500
+RECORDED = "Your :thumbsdown: is recorded. A reason helps improve answers."
+TOO_LONG = f"Please keep it under {REASON_LIMIT} characters."
+
+
+def reason_modal(run_id: str) -> dict[str, Any]:
+    """The dialog a 👎 opens; submitting it empty is as good as closing it."""
+    return {
+        "type": "modal",
+        "callback_id": REASON_VIEW,
+        "private_metadata": run_id,
+        "title": _plain("What went wrong?"),
+        "submit": _plain("Send"),
+        "close": _plain("Skip"),
+        "blocks": [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": RECORDED}]},
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "optional": True,
+                "label": _plain("Reason (optional)"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "max_length": REASON_LIMIT,
+                    "placeholder": _plain("e.g. it looked at the wrong ticket"),
+                },
+            },
+        ],
+    }
+
+
+def submitted_run_id(view: Mapping[str, Any]) -> str:
+    return str(view.get("private_metadata") or "")
+
+
+def submitted_reason(view: Mapping[str, Any]) -> str | None:
+    """The reason as typed, without surrounding blank space; None when the box was left empty.
+
+    Slack enforces ``max_length`` in its form; the caller still checks ``REASON_LIMIT``, because
+    the value is whatever the request carries.
+    """
+    values = _mapping(_mapping(view.get("state")).get("values"))
+    value = _mapping(_mapping(values.get(REASON_BLOCK)).get(REASON_INPUT)).get("value")
+    text = value.strip() if isinstance(value, str) else ""
+    return text or None
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -1,0 +1,148 @@
+"""HTTP mode: aiohttp serving Slack's Events API, slash commands and interactivity.
+
+Bolt turns a malformed body or a non-numeric signature timestamp into a 500 with a
+traceback in the log; this edge answers those with a 4xx before Bolt sees them.
+While the process drains, new requests get 503 so Slack retries them elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.config import Settings
+from bot.log import log_context
+from bot.metrics import Metrics, request_kind
+from bot.runs.recovery import recover_interrupted
+from bot.services import Services, build_services
+from bot.slack.app import build_slack_app
+from bot.slack.delivery.client import SlackConnection
+from bot.slack.routes import OpsRoutes
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class Ingress:
+    """The aiohttp side of the Slack endpoint, with a health check and a drain switch."""
+
+    def __init__(self, bolt: AsyncApp, services: Services, slack: SlackConnection) -> None:
+        self._bolt = bolt
+        self._services = services
+        self._slack = slack
+        self._metrics: Metrics = services.metrics
+        self.draining = False
+        self.ready = False
+
+    async def aclose(self) -> None:
+        await self._slack.aclose()
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(EVENTS_PATH, self.slack_events)
+        OpsRoutes(self._services, self).add_to(app)
+        return app
+
+    def accepting(self) -> bool:
+        return self.ready and not self.draining
+
+    async def slack_events(self, request: web.Request) -> web.StreamResponse:
+        started = self._metrics.clock()
+        raw = (await request.read()).decode("utf-8", "replace")
+        kind = request_kind(request.content_type, raw)
+        # Listeners Bolt starts from here copy this context, so their log records carry the kind too.
+        with log_context(kind=kind):
+            response = await self._slack_events(request, started, kind)
+        self._metrics.requests.labels(kind).observe(self._metrics.clock() - started)
+        return response
+
+    async def _slack_events(self, request: web.Request, started: float, kind: str) -> web.StreamResponse:
+        if self.draining:
+            return _error(503, "shutting down")
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if timestamp and not timestamp.isdigit():
+            return _error(401, "invalid request")
+        try:
+            raw = (await request.read()).decode("utf-8")
+            bolt_request = AsyncBoltRequest(body=raw, query=request.query_string, headers=_headers(request))
+        except (UnicodeDecodeError, json.JSONDecodeError, ValueError, KeyError, TypeError):
+            return _error(400, "malformed request body")
+        response = await self._bolt.async_dispatch(bolt_request)
+        self._metrics.acks.labels(kind).observe(self._metrics.clock() - started)
+        return await to_aiohttp_response(response)
+
+
+def _headers(request: web.Request) -> dict[str, Any]:
+    return {key.lower(): request.headers.getall(key) for key in request.headers}
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def start_ingress(settings: Settings, services: Services) -> Ingress:
+    """Build the Slack app and its HTTP edge; check auth and recover interrupted runs first."""
+    assert settings.slack_bot_token is not None
+    slack = await SlackConnection.open(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        trace_configs=[services.metrics.slack_trace()],
+    )
+    try:
+        await recover_interrupted(services.store, slack.client)
+    except BaseException:
+        await slack.aclose()
+        raise
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    bolt = build_slack_app(
+        services.intake,
+        services.store,
+        slack,
+        signing_secret=signing_secret,
+        lookup=services.lookup,
+        links=services.links,
+        unfurler=services.unfurler,
+        desk=services.desk,
+        workflows=services.workflows,
+        answer_footer=services.settings.answer_footer,
+    )
+    ingress = Ingress(bolt, services, slack)
+    ingress.ready = True
+    return ingress
+
+
+async def run_http(settings: Settings) -> None:
+    services = await build_services(settings)
+    try:
+        ingress = await start_ingress(settings, services)
+        runner = web.AppRunner(ingress.web_app(), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+        log.info("listening on :%d%s", settings.port, EVENTS_PATH)
+        await until_signalled()
+        ingress.draining = True
+        await services.dispatcher.shutdown()
+        await runner.cleanup()
+        await ingress.aclose()
+    finally:
+        await services.aclose()
+
+
+async def until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()  # handlers stay installed: a second SIGTERM during the drain is harmless
+    log.info("stopping: intake closed, letting runs finish")

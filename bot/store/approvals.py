@@ -1,0 +1,258 @@
+"""Approvals: proposed writes waiting for the asker, and the paused agent runs they belong to.
+
+Every decision is a conditional UPDATE on the approval's status, so of any number of clicks
+(double clicks, Slack retries, two processes, a click after a restart) exactly one moves a
+proposal from ``pending`` to ``approved`` and so executes it; the others see it taken. The
+paused run's message history is stored with its proposals and handed out once, to the run that
+resumes it, when every proposal of the run has been decided.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from bot.store.models import DECIDED_APPROVAL_STATUSES, Approval, PausedRun, utcnow
+from bot.store.store import Store, clean_text
+
+ApprovalStatus = Literal["pending", "approved", "denied", "expired", "executed", "failed"]
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A proposed write as the workflow files it: the model's call, checked and previewed."""
+
+    call_id: str
+    tool: str
+    args: dict[str, Any]
+    preview: str
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Who asked, and where: only this user of this team may decide, in this thread."""
+
+    team_id: str
+    user_id: str
+    channel: str
+    thread_ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """An approval as stored. A snapshot, not a live row."""
+
+    id: str
+    run_id: str
+    call_id: str
+    team_id: str
+    user_id: str
+    channel: str
+    thread_ts: str
+    message_ts: str | None
+    tool: str
+    args: dict[str, Any]
+    preview: str
+    status: ApprovalStatus
+    idempotency_key: str
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    result: str | None
+    result_url: str | None
+
+    @property
+    def decided(self) -> bool:
+        return self.status in DECIDED_APPROVAL_STATUSES
+
+    def belongs_to(self, team_id: str, user_id: str) -> bool:
+        """Both ids must match: a user id alone is not unique across workspaces."""
+        return self.team_id == team_id and self.user_id == user_id
+
+
+@dataclass(frozen=True, slots=True)
+class Resumption:
+    """A paused run handed to the one run that continues it."""
+
+    run_id: str
+    conversation_id: int
+    history: str
+    approvals: tuple[ApprovalRecord, ...]
+
+
+class Approvals:
+    """The approvals repository, on the bot's store. ``clock`` is injectable for expiry tests."""
+
+    def __init__(
+        self, store: Store, *, ttl: timedelta = timedelta(minutes=15), clock: Clock = utcnow
+    ) -> None:
+        self._store = store
+        self._ttl = ttl
+        self.clock = clock  # public: tests move time forward to expire proposals
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def pause(
+        self, run_id: str, conversation_id: int, history: str, asker: Asker, proposals: Sequence[Proposal]
+    ) -> list[ApprovalRecord]:
+        """Store the paused run and its proposals in one transaction; returns them in order."""
+        expires_at = self.clock() + self._ttl
+        rows = [
+            Approval(
+                run_id=run_id,
+                call_id=proposal.call_id,
+                team_id=asker.team_id,
+                user_id=asker.user_id,
+                channel=asker.channel,
+                thread_ts=asker.thread_ts,
+                tool=proposal.tool,
+                args=json.dumps(proposal.args, default=str),
+                preview=clean_text(proposal.preview),
+                expires_at=expires_at,
+            )
+            for proposal in proposals
+        ]
+        async with self._store.writing() as session:
+            session.add(PausedRun(run_id=run_id, conversation_id=conversation_id, history=history))
+            await session.flush()  # the approvals reference it
+            session.add_all(rows)
+        return [_record(row) for row in rows]
+
+    async def get(self, approval_id: str) -> ApprovalRecord | None:
+        async with self._store.reading() as session:
+            row = await session.get(Approval, approval_id)
+        return None if row is None else _record(row)
+
+    async def for_run(self, run_id: str) -> list[ApprovalRecord]:
+        query = select(Approval).where(Approval.run_id == run_id).order_by(col(Approval.created_at))
+        async with self._store.reading() as session:
+            rows = (await session.exec(query)).all()
+        return [_record(row) for row in rows]
+
+    async def pending_in_thread(self, team_id: str, channel: str, thread_ts: str) -> list[ApprovalRecord]:
+        query = (
+            select(Approval)
+            .where(Approval.team_id == team_id, Approval.channel == channel, Approval.thread_ts == thread_ts)
+            .where(Approval.status == "pending")
+            .order_by(col(Approval.created_at))
+        )
+        async with self._store.reading() as session:
+            rows = (await session.exec(query)).all()
+        return [_record(row) for row in rows]
+
+    async def set_message_ts(self, approval_id: str, message_ts: str) -> None:
+        await self._update(approval_id, (), message_ts=message_ts)
+
+    async def revise(self, approval_id: str, args: Mapping[str, Any], preview: str) -> bool:
+        """Replace the draft (after Edit) while it is still pending and unexpired."""
+        return await self._update(
+            approval_id,
+            ("pending",),
+            unexpired=True,
+            args=json.dumps(dict(args), default=str),
+            preview=clean_text(preview),
+        )
+
+    async def claim(self, approval_id: str, decided_by: str) -> bool:
+        """pending → approved, once, if not expired. True means: this caller executes the write."""
+        now = self.clock()
+        return await self._update(
+            approval_id,
+            ("pending",),
+            unexpired=True,
+            status="approved",
+            decided_by=decided_by,
+            decided_at=now,
+        )
+
+    async def deny(self, approval_id: str, decided_by: str) -> bool:
+        now = self.clock()
+        return await self._update(
+            approval_id, ("pending",), status="denied", decided_by=decided_by, decided_at=now
+        )
+
+    async def expire(self, approval_id: str) -> bool:
+        """pending → expired, only once its time is up."""
+        now = self.clock()
+        async with self._store.writing() as session:
+            result = await session.exec(
+                sa.update(Approval)
+                .where(col(Approval.id) == approval_id, col(Approval.status) == "pending")
+                .where(col(Approval.expires_at) <= now)
+                .values(status="expired", decided_at=now)
+            )
+            return bool(result.rowcount)
+
+    async def finish(self, approval_id: str, *, ok: bool, result: str, url: str | None = None) -> bool:
+        """approved → executed | failed, with what happened."""
+        return await self._update(
+            approval_id,
+            ("approved",),
+            status="executed" if ok else "failed",
+            result=clean_text(result),
+            result_url=url,
+        )
+
+    async def resumed(self, run_id: str) -> bool:
+        async with self._store.reading() as session:
+            paused = await session.get(PausedRun, run_id)
+        return paused is not None and paused.resumed_by is not None
+
+    async def take_resumption(self, run_id: str, resumed_by: str) -> Resumption | None:
+        """The paused run, to the one caller that continues it, once all its proposals are decided."""
+        async with self._store.writing() as session:
+            # FOR UPDATE matters on PostgreSQL: two processes deciding the run's last proposals
+            # at once would both read it unresumed. SQLite's BEGIN IMMEDIATE already serialises.
+            paused = await session.get(PausedRun, run_id, with_for_update=True)
+            if paused is None or paused.resumed_by is not None:
+                return None
+            query = select(Approval).where(Approval.run_id == run_id).order_by(col(Approval.created_at))
+            rows = (await session.exec(query)).all()
+            if not rows or any(row.status not in DECIDED_APPROVAL_STATUSES for row in rows):
+                return None
+            paused.resumed_by = resumed_by
+            session.add(paused)
+            return Resumption(run_id, paused.conversation_id, paused.history, tuple(map(_record, rows)))
+
+    async def _update(
+        self, approval_id: str, from_statuses: tuple[str, ...], *, unexpired: bool = False, **values: Any
+    ) -> bool:
+        statement = sa.update(Approval).where(col(Approval.id) == approval_id)
+        if from_statuses:
+            statement = statement.where(col(Approval.status).in_(from_statuses))
+        if unexpired:
+            statement = statement.where(col(Approval.expires_at) > self.clock())
+        async with self._store.writing() as session:
+            result = await session.exec(statement.values(**values))
+            return bool(result.rowcount)
+
+
+def _record(row: Approval) -> ApprovalRecord:
+    return ApprovalRecord(
+        id=row.id,
+        run_id=row.run_id,
+        call_id=row.call_id,
+        team_id=row.team_id,
+        user_id=row.user_id,
+        channel=row.channel,
+        thread_ts=row.thread_ts,
+        message_ts=row.message_ts,
+        tool=row.tool,
+        args=json.loads(row.args),
+        preview=row.preview,
+        status=row.status,  # type: ignore[arg-type]  # the CHECK constraint keeps it one of them
+        idempotency_key=row.idempotency_key,
+        expires_at=row.expires_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        result=row.result,
+        result_url=row.result_url,
+    )

@@ -1,0 +1,147 @@
+"""The ask workflow: a question in a conversation becomes an answer, recorded as it goes.
+
+It never talks to Slack: it yields events and a sink renders them. The question was stored
+when it arrived (see `Intake`); here the history before it is loaded, what the question
+mentions is looked up (a `ContextSource`, e.g. Jira keys), the agent runs, tool calls are
+recorded as they finish, and the answer is stored when the run ends.
+
+When the agent proposes writes, the run pauses: the proposals are filed with the approval desk
+(stored with the run's message history), the sinks get one ``ApprovalRequested`` each, and the
+run ends as answered. ``continue_run`` is the run that resumes it once the asker has decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.events import (
+    ApprovalRequested,
+    Failed,
+    Finished,
+    ProposedWrite,
+    ToolFinished,
+    ToolStarted,
+    WorkflowEvent,
+    WritesProposed,
+)
+from bot.ports import AgentPort, AgentRequest, ContextSource, ResumeRequest
+from bot.runs.traces import RunTraces
+from bot.store.approvals import Asker
+from bot.store.store import Store
+
+AWAITING_APPROVAL = "I'd like to make the change below; it needs your approval."
+NO_WRITES = "I tried to change something in Jira or GitHub, but writes are not enabled here."
+
+
+class ProposalDesk(Protocol):
+    """Where proposed writes are filed (``bot.approvals.desk.ApprovalDesk``)."""
+
+    async def file(
+        self,
+        run_id: str,
+        conversation_id: int,
+        history: str,
+        asker: Asker,
+        proposals: Sequence[ProposedWrite],
+    ) -> list[ApprovalRequested]: ...
+
+
+@dataclass(frozen=True)
+class Question:
+    """A stored question waiting for its answer."""
+
+    run_id: str
+    conversation_id: int
+    message_id: int
+    user_id: str
+    text: str
+
+
+async def answer(
+    question: Question,
+    *,
+    store: Store,
+    agent: AgentPort,
+    context: ContextSource | None = None,
+    desk: ProposalDesk | None = None,
+) -> AsyncIterator[WorkflowEvent]:
+    history = await store.history(question.conversation_id, before_message_id=question.message_id)
+    await store.mark_running(question.run_id)
+    request = AgentRequest(
+        question=question.text,
+        user_id=question.user_id,
+        history=tuple(history),
+        run_id=question.run_id,
+        context=await context.gather(question.text) if context is not None else (),
+    )
+    async for event in _recorded(question.run_id, agent.answer(request), store=store, desk=desk):
+        yield event
+
+
+async def continue_run(
+    run_id: str,
+    conversation_id: int,
+    request: ResumeRequest,
+    *,
+    store: Store,
+    agent: AgentPort,
+    desk: ProposalDesk,
+) -> AsyncIterator[WorkflowEvent]:
+    """The run that resumes a paused one with the asker's decisions (it may propose again)."""
+    await store.mark_running(run_id)
+    async for event in _recorded(run_id, agent.resume(request), store=store, desk=desk):
+        yield event
+
+
+async def _recorded(
+    run_id: str, events: AsyncIterator[WorkflowEvent], *, store: Store, desk: ProposalDesk | None
+) -> AsyncIterator[WorkflowEvent]:
+    started: dict[str, ToolStarted] = {}
+    async for event in events:
+        if isinstance(event, WritesProposed):
+            async for paused in _pause(run_id, event, store=store, desk=desk):
+                yield paused
+            return
+        if isinstance(event, ToolStarted):
+            started[event.call_id] = event
+        elif isinstance(event, ToolFinished):
+            await _record_tool_call(store, run_id, started.pop(event.call_id, None), event)
+        elif isinstance(event, Finished):
+            await RunTraces(store).record_llm_steps(run_id, event.llm_steps)
+            await store.finish_run(run_id, status="succeeded", usage=event.usage, answer=event.text)
+        elif isinstance(event, Failed):
+            await RunTraces(store).record_llm_steps(run_id, event.llm_steps)
+            await store.finish_run(run_id, status="failed", usage=event.usage, error=event.message)
+        yield event
+
+
+async def _pause(
+    run_id: str, proposed: WritesProposed, *, store: Store, desk: ProposalDesk | None
+) -> AsyncIterator[WorkflowEvent]:
+    """File the proposals, show them, and end this run as answered: the decision resumes it."""
+    run = await store.get_run(run_id)
+    if desk is None or run is None:
+        await store.finish_run(run_id, status="failed", usage=proposed.usage, error=NO_WRITES)
+        yield Failed(NO_WRITES, False, proposed.usage)
+        return
+    asker = Asker(team_id=run.team_id, user_id=run.user_id, channel=run.channel_id, thread_ts=run.thread_ts)
+    requests = await desk.file(run_id, run.conversation_id, proposed.history, asker, proposed.proposals)
+    for request in requests:
+        yield request
+    text = proposed.text.strip() or AWAITING_APPROVAL
+    await store.finish_run(run_id, status="succeeded", usage=proposed.usage, answer=text)
+    yield Finished(text, proposed.usage)
+
+
+async def _record_tool_call(store: Store, run_id: str, start: ToolStarted | None, end: ToolFinished) -> None:
+    await store.record_tool_call(
+        run_id,
+        call_id=end.call_id,
+        name=end.name,
+        arguments=dict(start.arguments) if start else {},
+        ok=end.ok,
+        summary=end.summary,
+        duration_ms=end.duration_ms,
+    )

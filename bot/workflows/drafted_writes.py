@@ -1,0 +1,153 @@
+"""Workflows that end in a proposed write: thread → Jira issue, and `/triage KEY`.
+
+Each is a tracked run in the asker's thread (dispatcher, sink, stored run) that drafts a typed
+result, shows it, and files the write(s) it implies with the approval desk, as a paused agent
+run whose history says the write was proposed (``bot.agent.proposal_history``). From there it is
+the approval flow's: a preview with Approve / Edit / Deny for the asker only, one execution, and
+the agent resumed with the outcome. Nothing here writes to Jira or GitHub.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.agent.proposal_history import proposal_history
+from bot.events import (
+    Failed,
+    Finished,
+    ProposedWrite,
+    StatusChanged,
+    TextDelta,
+    Usage,
+    WorkflowEvent,
+)
+from bot.ports import Sink, Turn
+from bot.runs.dispatcher import Dispatcher, RunJob
+from bot.store.approvals import Asker
+from bot.store.store import Store
+from bot.text.explain import explain
+from bot.workflows.ask import ProposalDesk
+from bot.workflows.issue_draft import IssueDrafter, IssueDraftResult, IssueRequest
+from bot.workflows.triage import SEVERITY_PRIORITY, Triager, TriageResult
+from integrations.errors import ChatOpsError
+
+NO_DESK = "Writes are not enabled in this bot, so I can only show the draft."
+Workflow = Callable[[str], AsyncIterator[WorkflowEvent]]
+
+
+@dataclass
+class DraftedWrites:
+    store: Store
+    dispatcher: Dispatcher
+    desk: ProposalDesk | None
+    issues: IssueDrafter
+    triager: Triager
+
+    async def issue_from_thread(
+        self, asker: Asker, request: IssueRequest, thread: Sequence[Turn], sink: Sink
+    ) -> str:
+        """Start drafting an issue in the asker's thread; returns the run id."""
+
+        async def run(run_id: str) -> AsyncIterator[WorkflowEvent]:
+            yield StatusChanged("drafting the issue")
+            result = await self.issues.draft(request, thread)
+            text = issue_text(result)
+            yield TextDelta(text)
+            tool, arguments = result.proposed_write()
+            async for event in self._propose(run_id, asker, request_task(request), [(tool, arguments)]):
+                yield event
+            yield Finished(text, result.usage)
+
+        return await self._start(asker, run, sink)
+
+    async def triage(self, asker: Asker, key: str, sink: Sink) -> str:
+        """Start triaging ``key`` in the asker's thread; returns the run id."""
+
+        async def run(run_id: str) -> AsyncIterator[WorkflowEvent]:
+            yield StatusChanged(f"triaging {key}")
+            result = await self.triager.run(key)
+            text = triage_text(result)
+            yield TextDelta(text)
+            async for event in self._propose(
+                run_id, asker, f"Triage the Jira issue {key}.", result.proposed_writes()
+            ):
+                yield event
+            yield Finished(text, result.usage)
+
+        return await self._start(asker, run, sink)
+
+    async def _propose(
+        self, run_id: str, asker: Asker, task: str, writes: Sequence[tuple[str, dict[str, Any]]]
+    ) -> AsyncIterator[WorkflowEvent]:
+        if self.desk is None:
+            yield TextDelta(f"\n\n{NO_DESK}")
+            return
+        calls = [(f"call_{uuid.uuid4().hex[:16]}", tool, arguments) for tool, arguments in writes]
+        run = await self.store.get_run(run_id)
+        assert run is not None
+        proposals = [ProposedWrite(call_id, tool, dict(arguments)) for call_id, tool, arguments in calls]
+        history = proposal_history(task, calls)
+        for request in await self.desk.file(run_id, run.conversation_id, history, asker, proposals):
+            yield request
+
+    async def _start(self, asker: Asker, workflow: Workflow, sink: Sink) -> str:
+        conversation_id = await self.store.open_conversation(asker.team_id, asker.channel, asker.thread_ts)
+        run_id = await self.store.create_run(conversation_id, trigger="workflow", user_id=asker.user_id)
+        job = RunJob(run_id, conversation_id, lambda: _recorded(self.store, run_id, workflow), sink)
+        try:
+            self.dispatcher.submit(job)
+        except ChatOpsError:
+            await self.store.finish_run(run_id, status="interrupted", usage=Usage(), error="not started")
+            raise
+        return run_id
+
+
+async def _recorded(store: Store, run_id: str, workflow: Workflow) -> AsyncIterator[WorkflowEvent]:
+    """The workflow's events, with the run marked and its outcome stored; failures said plainly."""
+    await store.mark_running(run_id)
+    try:
+        async for event in workflow(run_id):
+            if isinstance(event, Finished):
+                await store.finish_run(run_id, status="succeeded", usage=event.usage, answer=event.text)
+            yield event
+    except ChatOpsError as exc:
+        message = explain(exc)
+        await store.finish_run(run_id, status="failed", usage=Usage(), error=message)
+        yield Failed(message, exc.retryable)
+
+
+def request_task(request: IssueRequest) -> str:
+    asked = f": {request.text}" if request.text else ""
+    return f"Create a Jira issue in {request.project} from this thread{asked}"
+
+
+def issue_text(result: IssueDraftResult) -> str:
+    draft = result.draft
+    lines = [f"*Draft Jira issue for {result.project}* · {draft.type}: {draft.summary}"]
+    details = [f"priority {draft.priority}" if draft.priority else "", ", ".join(draft.labels)]
+    if draft.suggested_assignee:
+        details.append(f"suggested assignee {draft.suggested_assignee}")
+    shown = [detail for detail in details if detail]
+    if shown:
+        lines.append(" · ".join(shown))
+    return "\n".join(lines)
+
+
+def triage_text(result: TriageResult) -> str:
+    triage, issue = result.triage, result.facts.issue
+    lines = [
+        f"*Triage of {issue.key}* · {issue.summary}",
+        f"• Component: {triage.component}",
+        f"• Severity: {triage.severity} (suggests priority {SEVERITY_PRIORITY[triage.severity]}; "
+        f"now {issue.priority or 'unset'})",
+        f"• Possible duplicates: {', '.join(triage.duplicates) or 'none found'}",
+        f"• Suggested owner: {triage.suggested_owner or 'nobody stands out'}",
+    ]
+    if triage.reasoning:
+        lines.append(f"• Why: {triage.reasoning}")
+    if result.facts.problems:
+        lines.append("_Could not read: " + "; ".join(result.facts.problems) + "_")
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""Intake: where every entry point (Slack, console) hands over a question.
+
+The question is validated, stored the moment it arrives (so nothing is lost if the process
+dies), a run is created, and the workflow is submitted to the dispatcher with the sink that
+will render it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import InputRejected, ShuttingDown
+from bot.events import Usage
+from bot.log import log_context
+from bot.ports import AgentPort, ContextSource, Sink
+from bot.runs.dispatcher import Dispatcher, RunJob
+from bot.store.store import Store
+from bot.workflows.ask import ProposalDesk, Question, answer
+
+Trigger = Literal["ask", "mention", "followup", "dm", "console"]
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """A question as it arrives, with the conversation it belongs to."""
+
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    user_id: str
+    text: str
+    trigger: Trigger
+
+
+class Intake:
+    def __init__(
+        self,
+        store: Store,
+        agent: AgentPort,
+        dispatcher: Dispatcher,
+        *,
+        max_chars: int = 4000,
+        context: ContextSource | None = None,
+        desk: ProposalDesk | None = None,
+    ) -> None:
+        self._store = store
+        self._agent = agent
+        self._dispatcher = dispatcher
+        self._max_chars = max_chars
+        self._context = context  # looks up what a question mentions before the agent runs
+        self._desk = desk  # files the writes the agent proposes, for the asker's approval
+
+    def clean(self, text: str) -> str:
+        """The question as the agent should see it, or InputRejected with a message for the user."""
+        question = text.replace("\x00", "").strip()
+        if not question:
+            raise InputRejected("Ask me a question, e.g. `why is OPS-2 blocked?`")
+        if len(question) > self._max_chars:
+            raise InputRejected(
+                f"That question is {len(question):,} characters long; the limit is {self._max_chars:,}."
+            )
+        return question
+
+    def stop(self, run_id: str) -> bool:
+        """Stop a run in flight on its asker's request (it ends interrupted, its partial answer kept)."""
+        return self._dispatcher.cancel(run_id)
+
+    async def accept(self, inquiry: Inquiry, sink: Sink) -> str:
+        """Store the question, create its run and start it. Returns the run id."""
+        if not self._dispatcher.accepting:
+            raise ShuttingDown("the bot is restarting; please ask again in a moment")
+        text = self.clean(inquiry.text)
+        stored = await self._store.open_question(
+            inquiry.team_id,
+            inquiry.channel_id,
+            inquiry.thread_ts,
+            text=text,
+            trigger=inquiry.trigger,
+            user_id=inquiry.user_id,
+        )
+        run_id, conversation_id = stored.run_id, stored.conversation_id
+        question = Question(run_id, conversation_id, stored.message_id, inquiry.user_id, text)
+        job = RunJob(
+            run_id,
+            conversation_id,
+            lambda: answer(
+                question, store=self._store, agent=self._agent, context=self._context, desk=self._desk
+            ),
+            sink,
+        )
+        try:
+            # The run's task copies this context: every record it logs names the run and its thread.
+            with log_context(
+                run_id=run_id,
+                team=inquiry.team_id,
+                channel=inquiry.channel_id,
+                thread_ts=inquiry.thread_ts,
+                kind=inquiry.trigger,
+            ):
+                self._dispatcher.submit(job)
+        except ShuttingDown:
+            await self._store.finish_run(run_id, status="interrupted", usage=Usage(), error="shutting down")
+            raise
+        return run_id
