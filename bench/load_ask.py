@@ -39,8 +39,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import Settings
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
-from simulators.llm import LLMSimulator
-from simulators.llm_planner import SIMULATED_NOTE
+from simulators.llm import SIMULATED_NOTE, LLMSimulator
 from simulators.slack import RecordedCall, SlackSimulator
 
 SIGNING_SECRET = "bench-signing-secret"

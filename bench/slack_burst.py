@@ -1,7 +1,7 @@
 """Burst benchmark for the Slack delivery layer: many answers at once against a tier-enforcing fake Slack.
 
 Not a test: it prints figures. A SIMULATED Slack that enforces Slack's documented rate tiers
-(token buckets per method per workspace, 429 + Retry-After beyond them; simulators/slack_tiers.py)
+(token buckets per method per workspace, 429 + Retry-After beyond them; simulators/slack/tiers.py)
 runs on its own event loop in a background thread. In the main loop, one real slack_sdk client
 with the bot's budget (bot/slack/delivery/budget.py) serves a ``SlackThreadSink`` per question, fed by a
 scripted LLM: a status, one tool step, a think pause, then the answer in small deltas. So the
@@ -38,8 +38,7 @@ from bot.slack.delivery.client import build_web_client
 from bot.slack.delivery.reply import PLACEHOLDER
 from bot.slack.delivery.sink import SlackThreadSink
 from bot.text.render import escape
-from simulators.slack import RecordedCall, SlackSimulator
-from simulators.slack_tiers import TierEnforcer
+from simulators.slack import RecordedCall, SlackSimulator, TierEnforcer
 
 TOKEN = "xoxb-burst-simulated"
 TEAM = "T0BURST"

@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.events import Failed, Finished, Interrupted, TextDelta, ToolFinished, WorkflowEvent
-from bot.ports import Sink
+from bot.ports import Sink, SinkWrapper
 from integrations.retry import is_rate_limited
 
 RequestKind = Literal["command", "event", "action", "other"]
@@ -163,11 +163,11 @@ class Metrics:
         return RateLimitCountingTransport(inner or httpx.AsyncHTTPTransport(), service, self)
 
 
-class MeteredSink:
+class MeteredSink(SinkWrapper):
     """Passes events on to a sink and measures the run they belong to: outcome, duration, first reply."""
 
-    def __init__(self, sink: Sink, metrics: Metrics) -> None:
-        self._sink = sink
+    def __init__(self, inner: Sink, metrics: Metrics) -> None:
+        super().__init__(inner)
         self._metrics = metrics
         self._started = metrics.clock()
         self._replied = False
@@ -177,7 +177,7 @@ class MeteredSink:
         metrics.observe_event(event)
         outcome = _outcome(event)
         try:
-            await self._sink.emit(event)
+            await super().emit(event)
         finally:
             elapsed = metrics.clock() - self._started
             if not self._replied and (isinstance(event, TextDelta) or outcome is not None):
@@ -186,10 +186,6 @@ class MeteredSink:
             if outcome is not None:
                 metrics.runs.labels(outcome).inc()
                 metrics.run_seconds.labels(outcome).observe(elapsed)
-
-    def __getattr__(self, name: str) -> Any:
-        # Callers may reach for the wrapped sink's own API (reply_ts, rung, aclose).
-        return getattr(self._sink, name)
 
 
 class RateLimitCountingTransport(httpx.AsyncBaseTransport):

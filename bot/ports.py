@@ -1,10 +1,14 @@
-"""The seams between orchestration and the outside world, as Protocols."""
+"""The seams between orchestration and the outside world, as Protocols.
+
+Beside ``Sink`` stands ``SinkWrapper``, the one base of every sink that adds behaviour to
+another (metrics, footer, feedback buttons, proposals): each wraps the next and passes events on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeAlias
 
 from bot.events import WorkflowEvent
 
@@ -87,3 +91,23 @@ class Sink(Protocol):
     """Renders a run's events somewhere a person can see them (Slack thread, terminal, test log)."""
 
     async def emit(self, event: WorkflowEvent) -> None: ...
+
+
+# A run's sink, built once the run exists: the argument is the run's id.
+SinkFactory: TypeAlias = Callable[[str], Sink]
+
+
+def every_run(sink: Sink) -> SinkFactory:
+    """The same sink for every run (the terminal, a test's recorder)."""
+    return lambda _run_id: sink
+
+
+class SinkWrapper:
+    """A sink that adds behaviour around ``inner``: a subclass overrides ``emit`` and calls
+    ``super().emit(event)`` where the event is to be passed on (possibly changed)."""
+
+    def __init__(self, inner: Sink) -> None:
+        self.inner = inner
+
+    async def emit(self, event: WorkflowEvent) -> None:
+        await self.inner.emit(event)

@@ -13,6 +13,7 @@ from bot.approvals.policy import WritePolicy
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.lookup.commands import Lookup
+from bot.lookup.link_policy import LinkPolicy
 from bot.lookup.links import LinkReader, Unfurler
 from bot.lookup.mentions import MentionedIssues
 from bot.metrics import Metrics
@@ -20,7 +21,6 @@ from bot.otel import start_tracing
 from bot.ports import AgentPort
 from bot.runs.dispatcher import Dispatcher
 from bot.runs.retention import Retention
-from bot.slack.blocks.cards import LinkPolicy
 from bot.store.approvals import Approvals
 from bot.store.store import Store
 from bot.workflows.intake import Intake
@@ -100,7 +100,7 @@ async def build_services(settings: Settings) -> Services:
     reader = LinkReader.for_sites(
         jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url
     )
-    unfurler = Unfurler(jira, github, reader=reader, links=links)
+    unfurler = Unfurler(jira, github, reader=reader)
     metrics.watch_dispatcher(lambda: dispatcher.running, lambda: dispatcher.queued)
     workflows = build_workflows(
         settings, store=store, dispatcher=dispatcher, desk=desk, jira=jira, github=github

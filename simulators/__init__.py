@@ -3,4 +3,7 @@
 They speak the real wire protocols on 127.0.0.1 so the real clients run against them. The
 test suite uses them as fakes; `chatops demo` uses them so a newcomer needs no credentials.
 Nothing here talks to a real service.
+
+One package per upstream (``slack``, ``jira``, ``github``, ``llm``), each a ``SimulatedServer``
+from ``base``; the demo data is in ``data/``. Simulators never import ``bot``.
 """

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from bot.agent.write_tools import WriteToolSpec
 from bot.approvals.policy import WritePolicy
 from bot.events import ApprovalRequested, ProposedWrite, Usage
-from bot.ports import AgentPort, ResumeRequest, Sink, WriteDecision
+from bot.ports import AgentPort, ResumeRequest, SinkFactory, WriteDecision
 from bot.runs.dispatcher import Dispatcher, RunJob
 from bot.store.approvals import ApprovalRecord, Approvals, Asker, Proposal, Resumption
 from bot.store.store import Store
@@ -227,8 +227,9 @@ class ApprovalDesk:
 
     # -- resuming ----------------------------------------------------------------------------
 
-    async def resume_if_decided(self, run_id: str, sink: Sink) -> str | None:
-        """Continue the paused run in its thread once every proposal is decided; the new run id.
+    async def resume_if_decided(self, run_id: str, sinks: SinkFactory) -> str | None:
+        """Continue the paused run in its thread once every proposal is decided, rendered by
+        ``sinks(new_run_id)``; the new run id.
 
         Exactly one caller gets the paused history (``take_resumption``), so two processes or a
         replayed click cannot resume a run twice.
@@ -256,7 +257,7 @@ class ApprovalDesk:
             lambda: continue_run(
                 new_run, conversation_id, request, store=self._store, agent=self._agent, desk=self
             ),
-            sink,
+            sinks(new_run),
         )
         self._dispatcher.submit(job)
         return new_run

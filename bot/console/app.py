@@ -18,6 +18,7 @@ from bot.console.sink import ConsoleSink
 from bot.console.workflows import standup_text, start_issue, start_triage
 from bot.errors import InputRejected
 from bot.lookup.cards import Card, NextPage
+from bot.ports import every_run
 from bot.runs.recovery import CONSOLE_CHANNEL
 from bot.services import Services
 from bot.store.approvals import Asker
@@ -60,7 +61,7 @@ class ConsoleSession:
         """Ask in the current thread and wait until the answer has been printed."""
         inquiry = Inquiry(CONSOLE, CONSOLE, self.thread_ts, self._user_id, text, "console")
         try:
-            await self._services.intake.accept(inquiry, self._sink)
+            await self._services.intake.accept(inquiry, every_run(self._sink))
         except InputRejected as rejected:
             self._print(rejected.message)
             return

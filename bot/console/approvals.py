@@ -12,7 +12,7 @@ import json
 from typing import TextIO
 
 from bot.approvals.desk import ApprovalDesk, Choice
-from bot.ports import Sink
+from bot.ports import Sink, every_run
 from bot.runs.dispatcher import Dispatcher
 from bot.store.approvals import ApprovalRecord
 
@@ -62,7 +62,7 @@ class ConsoleApprovals:
         if not verdict.final or outcome is None:
             return
         self.waiting = None
-        await self._desk.resume_if_decided(outcome.run_id, sink)
+        await self._desk.resume_if_decided(outcome.run_id, every_run(sink))
         await self._dispatcher.wait_idle()
         await self.offer(outcome.channel, outcome.thread_ts)
 

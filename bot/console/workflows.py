@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.console.digest import digest_text
 from bot.errors import InputRejected
-from bot.ports import Sink
+from bot.ports import Sink, every_run
 from bot.store.approvals import Asker
 from bot.text.explain import explain
 from bot.workflows.issue_draft import parse_request
@@ -36,7 +36,7 @@ async def start_triage(workflows: Workflows | None, asker: Asker, text: str, sin
         return NOT_AVAILABLE
     try:
         key = workflows.drafted.triager.key(text)
-        await workflows.drafted.triage(asker, key, sink)
+        await workflows.drafted.triage(asker, key, every_run(sink))
     except ChatOpsError as exc:
         return explain(exc)
     return None
@@ -53,7 +53,7 @@ async def start_issue(workflows: Workflows | None, asker: Asker, text: str, sink
         thread = tuple(await store.history(conversation)) if conversation is not None else ()
         if not request.text and not thread:
             raise InputRejected("Say what the issue is about, e.g. `/jira create OPS checkout times out`.")
-        await workflows.drafted.issue_from_thread(asker, request, thread, sink)
+        await workflows.drafted.issue_from_thread(asker, request, thread, every_run(sink))
     except ChatOpsError as exc:
         return explain(exc)
     return None

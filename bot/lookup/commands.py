@@ -5,7 +5,7 @@ No LLM is involved except for words in `/jira` (a search or `count`), which an i
 ``JqlTranslator`` turns into JQL first. Each command reads the upstream once (per card) and
 answers with a ``Card``; upstream failures become a notice card with one human sentence, so
 callers (Slack, the console) only ever render cards. The same clients serve the agent's tools,
-one command per tool (tests/bot/test_tool_commands.py keeps it so); allowlists are enforced in
+one command per tool (tests/bot/lookup/test_tool_commands.py keeps it so); allowlists are enforced in
 the clients. What an argument asks for is decided by ``bot.lookup.request``.
 """
 

@@ -2,7 +2,7 @@
 
 Slack sends ``link_shared`` for the domains in the manifest's ``unfurl_domains``; this module
 turns each link into the same card ``/jira`` and ``/gh`` show (``bot.lookup.cards`` rendered by
-``bot.slack.blocks.cards``), read with the same clients. Only links on the configured Jira site and the
+the Slack side), read with the same clients. Only links on the configured Jira site and the
 GitHub web host are read; a link the clients refuse (outside ``JIRA_PROJECTS`` /
 ``GITHUB_REPOS``, not found, no access, rate limited) is left alone, so Slack shows its own
 preview or none. Nothing here talks to Slack: the listener in ``bot.slack.app`` posts the result.
@@ -15,11 +15,11 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from bot.lookup.cards import Card, github_issue_card, github_pull_card, jira_issue_card
-from bot.slack.blocks.cards import LinkPolicy, card_blocks, github_web_host
+from bot.lookup.link_policy import github_web_host
 from integrations.errors import ChatOpsError
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
@@ -117,7 +117,7 @@ def _github_target(path: str) -> GitHubLink | None:
 
 
 class Unfurler:
-    """Builds ``chat.unfurl``'s ``unfurls`` map for the links of one ``link_shared`` event."""
+    """Reads the cards for the links of one ``link_shared`` event (the Slack side renders them)."""
 
     def __init__(
         self,
@@ -125,13 +125,11 @@ class Unfurler:
         github: GitHubClient | None,
         *,
         reader: LinkReader,
-        links: LinkPolicy,
         max_links: int = MAX_LINKS,
     ) -> None:
         self._jira = jira
         self._github = github
         self._reader = reader
-        self._links = links
         self._max_links = max_links
 
     def targets(self, urls: Iterable[str]) -> dict[str, Target]:
@@ -146,15 +144,11 @@ class Unfurler:
                 break
         return found
 
-    async def unfurls(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """``{url: {"blocks": [...]}}`` for every link whose card could be built."""
+    async def cards(self, urls: Iterable[str]) -> dict[str, Card]:
+        """``{url: card}`` for every link whose card could be built."""
         targets = self.targets(urls)
         cards = await asyncio.gather(*(self._card(target) for target in targets.values()))
-        return {
-            url: {"blocks": card_blocks(card, self._links)}
-            for url, card in zip(targets, cards, strict=True)
-            if card is not None
-        }
+        return {url: card for url, card in zip(targets, cards, strict=True) if card is not None}
 
     def _configured(self, target: Target) -> bool:
         return (self._jira if isinstance(target, JiraLink) else self._github) is not None

@@ -12,20 +12,18 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import yaml
-from slack_sdk.errors import SlackApiError
 from sqlmodel import col, delete
 
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
 from bot.services import github_client, jira_client
-from bot.slack.delivery.client import build_web_client
+from bot.slack.probe import ProbeFailed, identify
 from bot.store.models import SeenEvent
 from bot.store.store import Store
 from integrations.errors import ChatOpsError
@@ -115,22 +113,19 @@ async def _slack(settings: Settings, manifest: Path) -> Check:
         return _fail(
             "slack", "SLACK_BOT_TOKEN is not set", "set SLACK_BOT_TOKEN (needed for serve and socket)"
         )
-    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     try:
-        auth = await client.auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        return _fail("slack", f"auth.test failed: {error}", "copy the Bot User OAuth Token (xoxb-) again")
-    except Exception as exc:
-        return _fail(
-            "slack", f"cannot reach {settings.slack_api_url}: {type(exc).__name__}", "check SLACK_API_URL"
-        )
-    who = f"team {auth.get('team')!r}, bot user {auth.get('user_id')}"
+        identity = await identify(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    except ProbeFailed as exc:
+        if exc.reason == "refused":
+            return _fail(
+                "slack", f"auth.test failed: {exc.detail}", "copy the Bot User OAuth Token (xoxb-) again"
+            )
+        return _fail("slack", f"cannot reach {settings.slack_api_url}: {exc.detail}", "check SLACK_API_URL")
+    who = f"team {identity.team!r}, bot user {identity.user_id}"
     wanted = manifest_scopes(manifest)
     if wanted is None:
         return _ok("slack", f"{who}; scopes not checked ({manifest.name} not found)")
-    granted = _granted_scopes(auth.headers)
-    missing = [scope for scope in wanted if scope not in granted]
+    missing = [scope for scope in wanted if scope not in identity.scopes]
     if missing:
         return _fail(
             "slack",
@@ -154,14 +149,6 @@ def _dig(document: Any, *keys: str) -> Any:
     for key in keys:
         document = document.get(key) if isinstance(document, dict) else None
     return document
-
-
-def _granted_scopes(headers: Mapping[str, Any]) -> set[str]:
-    for name, value in headers.items():
-        if name.lower() == "x-oauth-scopes":
-            text = value[0] if isinstance(value, list) else str(value)
-            return {scope.strip() for scope in text.split(",") if scope.strip()}
-    return set()
 
 
 async def _jira(settings: Settings) -> Check:

@@ -1,43 +1,41 @@
 """Slack ingress: a Bolt AsyncApp whose listeners stay thin and hand questions to Intake.
 
 Surfaces: `/ask <question>`, `app_mention`, replies in threads the bot is part of, and DMs.
-Cross-cutting concerns are middleware: Slack retries (same `event_id`) are dropped before
-any listener runs, and a mention inside a thread (delivered both as `app_mention` and as
-`message`) is claimed once by its (team, channel, ts).
+Cross-cutting concerns are middleware (``bot.slack.middleware``): Slack retries (same
+`event_id`) are dropped before any listener runs, and a command runs once per `trigger_id`.
+A mention inside a thread (delivered both as `app_mention` and as `message`) is claimed once
+by its (team, channel, ts).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.desk import ApprovalDesk
 from bot.errors import InputRejected, ShuttingDown
 from bot.lookup.commands import Lookup
+from bot.lookup.link_policy import LinkPolicy
 from bot.lookup.links import Unfurler
-from bot.ports import Sink
 from bot.runs.traces import details_for, is_details_request
-from bot.slack.blocks.cards import LinkPolicy
 from bot.slack.context import log_context_middleware
+from bot.slack.delivery.chain import SlackChain
 from bot.slack.delivery.client import SlackConnection
-from bot.slack.delivery.footer import FooterSink
-from bot.slack.delivery.sink import SlackThreadSink
-from bot.slack.listeners.approvals import ApprovalPreviews, register_approvals
+from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
+from bot.slack.listeners.approvals import register_approvals
 from bot.slack.listeners.details import register_details
-from bot.slack.listeners.feedback import FeedbackSink, register_feedback
+from bot.slack.listeners.feedback import register_feedback
 from bot.slack.listeners.lookup import register_lookup
 from bot.slack.listeners.memory import answer_memory_request, memory_request
 from bot.slack.listeners.stop import register_stop
 from bot.slack.listeners.unfurl import register_unfurls
 from bot.slack.listeners.workflows import register_workflows
+from bot.slack.middleware import drop_redeliveries, once_per_trigger
 from bot.store.store import Store
 from bot.text.render import escape
 from bot.workflows.intake import Inquiry, Intake, Trigger
@@ -76,8 +74,8 @@ def build_slack_app(
     )
     listeners = _Listeners(intake, store, desk, answer_footer=answer_footer)
     app.middleware(log_context_middleware)  # team/channel/thread on every record a request logs
-    app.middleware(_drop_retries(store))
-    app.command("/ask")(listeners.ask)
+    app.middleware(drop_redeliveries(store))
+    app.command("/ask", middleware=[once_per_trigger(store, "command")])(listeners.ask)
     app.event("app_mention")(listeners.mention)
     app.event("message")(listeners.message)
     register_feedback(app, store)  # 👍/👎 under each answer
@@ -88,22 +86,10 @@ def build_slack_app(
     if lookup is not None:  # /jira, /gh and their buttons
         register_lookup(app, lookup, store, links or LinkPolicy(frozenset()))
     if unfurler is not None:  # link_shared -> chat.unfurl with the same cards
-        register_unfurls(app, unfurler)
+        register_unfurls(app, unfurler, links or LinkPolicy(frozenset()))
     if desk is not None:  # Approve / Edit / Deny on proposed writes
         register_approvals(app, desk, links or LinkPolicy(frozenset()))
     return app
-
-
-def _drop_retries(store: Store) -> Callable[..., Awaitable[Any]]:
-    async def drop_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not await store.claim(f"event:{event_id}"):
-            log.info("dropping redelivery of event %s", event_id)
-            return BoltResponse(status=200, body="")
-        await next()
-        return None
-
-    return drop_retries
 
 
 class _Listeners:
@@ -131,23 +117,18 @@ class _Listeners:
             )
             return
         await ack()
-        if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
-            return
         team_id, channel_id, user_id = command["team_id"], command["channel_id"], command["user_id"]
         try:
-            parent = await client.chat_postMessage(
-                channel=channel_id,
-                text=f"<@{user_id}> asked: {escape(question)}",
-                unfurl_links=False,
-                unfurl_media=False,
+            parent_ts = await SlackDelivery(client, team=team_id).post(
+                channel_id, f"<@{user_id}> asked: {escape(question)}"
             )
-        except SlackApiError as exc:
-            error = exc.response.get("error", "unknown_error")
+        except DELIVERY_ERRORS as exc:
             await respond(
-                text=f"I can't post in this conversation ({error}). Invite me to the channel and ask again."
+                text=f"I can't post in this conversation ({error_code(exc)}). "
+                "Invite me to the channel and ask again."
             )
             return
-        inquiry = Inquiry(team_id, channel_id, parent["ts"], user_id, question, "ask")
+        inquiry = Inquiry(team_id, channel_id, parent_ts, user_id, question, "ask")
         await self._start(inquiry, client, respond=respond)
 
     async def mention(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -203,40 +184,24 @@ class _Listeners:
     async def _start(
         self, inquiry: Inquiry, client: AsyncWebClient, *, respond: AsyncRespond | None = None
     ) -> None:
-        sink: Sink = SlackThreadSink(
+        chain = SlackChain(
             client,
-            channel=inquiry.channel_id,
-            thread_ts=inquiry.thread_ts,
-            recipient_user_id=inquiry.user_id,
-            recipient_team_id=inquiry.team_id,
+            inquiry.asker,
+            desk=self._desk,
+            footer=self._answer_footer,
+            feedback=True,
+            stop=self._intake.stop,  # only the asker sees Slack's Stop on the stream, or may click ours
             respond=respond,  # the last rung where the bot cannot post in the channel
-            # Slack shows the stream's Stop control to the recipient, the asker: only they can stop it.
-            on_user_stop=lambda: feedback.run_id is not None and self._intake.stop(feedback.run_id),
-            stop_run_id=lambda: feedback.run_id,  # elsewhere a Stop button, for the asker too
         )
-        if self._answer_footer:
-            sink = FooterSink(sink)
-        feedback = FeedbackSink(sink, client, channel=inquiry.channel_id, thread_ts=inquiry.thread_ts)
-        sink = feedback
-        if self._desk is not None:  # proposed writes are posted below the answer, with buttons
-            sink = ApprovalPreviews(
-                sink, client, self._desk, channel=inquiry.channel_id, thread_ts=inquiry.thread_ts
-            )
         try:
-            # Set before the run's task first runs: returning from accept() does not yield to it.
-            feedback.run_id = await self._intake.accept(inquiry, sink)
+            await self._intake.accept(inquiry, chain)
         except (InputRejected, ShuttingDown) as refused:
             await _say_in_thread(client, inquiry, f":information_source: {refused.message}")
 
 
 async def _say_in_thread(client: AsyncWebClient, inquiry: Inquiry, text: str) -> None:
-    await client.chat_postMessage(
-        channel=inquiry.channel_id,
-        thread_ts=inquiry.thread_ts,
-        text=text,
-        unfurl_links=False,
-        unfurl_media=False,
-    )
+    delivery = SlackDelivery(client, team=inquiry.team_id)
+    await delivery.say(inquiry.channel_id, text, thread_ts=inquiry.thread_ts)
 
 
 def _team_id(body: dict[str, Any], event: dict[str, Any]) -> str:

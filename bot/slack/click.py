@@ -13,8 +13,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,8 @@ class Click:
 
     async def tell(self, client: AsyncWebClient, text: str) -> None:
         """Answer the clicker alone, in the clicked message's thread."""
+        delivery = SlackDelivery(client, team=self.team_id)
         try:
-            await client.chat_postEphemeral(
-                channel=self.channel_id, user=self.user_id, text=text, thread_ts=self.thread_ts
-            )
-        except SlackApiError as exc:  # a courtesy: the click itself has been handled
-            log.info("could not answer a click ephemerally: %s", exc.response.get("error"))
+            await delivery.post_ephemeral(self.channel_id, self.user_id, text, thread_ts=self.thread_ts)
+        except DELIVERY_ERRORS as exc:  # a courtesy: the click itself has been handled
+            log.info("could not answer a click ephemerally: %s", error_code(exc))

@@ -25,6 +25,7 @@ from bot.runs.recovery import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
 from bot.slack.delivery.client import SlackConnection
+from bot.slack.delivery.door import SlackDelivery
 from bot.slack.routes import OpsRoutes
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ async def start_ingress(settings: Settings, services: Services) -> Ingress:
         trace_configs=[services.metrics.slack_trace()],
     )
     try:
-        await recover_interrupted(services.store, slack.client)
+        await recover_interrupted(services.store, SlackDelivery(slack.client, team=slack.budget.default_team))
     except BaseException:
         await slack.aclose()
         raise

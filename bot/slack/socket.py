@@ -12,6 +12,7 @@ from bot.runs.recovery import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
 from bot.slack.delivery.client import SlackConnection
+from bot.slack.delivery.door import SlackDelivery
 from bot.slack.routes import OpsRoutes
 from bot.slack.server import until_signalled
 
@@ -70,7 +71,7 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
     )
     ingress = SocketIngress(handler, slack)
     try:
-        await recover_interrupted(services.store, slack.client)
+        await recover_interrupted(services.store, SlackDelivery(slack.client, team=slack.budget.default_team))
         # The SDK retries a failed connect forever; asking for the URL here fails fast instead.
         handler.client.wss_uri = await handler.client.issue_new_wss_url()
         await handler.connect_async()  # type: ignore[no-untyped-call]

@@ -1,0 +1,53 @@
+"""The bot's state: the tables (sqlmodel), their queries by aggregate, engine set-up and Alembic migrations.
+
+Rule: this package owns the tables and the queries on them. It imports no other ``bot`` package,
+only the root modules ``bot.errors``, ``bot.events`` and ``bot.ports``; it never calls Slack, the
+LLM or any upstream. Inside the package, modules import one another by submodule
+(``from bot.store.runs import ...``), never through this file, so that importing any one of them
+cannot loop back here.
+
+- ``engine``, ``database``: the engine from ``DATABASE_URL`` (SQLite in WAL mode, or PostgreSQL),
+  migrations on open (``schema``, ``migrations/``), short read and write transactions.
+- ``conversations``, ``runs``, ``claims``, ``feedback``, ``retention``: one aggregate each, as a
+  class over ``Database``; ``store.Store`` combines them into the one object callers hold.
+- ``approvals``, ``schedules`` (with ``schedule``, the digest times): repositories on the database.
+- ``models``: the tables; ``cascade``: deleting rows with what refers to them; ``text``: text made
+  storable.
+"""
+
+from bot.store.approvals import ApprovalRecord, Approvals, ApprovalStatus, Asker, Proposal, Resumption
+from bot.store.conversations import StoredQuestion
+from bot.store.database import Database
+from bot.store.models import Conversation, DigestSchedule, LlmCall, Run, SeenEvent, utcnow
+from bot.store.runs import RunRecord, ToolCallRecord
+from bot.store.schedule import USAGE as SCHEDULE_USAGE
+from bot.store.schedule import ScheduleSpec, parse_spec
+from bot.store.schedules import FireRecord, ScheduleRecord, Schedules, TooManySchedules
+from bot.store.store import Store
+
+__all__ = [
+    "SCHEDULE_USAGE",
+    "ApprovalRecord",
+    "ApprovalStatus",
+    "Approvals",
+    "Asker",
+    "Conversation",
+    "Database",
+    "DigestSchedule",
+    "FireRecord",
+    "LlmCall",
+    "Proposal",
+    "Resumption",
+    "Run",
+    "RunRecord",
+    "ScheduleRecord",
+    "ScheduleSpec",
+    "Schedules",
+    "SeenEvent",
+    "Store",
+    "StoredQuestion",
+    "TooManySchedules",
+    "ToolCallRecord",
+    "parse_spec",
+    "utcnow",
+]

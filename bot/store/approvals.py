@@ -18,8 +18,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from bot.store.database import Database
 from bot.store.models import DECIDED_APPROVAL_STATUSES, Approval, PausedRun, utcnow
-from bot.store.store import Store, clean_text
+from bot.store.text import clean_text
 
 ApprovalStatus = Literal["pending", "approved", "denied", "expired", "executed", "failed"]
 Clock = Callable[[], datetime]
@@ -88,12 +89,12 @@ class Resumption:
 
 
 class Approvals:
-    """The approvals repository, on the bot's store. ``clock`` is injectable for expiry tests."""
+    """The approvals repository, on the bot's database. ``clock`` is injectable for expiry tests."""
 
     def __init__(
-        self, store: Store, *, ttl: timedelta = timedelta(minutes=15), clock: Clock = utcnow
+        self, database: Database, *, ttl: timedelta = timedelta(minutes=15), clock: Clock = utcnow
     ) -> None:
-        self._store = store
+        self._database = database
         self._ttl = ttl
         self.clock = clock  # public: tests move time forward to expire proposals
 
@@ -120,20 +121,20 @@ class Approvals:
             )
             for proposal in proposals
         ]
-        async with self._store.writing() as session:
+        async with self._database.writing() as session:
             session.add(PausedRun(run_id=run_id, conversation_id=conversation_id, history=history))
             await session.flush()  # the approvals reference it
             session.add_all(rows)
         return [_record(row) for row in rows]
 
     async def get(self, approval_id: str) -> ApprovalRecord | None:
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             row = await session.get(Approval, approval_id)
         return None if row is None else _record(row)
 
     async def for_run(self, run_id: str) -> list[ApprovalRecord]:
         query = select(Approval).where(Approval.run_id == run_id).order_by(col(Approval.created_at))
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             rows = (await session.exec(query)).all()
         return [_record(row) for row in rows]
 
@@ -144,7 +145,7 @@ class Approvals:
             .where(Approval.status == "pending")
             .order_by(col(Approval.created_at))
         )
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             rows = (await session.exec(query)).all()
         return [_record(row) for row in rows]
 
@@ -182,7 +183,7 @@ class Approvals:
     async def expire(self, approval_id: str) -> bool:
         """pending → expired, only once its time is up."""
         now = self.clock()
-        async with self._store.writing() as session:
+        async with self._database.writing() as session:
             result = await session.exec(
                 sa.update(Approval)
                 .where(col(Approval.id) == approval_id, col(Approval.status) == "pending")
@@ -202,13 +203,13 @@ class Approvals:
         )
 
     async def resumed(self, run_id: str) -> bool:
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             paused = await session.get(PausedRun, run_id)
         return paused is not None and paused.resumed_by is not None
 
     async def take_resumption(self, run_id: str, resumed_by: str) -> Resumption | None:
         """The paused run, to the one caller that continues it, once all its proposals are decided."""
-        async with self._store.writing() as session:
+        async with self._database.writing() as session:
             # FOR UPDATE matters on PostgreSQL: two processes deciding the run's last proposals
             # at once would both read it unresumed. SQLite's BEGIN IMMEDIATE already serialises.
             paused = await session.get(PausedRun, run_id, with_for_update=True)
@@ -230,7 +231,7 @@ class Approvals:
             statement = statement.where(col(Approval.status).in_(from_statuses))
         if unexpired:
             statement = statement.where(col(Approval.expires_at) > self.clock())
-        async with self._store.writing() as session:
+        async with self._database.writing() as session:
             result = await session.exec(statement.values(**values))
             return bool(result.rowcount)
 

@@ -15,15 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from bot.store.database import Database
 from bot.store.models import DigestSchedule, ScheduleFire, utcnow
 from bot.store.schedule import ScheduleSpec, spec_of
-from bot.store.store import Store, clean_text
+from bot.store.text import clean_text
 
 MAX_PER_CHANNEL = 10
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleRecord:
+    """A schedule as stored. A snapshot, not a live row."""
+
     id: int
     team_id: str
     channel_id: str
@@ -35,6 +38,8 @@ class ScheduleRecord:
 
 @dataclass(frozen=True, slots=True)
 class FireRecord:
+    """One due time of a schedule: who claimed it, and how its post went (None until it ends)."""
+
     schedule_id: int
     due_at: datetime
     claimed_by: str
@@ -42,12 +47,14 @@ class FireRecord:
 
 
 class TooManySchedules(Exception):
-    pass
+    """The channel already has ``MAX_PER_CHANNEL`` schedules."""
 
 
 class Schedules:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    """The digest schedules repository, on the bot's database."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def add(
         self, *, team_id: str, channel_id: str, created_by: str, spec: ScheduleSpec, scope: str
@@ -63,7 +70,7 @@ class Schedules:
             local_time=f"{spec.at:%H:%M}",
             timezone=spec.timezone,
         )
-        async with self._store.writing() as session:
+        async with self._database.writing() as session:
             session.add(row)
             await session.flush()
         return _record(row)
@@ -75,7 +82,7 @@ class Schedules:
             .where(col(DigestSchedule.removed_at).is_(None))
             .order_by(col(DigestSchedule.id))
         )
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             rows = (await session.exec(query)).all()
         return [_record(row) for row in rows]
 
@@ -85,12 +92,12 @@ class Schedules:
             .where(col(DigestSchedule.removed_at).is_(None))
             .order_by(col(DigestSchedule.id))
         )
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             rows = (await session.exec(query)).all()
         return [_record(row) for row in rows]
 
     async def get(self, schedule_id: int) -> ScheduleRecord | None:
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             row = await session.get(DigestSchedule, schedule_id)
         return None if row is None or row.removed_at is not None else _record(row)
 
@@ -103,14 +110,14 @@ class Schedules:
             .where(col(DigestSchedule.removed_at).is_(None))
             .values(removed_at=utcnow())
         )
-        async with self._store.writing() as session:
+        async with self._database.writing() as session:
             result = await session.exec(statement)
             return bool(result.rowcount)
 
     async def claim_fire(self, schedule_id: int, due_at: datetime, claimed_by: str) -> bool:
         """True for the one caller, ever, that gets to post this schedule's digest due at ``due_at``."""
         try:
-            async with self._store.writing() as session:
+            async with self._database.writing() as session:
                 session.add(ScheduleFire(schedule_id=schedule_id, due_at=due_at, claimed_by=claimed_by))
         except IntegrityError:
             return False
@@ -122,7 +129,7 @@ class Schedules:
             .where(col(ScheduleFire.schedule_id) == schedule_id, col(ScheduleFire.due_at) == due_at)
             .values(finished_at=utcnow(), outcome=clean_text(outcome)[:2000])
         )
-        async with self._store.writing() as session:
+        async with self._database.writing() as session:
             await session.exec(statement)
 
     async def fires(self, schedule_id: int) -> list[FireRecord]:
@@ -131,7 +138,7 @@ class Schedules:
             .where(ScheduleFire.schedule_id == schedule_id)
             .order_by(col(ScheduleFire.due_at))
         )
-        async with self._store.reading() as session:
+        async with self._database.reading() as session:
             rows = (await session.exec(query)).all()
         return [FireRecord(row.schedule_id, row.due_at, row.claimed_by, row.outcome) for row in rows]
 

@@ -4,6 +4,10 @@ Text from the LLM, Jira or GitHub must never reach Slack with live control seque
 ``<!channel>``, ``<@U123>``, ``<#C123>``, ``<url|label>`` or a bare ``@here`` would ping
 people or disguise links. Escaping ``& < >`` disarms every angle-bracket sequence, and a
 zero-width joiner after ``@`` disarms the bare broadcast words.
+
+Slack's length limits apply to the text it receives, so text is escaped first and clipped
+afterwards (``escape_clipped``): escaping makes ``&`` five characters long, and a value
+clipped before it could grow past the limit and have the whole message refused.
 """
 
 from __future__ import annotations
@@ -21,12 +25,55 @@ _UNFINISHED_BROADCAST = re.compile("@(?:" + "|".join(_STRICT_PREFIXES) + r")?\Z"
 _LONGEST_HOLD = 1 + max(len(word) for word in _BROADCAST_WORDS)
 _BOUNDARIES = ("\n\n", "\n", " ")
 _LONGEST_ENTITY = len("&amp;")
+ELLIPSIS = "…"
 
 
 def escape(text: str) -> str:
     """Return ``text`` with Slack control sequences neutralised; the visible text is unchanged."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _BROADCAST.sub("@" + ZERO_WIDTH_JOINER, escaped)
+
+
+def escape_clipped(text: str, limit: int) -> str:
+    """``escape(text)``, clipped to at most ``limit`` characters: the limit holds for what Slack gets."""
+    return clip(escape(text), limit)
+
+
+def clip(safe: str, limit: int) -> str:
+    """Already-escaped ``safe`` in at most ``limit`` characters, ending in "…" when shortened.
+
+    Never cuts an ``&amp;``-style entity or one of our own ``<url|label>`` sequences in half
+    (escaped text has no other ``<``): the part that would be cut in half is left out.
+    """
+    if len(safe) <= limit:
+        return safe
+    if limit < len(ELLIPSIS):
+        return ""
+    head = safe[: _entity_safe(safe, limit - len(ELLIPSIS))]
+    if head.rfind("<") > head.rfind(">"):
+        head = head[: head.rfind("<")]
+    return head + ELLIPSIS
+
+
+def clip_start(safe: str, limit: int) -> str:
+    """The last ``limit`` characters at most of already-escaped ``safe``, not starting inside an entity."""
+    if len(safe) <= limit:
+        return safe
+    if limit < 1:
+        return ""
+    start = len(safe) - limit
+    if _entity_safe(safe, start) != start:  # inside an entity: start after it
+        start = safe.index(";", start) + 1
+    return safe[start:]
+
+
+def link(url: str, label: str) -> str:
+    """A Slack ``<url|label>`` link to ``url`` (already allowed by the caller), for escaped ``label``.
+
+    ``|`` and ``>`` in the URL would end the sequence early; percent-encoding keeps the URL valid.
+    """
+    target = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{target}|{label}>"
 
 
 class StreamEscaper:

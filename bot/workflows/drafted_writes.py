@@ -24,7 +24,7 @@ from bot.events import (
     Usage,
     WorkflowEvent,
 )
-from bot.ports import Sink, Turn
+from bot.ports import SinkFactory, Turn
 from bot.runs.dispatcher import Dispatcher, RunJob
 from bot.store.approvals import Asker
 from bot.store.store import Store
@@ -47,7 +47,7 @@ class DraftedWrites:
     triager: Triager
 
     async def issue_from_thread(
-        self, asker: Asker, request: IssueRequest, thread: Sequence[Turn], sink: Sink
+        self, asker: Asker, request: IssueRequest, thread: Sequence[Turn], sinks: SinkFactory
     ) -> str:
         """Start drafting an issue in the asker's thread; returns the run id."""
 
@@ -61,9 +61,9 @@ class DraftedWrites:
                 yield event
             yield Finished(text, result.usage)
 
-        return await self._start(asker, run, sink)
+        return await self._start(asker, run, sinks)
 
-    async def triage(self, asker: Asker, key: str, sink: Sink) -> str:
+    async def triage(self, asker: Asker, key: str, sinks: SinkFactory) -> str:
         """Start triaging ``key`` in the asker's thread; returns the run id."""
 
         async def run(run_id: str) -> AsyncIterator[WorkflowEvent]:
@@ -77,7 +77,7 @@ class DraftedWrites:
                 yield event
             yield Finished(text, result.usage)
 
-        return await self._start(asker, run, sink)
+        return await self._start(asker, run, sinks)
 
     async def _propose(
         self, run_id: str, asker: Asker, task: str, writes: Sequence[tuple[str, dict[str, Any]]]
@@ -93,10 +93,10 @@ class DraftedWrites:
         for request in await self.desk.file(run_id, run.conversation_id, history, asker, proposals):
             yield request
 
-    async def _start(self, asker: Asker, workflow: Workflow, sink: Sink) -> str:
+    async def _start(self, asker: Asker, workflow: Workflow, sinks: SinkFactory) -> str:
         conversation_id = await self.store.open_conversation(asker.team_id, asker.channel, asker.thread_ts)
         run_id = await self.store.create_run(conversation_id, trigger="workflow", user_id=asker.user_id)
-        job = RunJob(run_id, conversation_id, lambda: _recorded(self.store, run_id, workflow), sink)
+        job = RunJob(run_id, conversation_id, lambda: _recorded(self.store, run_id, workflow), sinks(run_id))
         try:
             self.dispatcher.submit(job)
         except ChatOpsError:

@@ -2,7 +2,7 @@
 
 The question is validated, stored the moment it arrives (so nothing is lost if the process
 dies), a run is created, and the workflow is submitted to the dispatcher with the sink that
-will render it.
+will render it, built for the new run (so the sink knows the run's id from the start).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Literal
 from bot.errors import InputRejected, ShuttingDown
 from bot.events import Usage
 from bot.log import log_context
-from bot.ports import AgentPort, ContextSource, Sink
+from bot.ports import AgentPort, ContextSource, SinkFactory
 from bot.runs.dispatcher import Dispatcher, RunJob
+from bot.store.approvals import Asker
 from bot.store.store import Store
 from bot.workflows.ask import ProposalDesk, Question, answer
 
@@ -31,6 +32,10 @@ class Inquiry:
     user_id: str
     text: str
     trigger: Trigger
+
+    @property
+    def asker(self) -> Asker:
+        return Asker(self.team_id, self.user_id, self.channel_id, self.thread_ts)
 
 
 class Intake:
@@ -66,8 +71,8 @@ class Intake:
         """Stop a run in flight on its asker's request (it ends interrupted, its partial answer kept)."""
         return self._dispatcher.cancel(run_id)
 
-    async def accept(self, inquiry: Inquiry, sink: Sink) -> str:
-        """Store the question, create its run and start it. Returns the run id."""
+    async def accept(self, inquiry: Inquiry, sinks: SinkFactory) -> str:
+        """Store the question, create its run and start it, rendered by ``sinks(run_id)``; the run id."""
         if not self._dispatcher.accepting:
             raise ShuttingDown("the bot is restarting; please ask again in a moment")
         text = self.clean(inquiry.text)
@@ -87,7 +92,7 @@ class Intake:
             lambda: answer(
                 question, store=self._store, agent=self._agent, context=self._context, desk=self._desk
             ),
-            sink,
+            sinks(run_id),
         )
         try:
             # The run's task copies this context: every record it logs names the run and its thread.

@@ -11,10 +11,10 @@ import pytest
 from bot.config import Settings
 from bot.services import Services, build_services
 from bot.slack.server import Ingress, start_ingress
+from simulators.base import LocalServer
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator
-from simulators.server import LocalServer
 from simulators.slack import SlackSimulator
 from tests.e2e.slack_requests import BOT_USER, TEAM, SlackRequests
 

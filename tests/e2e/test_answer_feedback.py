@@ -11,9 +11,16 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from bot.slack.blocks.feedback import REASON_BLOCK, REASON_LIMIT, REASON_VIEW
+from bot.slack.blocks.feedback import (
+    ANSWER_DETAILS,
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    REASON_BLOCK,
+    REASON_LIMIT,
+    REASON_VIEW,
+)
 from bot.slack.listeners.details import NO_DETAILS
-from bot.slack.listeners.feedback import ANSWER_DETAILS, FEEDBACK_DOWN, FEEDBACK_UP, NOT_STORED
+from bot.slack.listeners.feedback import NOT_STORED
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import RunningBot, Upstreams
 from tests.e2e.slack_requests import ASKER, SlackRequests

@@ -16,7 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from bot.config import Settings
 from bot.otel import start_tracing
-from simulators.server import LocalServer
+from simulators.base import LocalServer
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, StartBot, Upstreams
 from tests.e2e.slack_requests import SlackRequests
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.runs.dispatcher import STOPPED
-from bot.slack.listeners.stop import ALREADY_FINISHED, ANSWER_STOP
+from bot.slack.blocks.stop import ANSWER_STOP
+from bot.slack.listeners.stop import ALREADY_FINISHED
 from bot.store.store import RunRecord
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import RunningBot, Upstreams

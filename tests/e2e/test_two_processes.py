@@ -276,7 +276,7 @@ async def test_two_proposals_of_one_run_approved_on_different_processes_resume_i
     # Both writes are held at Jira and released together: both processes then find every
     # proposal of the run decided at the same moment, and each tries to resume it. (This caught
     # the unlocked read in `Approvals.take_resumption` in about one run of four;
-    # tests/bot/test_resumption_lock.py pins that interleaving down.)
+    # tests/bot/store/test_resumption_lock.py pins that interleaving down.)
     upstreams.jira.hold()
     await asyncio.gather(*(_deliver([url], *click) for url, click in zip(two_bots, clicks, strict=True)))
     await _eventually(lambda: _writes_reached(upstreams, 2), "both writes reach Jira")

@@ -1,5 +1,5 @@
 """The structured workflows over HTTP: /standup and its schedules, /triage, `/jira create` and the
-"Create Jira issue from thread" shortcut, each ending in the approval flow where it proposes a
+"Jira issue from thread" shortcut, each ending in the approval flow where it proposes a
 write. Real app, simulated Slack, Jira, GitHub and (rule-based) LLM."""
 
 from __future__ import annotations

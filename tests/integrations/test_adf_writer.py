@@ -9,7 +9,7 @@ import pytest
 from integrations.jira.adf import adf_to_markdown
 from integrations.jira.adf_writer import markdown_to_adf
 from integrations.jira.wiki_writer import markdown_to_wiki
-from simulators.jira_writes import adf_problems
+from simulators.jira import adf_problems
 
 
 def text(value: str, *marks: dict[str, Any]) -> dict[str, Any]:

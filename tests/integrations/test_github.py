@@ -12,8 +12,8 @@ from integrations.errors import BadRequest, NotFound, PermissionDenied, RateLimi
 from integrations.etag_cache import CachedAnswer, ETagCache, cache_key
 from integrations.github import GitHubClient
 from integrations.github.client import BODY_CHARS
+from simulators.base import LocalServer
 from simulators.github import GitHubSimulator, load_seed
-from simulators.server import LocalServer
 from tests.integrations.conftest import GITHUB_TOKEN, SleepRecorder
 
 HEAD_SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"

@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from integrations.github import GitHubClient
 from integrations.github.app_auth import REFRESH_MARGIN
-from simulators.github import GitHubSimulator
-from simulators.github_app import AppRegistration
+from simulators.github import AppRegistration, GitHubSimulator
 from tests.integrations.conftest import SleepRecorder
 
 APP_ID = "1234"

@@ -24,9 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from integrations.github import GitHubClient, wire
 from integrations.github.client import API_VERSION
-from simulators.github import GitHubSimulator
-from simulators.github_app import AppRegistration
-from simulators.upstream import RecordedRequest
+from simulators.base import RecordedRequest
+from simulators.github import AppRegistration, GitHubSimulator
 from tests.integrations.conftest import GITHUB_TOKEN, SleepRecorder
 from tests.integrations.test_jira_spec import RecordingTransport
 from tests.openapi_subset import Spec, schema_errors

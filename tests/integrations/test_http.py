@@ -21,9 +21,9 @@ from integrations.errors import (
 from integrations.github import GitHubClient
 from integrations.http import build_http_client, error_message, raise_for_status, request_json, send
 from integrations.jira import JiraClient
+from simulators.base import LocalServer
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
-from simulators.server import LocalServer
 from tests.integrations.conftest import GITHUB_TOKEN, JIRA_EMAIL, JIRA_TOKEN, SleepRecorder
 
 

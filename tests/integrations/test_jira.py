@@ -11,8 +11,8 @@ from aiohttp import web
 from integrations.errors import BadRequest, NotFound, PermissionDenied, RateLimited
 from integrations.http import build_http_client, request_json
 from integrations.jira import JiraClient, JiraProject, JiraSprint, JiraTransition
+from simulators.base import LocalServer
 from simulators.jira import JiraSimulator
-from simulators.server import LocalServer
 from tests.integrations.conftest import JIRA_EMAIL, JIRA_PAT, JIRA_TOKEN, SleepRecorder, fixture_json
 
 PR_42 = "https://github.com/acme/payments/pull/42"

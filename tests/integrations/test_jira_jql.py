@@ -13,7 +13,7 @@ import pytest
 
 from integrations.errors import BadRequest, PermissionDenied
 from integrations.jira.jql import MAX_JQL_CHARS, key_allowed, project_keys, scope_jql
-from simulators import jql as simulated_jql
+from simulators.jira import jql as simulated_jql
 from simulators.jira import load_seed
 
 ALLOWED = ("OPS",)

@@ -21,9 +21,9 @@ from integrations.retry import (
     is_secondary_limit,
     retry_after,
 )
+from simulators.base import LocalServer
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
-from simulators.server import LocalServer
 from tests.integrations.conftest import GITHUB_TOKEN, JIRA_EMAIL, JIRA_TOKEN, SleepRecorder
 
 

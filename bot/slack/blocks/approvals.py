@@ -3,7 +3,9 @@ it, and the Edit modal prefilled with the draft.
 
 The preview is exactly what will be sent, shown verbatim (escaped, in a code block so Markdown in a
 description is not rendered as if it were ours). Only ids we got from Slack become mentions, and a
-result link is only a link when its host is one of ours (``LinkPolicy``).
+result link is only a link when its host is one of ours (``LinkPolicy``). The fallback ``text`` is
+what notifications show, so it is escaped like the blocks: a drafted comment saying ``<!channel>``
+must not ping the channel. Length limits hold for the escaped text.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.slack.blocks.cards import LinkPolicy
+from bot.lookup.link_policy import LinkPolicy
 from bot.store.approvals import ApprovalRecord
-from bot.text.render import cut_index, escape
+from bot.text.render import clip, cut_index, escape, escape_clipped, link
 
 APPROVE = "approval_approve"
 EDIT = "approval_edit"
@@ -24,7 +26,11 @@ EDIT_VIEW = "approval_edit_submit"
 FIELD_ACTION = "value"
 FIELD_BLOCK = "field:"
 
-_SECTION_CHARS = 2900  # under Slack's 3,000 per section, leaving room for the code fence
+SECTION_CHARS = 3000  # Slack's limit on a section's text, and on a context element's
+TEXT_CHARS = 3000  # the fallback text is kept short; the blocks carry the whole preview
+_PREVIEW_CHARS = 2900  # under SECTION_CHARS, leaving room for the code fence
+_TOOL_CHARS = 200  # a tool's name (an MCP server names its own)
+_RESULT_CHARS = 2000  # room is left in the outcome's section for its headline and link
 _MAX_PREVIEW_SECTIONS = 40
 _INPUT_CHARS = 3000  # Slack's cap on a plain_text_input's value
 _LONG_FIELDS = ("description", "body")
@@ -49,7 +55,9 @@ def proposal_blocks(
     """The proposal as shown in the thread, with its buttons."""
     asker = f"<@{user_id}>" if user_id else "the person who asked"
     blocks: list[dict[str, Any]] = [
-        _section(f":pencil2: *Proposed change* (`{escape(tool)}`), waiting for {asker}:"),
+        _section(
+            f":pencil2: *Proposed change* (`{escape_clipped(tool, _TOOL_CHARS)}`), waiting for {asker}:"
+        ),
         *preview_sections(preview),
     ]
     notes = [f"Only {asker} can approve, edit or deny this."]
@@ -57,7 +65,7 @@ def proposal_blocks(
         notes.append(f"Expires <!date^{int(expires_at.timestamp())}^{{time}}|{expires_at:%H:%M} UTC>.")
     if not allowed:
         notes.append(f":no_entry: {escape(refusal) or 'You may not approve writes here.'}")
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(notes)}]})
+    blocks.append({"type": "context", "elements": [_mrkdwn(clip(" ".join(notes), SECTION_CHARS))]})
     blocks.append(
         {
             "type": "actions",
@@ -73,8 +81,11 @@ def proposal_blocks(
 
 
 def proposal_text(tool: str, preview: str) -> str:
-    """The notification / fallback text of a proposal."""
-    return f"Proposed change ({tool}), waiting for approval:\n{preview}"[:3000]
+    """The notification / fallback text of a proposal, neutralised like the blocks."""
+    return clip(
+        f"Proposed change ({escape_clipped(tool, _TOOL_CHARS)}), waiting for approval:\n{escape(preview)}",
+        TEXT_CHARS,
+    )
 
 
 def outcome_blocks(record: ApprovalRecord, links: LinkPolicy) -> list[dict[str, Any]]:
@@ -82,24 +93,25 @@ def outcome_blocks(record: ApprovalRecord, links: LinkPolicy) -> list[dict[str, 
     mark = _STATUS_MARKS.get(record.status, ":grey_question:")
     headline = f"{mark} *{_headline(record)}*"
     if record.result:
-        headline += f"\n{escape(record.result)}"
+        headline += f"\n{escape_clipped(record.result, _RESULT_CHARS)}"
     if record.result_url and links.allows(record.result_url):
-        headline += f"\n<{record.result_url}|Open it>"
+        headline += f"\n{link(record.result_url, 'Open it')}"
     elif record.result_url:
-        headline += f"\n{escape(record.result_url)}"
+        headline += f"\n{escape_clipped(record.result_url, _RESULT_CHARS // 2)}"
     who = f" by <@{record.decided_by}>" if record.decided_by else ""
     return [
         _section(headline),
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"`{escape(record.tool)}`{who}"}],
+            "elements": [_mrkdwn(f"`{escape_clipped(record.tool, _TOOL_CHARS)}`{who}")],
         },
         *preview_sections(record.preview),
     ]
 
 
 def outcome_text(record: ApprovalRecord) -> str:
-    return f"{_headline(record)}: {record.result or record.tool}"[:3000]
+    """The notification / fallback text of a decided proposal; the result may quote upstream text."""
+    return clip(f"{_headline(record)}: {escape(record.result or record.tool)}", TEXT_CHARS)
 
 
 def preview_sections(preview: str) -> list[dict[str, Any]]:
@@ -107,7 +119,7 @@ def preview_sections(preview: str) -> list[dict[str, Any]]:
     text = escape(preview).replace("```", "`\u200b``")
     sections: list[dict[str, Any]] = []
     while text and len(sections) < _MAX_PREVIEW_SECTIONS:
-        cut = cut_index(text, _SECTION_CHARS) or _SECTION_CHARS
+        cut = cut_index(text, _PREVIEW_CHARS) or _PREVIEW_CHARS
         sections.append(_section(f"```{text[:cut]}```"))
         text = text[cut:]
     return sections or [_section("_(empty)_")]
@@ -203,7 +215,11 @@ def _input(name: str, value: str, *, multiline: bool) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": _mrkdwn(clip(text, SECTION_CHARS))}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
 
 
 def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Everything a card carries is untrusted (it came from Jira or GitHub), so every piece of text
 goes through ``bot.text.render.escape``, and a URL becomes a link or a button only when its host is
 the configured Jira site or GitHub web host (``LinkPolicy``). Block Kit's size limits are
-applied here so a long summary cannot make Slack refuse the whole message.
+applied here, to the escaped text Slack receives, so a long summary (or one full of ``&``) cannot
+make Slack refuse the whole message.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.lookup.cards import Card, CardRow, NextPage
-from bot.text.render import escape
+from bot.lookup.link_policy import LinkPolicy
+from bot.text.render import clip, clip_start, escape, escape_clipped, link
 
 MORE_ACTION = "jira_more"
 MORE_BLOCK = "jira_more"
@@ -24,52 +25,16 @@ SECTION_CHARS = 3000
 FIELD_CHARS = 2000
 BUTTON_LABEL_CHARS = 75
 BUTTON_VALUE_CHARS = 2000
-URL_CHARS = 3000
 MAX_FIELDS = 10
 FALLBACK_CHARS = 300
 TITLE_CHARS = 250
+LABEL_CHARS = 100  # a field's label, a row's prefix
+ROW_KEY_CHARS = 120
+ROW_TEXT_CHARS = 200
+QUERY_CHARS = 1000
+CONTEXT_CHARS = 2000  # under Slack's 3,000 per context element
 
 _BACKTICK_PAIR = re.compile(r"`(?=`)")
-
-
-@dataclass(frozen=True)
-class LinkPolicy:
-    """The hosts whose URLs may become links: the Jira site and the GitHub web host."""
-
-    hosts: frozenset[str]
-
-    @classmethod
-    def for_sites(cls, *, jira_base_url: str | None, github_api_url: str | None) -> LinkPolicy:
-        hosts = {_host(jira_base_url)} if jira_base_url else set()
-        if github_api_url:
-            hosts.add(github_web_host(github_api_url))
-        return cls(frozenset(host for host in hosts if host))
-
-    def allows(self, url: str) -> bool:
-        if not url or len(url) > URL_CHARS:
-            return False
-        parts = urlsplit(url)
-        return parts.scheme in ("https", "http") and _host(url) in self.hosts and not parts.username
-
-
-def github_web_host(api_url: str) -> str:
-    """Where GitHub's ``html_url`` links point for an API base URL.
-
-    GitHub Enterprise Server serves its API at ``https://HOST/api/v3`` and its pages at HOST;
-    any other base (api.github.com, or a proxy or simulator standing in for it) serves
-    github.com's data, whose pages are on github.com.
-    """
-    parts = urlsplit(api_url)
-    if parts.path.rstrip("/").endswith("/api/v3"):
-        return (parts.hostname or "").lower()
-    return "github.com"
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 @dataclass(frozen=True)
@@ -83,19 +48,19 @@ def card_message(card: Card, links: LinkPolicy) -> SlackMessage:
 
 
 def fallback_text(card: Card) -> str:
-    return escape(_clip(card.summary, FALLBACK_CHARS))
+    return escape_clipped(card.summary, FALLBACK_CHARS)
 
 
 def card_blocks(card: Card, links: LinkPolicy) -> list[dict[str, Any]]:
     if card.kind == "notice":
-        return [_section(escape(card.title))]
+        return [_section(escape_clipped(card.title, SECTION_CHARS))]
     blocks: list[dict[str, Any]] = [_section(f"*{_link(card.title, card.url, links, TITLE_CHARS)}*")]
     if card.fields:
         blocks[0]["fields"] = [_field(field.label, field.value) for field in card.fields[:MAX_FIELDS]]
     blocks.extend(_rows(card, links))
     if card.code:
         blocks.append(_code(card.code))
-    context = [part for part in (_query(card.query), escape(card.footer)) if part]
+    context = [part for part in (_query(card.query), escape_clipped(card.footer, CONTEXT_CHARS)) if part]
     if context:
         blocks.append({"type": "context", "elements": [_mrkdwn(part) for part in context]})
     buttons = _buttons(card, links)
@@ -106,20 +71,20 @@ def card_blocks(card: Card, links: LinkPolicy) -> list[dict[str, Any]]:
 
 def _rows(card: Card, links: LinkPolicy) -> list[dict[str, Any]]:
     if not card.rows:
-        return [_section(f"_{escape(card.empty)}_")] if card.empty else []
+        return [_section(f"_{escape_clipped(card.empty, SECTION_CHARS - 2)}_")] if card.empty else []
     lines = [_row(row, links) for row in card.rows]
     if card.rows_heading:
-        lines.insert(0, f"*{escape(card.rows_heading)}*")
+        lines.insert(0, f"*{escape_clipped(card.rows_heading, TITLE_CHARS)}*")
     return [_section(text) for text in _pack(lines, SECTION_CHARS)]
 
 
 def _row(row: CardRow, links: LinkPolicy) -> str:
-    parts = [escape(row.prefix)] if row.prefix else []
-    parts.append(_link(row.key, row.url, links, 120))
+    parts = [escape_clipped(row.prefix, LABEL_CHARS)] if row.prefix else []
+    parts.append(_link(row.key, row.url, links, ROW_KEY_CHARS))
     if row.text:
-        parts.append(escape(_clip(row.text, 200)))
+        parts.append(escape_clipped(row.text, ROW_TEXT_CHARS))
     line = "• " + " ".join(parts)
-    return f"{line} — {escape(_clip(row.detail, 200))}" if row.detail else line
+    return f"{line} — {escape_clipped(row.detail, ROW_TEXT_CHARS)}" if row.detail else line
 
 
 def _code(code: str) -> dict[str, Any]:
@@ -133,8 +98,7 @@ def _code(code: str) -> dict[str, Any]:
     for line in reversed(_BACKTICK_PAIR.sub("`\u200b", code).split("\n")):
         escaped = escape(line)
         if used + len(escaped) + 1 > room:
-            # A cut inside an &amp;-style entity leaves harmless text like "amp;", never markup.
-            kept, cut = kept or [escaped[-room:]], True
+            kept, cut = kept or [clip_start(escaped, room)], True
             break
         kept.append(escaped)
         used += len(escaped) + 1
@@ -149,7 +113,7 @@ def _query(query: str) -> str:
         return ""
     # A backtick would end the code span early; the query stays readable without it.
     readable = query.replace("`", "'")
-    return f"`{escape(_clip(readable, 1000))}`"
+    return f"`{escape_clipped(readable, QUERY_CHARS)}`"
 
 
 def _buttons(card: Card, links: LinkPolicy) -> list[dict[str, Any]]:
@@ -199,23 +163,18 @@ def without_more_button(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _link(label: str, url: str, links: LinkPolicy, limit: int) -> str:
-    text = escape(_clip(label, limit))
-    if not links.allows(url):
-        return text
-    return f"<{_safe_url(url)}|{text}>"
-
-
-def _safe_url(url: str) -> str:
-    # "|" and ">" would end the <url|label> sequence early; percent-encoding keeps the URL valid.
-    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    text = escape_clipped(label, limit)
+    return link(url, text) if links.allows(url) else text
 
 
 def _field(label: str, value: str) -> dict[str, Any]:
-    return _mrkdwn(f"*{escape(label)}*\n{escape(_clip(value, FIELD_CHARS - len(label) - 10))}")
+    head = f"*{escape_clipped(label, LABEL_CHARS)}*\n"
+    return _mrkdwn(head + escape_clipped(value, FIELD_CHARS - len(head)))
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _mrkdwn(_clip(text, SECTION_CHARS))}
+    # A last resort: the parts are sized so that escaped text seldom reaches the limit.
+    return {"type": "section", "text": _mrkdwn(clip(text, SECTION_CHARS))}
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
@@ -223,7 +182,9 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _clip(text, limit), "emoji": False}
+    # Slack shows plain_text as it is (no mentions, no entities): only its length matters.
+    clipped = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": clipped, "emoji": False}
 
 
 def _pack(lines: list[str], limit: int) -> list[str]:
@@ -239,7 +200,3 @@ def _pack(lines: list[str], limit: int) -> list[str]:
     if current:
         texts.append(current)
     return texts
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,7 +2,7 @@
 
 The digest's text was written by the model from upstream data, so all of it is escaped, and an
 item's URL becomes a link only when the link policy allows its host (the Jira site, GitHub).
-Long sections are split to stay inside Block Kit's limits.
+Long sections are split to stay inside Block Kit's limits, which hold for the escaped text.
 """
 
 from __future__ import annotations
@@ -10,41 +10,45 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.slack.blocks.cards import LinkPolicy, SlackMessage
-from bot.text.render import escape
+from bot.lookup.link_policy import LinkPolicy
+from bot.slack.blocks.cards import SlackMessage
+from bot.text.render import clip, escape_clipped, link
 from bot.workflows.digest import Digest, DigestItem
 
 SECTION_CHARS = 3000
 HEADER_CHARS = 150
+CONTEXT_CHARS = 2000  # under Slack's 3,000 per context element
+FALLBACK_CHARS = 300
+SECTION_TITLE_CHARS = 80
+ITEM_CHARS = 300
 MAX_BLOCKS = 48  # Slack allows 50 per message; two stay free for the context lines
 
 
 def digest_message(digest: Digest, links: LinkPolicy, *, problems: Sequence[str] = ()) -> SlackMessage:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(digest.title, HEADER_CHARS)}}
+        {"type": "header", "text": {"type": "plain_text", "text": _clip_plain(digest.title, HEADER_CHARS)}}
     ]
     if digest.summary:
-        blocks.append(_section(escape(digest.summary)))
+        blocks.append(_section(escape_clipped(digest.summary, SECTION_CHARS)))
     for section in digest.sections:
-        lines = [f"*{escape(_clip(section.title, 80))}*", *(_item(item, links) for item in section.items)]
+        title = escape_clipped(section.title, SECTION_TITLE_CHARS)
+        lines = [f"*{title}*", *(_item(item, links) for item in section.items)]
         blocks.extend(_section(text) for text in _pack(lines))
     blocks = blocks[:MAX_BLOCKS]
     if problems:
         note = "Could not read: " + "; ".join(problems)
-        blocks.append({"type": "context", "elements": [_mrkdwn(escape(_clip(note, 2000)))]})
-    return SlackMessage(text=escape(_clip(f"{digest.title}: {digest.summary}", 300)), blocks=blocks)
+        blocks.append({"type": "context", "elements": [_mrkdwn(escape_clipped(note, CONTEXT_CHARS))]})
+    text = escape_clipped(f"{digest.title}: {digest.summary}", FALLBACK_CHARS)
+    return SlackMessage(text=text, blocks=blocks)
 
 
 def _item(item: DigestItem, links: LinkPolicy) -> str:
-    text = escape(_clip(item.text, 300))
-    if not links.allows(item.url):
-        return f"• {text}"
-    url = item.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    return f"• <{url}|{text}>"
+    text = escape_clipped(item.text, ITEM_CHARS)
+    return f"• {link(item.url, text)}" if links.allows(item.url) else f"• {text}"
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _mrkdwn(_clip(text, SECTION_CHARS))}
+    return {"type": "section", "text": _mrkdwn(clip(text, SECTION_CHARS))}
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
@@ -63,5 +67,6 @@ def _pack(lines: list[str]) -> list[str]:
     return [*texts, current] if current else texts
 
 
-def _clip(text: str, limit: int) -> str:
+def _clip_plain(text: str, limit: int) -> str:
+    # plain_text is shown as it is (no mentions, no entities): only its length matters.
     return text if len(text) <= limit else text[: limit - 1] + "…"

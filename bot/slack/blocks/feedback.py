@@ -1,4 +1,4 @@
-"""The 👎 reason dialog: a modal with one optional text box, and reading back what was submitted.
+"""The controls under a finished answer: the 👍 / 👎 / Details buttons, and the 👎 reason dialog.
 
 Block Kit only; the Slack calls that open it and receive it are in ``bot.slack.listeners.feedback``.
 The run id travels in ``private_metadata``: Slack returns it unchanged with the signed
@@ -69,3 +69,31 @@ def _plain(text: str) -> dict[str, Any]:
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+FEEDBACK_UP = "answer_feedback_up"
+FEEDBACK_DOWN = "answer_feedback_down"
+ANSWER_DETAILS = "answer_details"
+PROMPT = "Was this answer useful?"
+
+
+def feedback_blocks(run_id: str) -> list[dict[str, Any]]:
+    """A context line and one row of buttons, each carrying the run id."""
+
+    def button(action_id: str, label: str) -> dict[str, Any]:
+        return {
+            "type": "button",
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": label, "emoji": True},
+            "value": run_id,
+        }
+
+    buttons = [button(FEEDBACK_UP, ":thumbsup:"), button(FEEDBACK_DOWN, ":thumbsdown:")]
+    return [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": PROMPT}]},
+        {
+            "type": "actions",
+            "block_id": f"feedback:{run_id}",
+            "elements": [*buttons, button(ANSWER_DETAILS, "Details")],
+        },
+    ]

@@ -2,13 +2,16 @@
 
 ``SlackDelivery.call`` waits its turn (or, with ``wait=False``, refuses at once with
 ``BudgetExhausted``), then calls the Web API through the SDK client, whose 429 handler records
-``Retry-After`` in the same budget. The error sets here say which refusal calls for which step
-down the delivery ladder: stream → post + update → response_url.
+``Retry-After`` in the same budget. ``post``, ``update``, ``post_ephemeral``, ``unfurl`` and
+``say`` are the plain writes listeners make, links in them never unfurled; no other module calls
+Slack's chat methods (``tests/test_architecture.py``). The error sets here say which refusal
+calls for which step down the delivery ladder: stream → post + update → response_url.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -21,6 +24,9 @@ from bot.slack.delivery.client import budget_of
 from bot.slack.delivery.counters import DeliveryCounters, Rung
 
 log = logging.getLogger(__name__)
+
+# Never let Slack expand links in bot output: a link in an answer is cited, not previewed.
+NO_UNFURL: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
 
 # What a failed Slack call can raise once the SDK's own retries are used up.
 DELIVERY_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError, BudgetExhausted)
@@ -111,6 +117,56 @@ class SlackDelivery:
         async with self.budget.slot(self.team, method, channel=channel, wait=wait, reserve=reserve):
             return await self.client.api_call(method, json=args)
 
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        blocks: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str:
+        """Post a message (in ``thread_ts``'s thread when given); its ts. Raises ``DELIVERY_ERRORS``."""
+        args = _present(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks) | NO_UNFURL
+        response = await self.call("chat.postMessage", args, channel=channel)
+        return str(response["ts"])
+
+    async def update(
+        self, channel: str, ts: str, text: str, *, blocks: Sequence[Mapping[str, Any]] | None = None
+    ) -> None:
+        """Replace message ``ts``'s text (and blocks). Raises ``DELIVERY_ERRORS``."""
+        args = _present(channel=channel, ts=ts, text=text, blocks=blocks) | NO_UNFURL
+        await self.call("chat.update", args, channel=channel)
+
+    async def post_ephemeral(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None
+    ) -> None:
+        """Show ``text`` to ``user`` alone. Raises ``DELIVERY_ERRORS``."""
+        args = _present(channel=channel, user=user, text=text, thread_ts=thread_ts)
+        await self.call("chat.postEphemeral", args, channel=channel)
+
+    async def unfurl(
+        self,
+        unfurls: Mapping[str, Any],
+        *,
+        channel: str | None = None,
+        ts: str | None = None,
+        unfurl_id: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Attach previews to links of a posted message (``channel`` + ``ts``) or of one still in
+        the composer (``unfurl_id`` + ``source``). Raises ``DELIVERY_ERRORS``."""
+        where = _present(channel=channel, ts=ts, unfurl_id=unfurl_id, source=source)
+        await self.call("chat.unfurl", {"unfurls": dict(unfurls), **where}, channel=channel)
+
+    async def say(self, channel: str, text: str, *, thread_ts: str | None = None) -> bool:
+        """Post a notice nobody waits on; a failure is logged, not raised. Whether it was posted."""
+        try:
+            await self.post(channel, text, thread_ts=thread_ts)
+        except DELIVERY_ERRORS as error:
+            log.warning("could not post in %s (thread %s): %s", channel, thread_ts, error_code(error))
+            return False
+        return True
+
     def has_room(self, method: str, reserve: int = 0) -> bool:
         """Whether ``method`` has a free slot now with ``reserve`` more left over."""
         return self.budget.delay(self.team, method, reserve=reserve) == 0
@@ -132,3 +188,8 @@ class SlackDelivery:
         self.counters.step_down(from_rung, to_rung, code)
         level = logging.ERROR if to_rung == "none" else logging.INFO
         log.log(level, "slack delivery in %s: %s refused (%s); now %s", channel, from_rung, code, to_rung)
+
+
+def _present(**args: object) -> dict[str, Any]:
+    # Slack reads a JSON null as a value; an argument not given is left out.
+    return {name: value for name, value in args.items() if value is not None}

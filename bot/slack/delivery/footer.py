@@ -1,8 +1,9 @@
 """A one-line footer under each finished answer: the tools it used, its tokens, its seconds.
 
-It wraps any sink and only changes the Finished event: the footer is appended to the answer's
-text, so a sink that streamed the deltas renders just the footer as the new tail. The stored
-answer is the workflow's own, without the footer, so history stays what the model said.
+It wraps any sink (a ``bot.ports.SinkWrapper``) and only changes the Finished event: the footer
+is appended to the answer's text, so a sink that streamed the deltas renders just the footer as
+the new tail. The stored answer is the workflow's own, without the footer, so history stays what
+the model said.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.events import Finished, ToolStarted, WorkflowEvent
-from bot.ports import Sink
+from bot.ports import Sink, SinkWrapper
 
 Clock = Callable[[], float]
 
@@ -22,11 +23,11 @@ def footer_line(tools: list[str], tokens: int, seconds: float) -> str:
     return f"_{used} · {tokens:,} tokens · {seconds:.1f} s_"
 
 
-class FooterSink:
-    """A ``bot.ports.Sink`` that adds the footer to ``Finished`` and forwards everything."""
+class FooterSink(SinkWrapper):
+    """Adds the footer to ``Finished`` and passes everything on."""
 
     def __init__(self, inner: Sink, *, clock: Clock | None = None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._clock = clock
         self._started: float | None = None
         self._tools: list[str] = []
@@ -43,8 +44,4 @@ class FooterSink:
             tokens = event.usage.input_tokens + event.usage.output_tokens
             footer = footer_line(self._tools, tokens, self._now() - self._started)
             event = replace(event, text=f"{event.text}\n\n{footer}" if event.text else footer)
-        await self._inner.emit(event)
-
-    def __getattr__(self, name: str) -> object:
-        # Wrappers further out (approval previews) read the Slack sink's reply_ts through us.
-        return getattr(self._inner, name)
+        await super().emit(event)

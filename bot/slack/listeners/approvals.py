@@ -1,11 +1,10 @@
-"""Slack side of approvals: the proposal posted in the thread, its buttons, and the Edit modal.
+"""Slack side of approvals: the clicks on a proposal's buttons, and the Edit modal.
 
-``ApprovalPreviews`` wraps a thread's sink: the run's answer is rendered as usual and, once it
-has ended, each ``ApprovalRequested`` is posted below it as a message with Approve / Edit / Deny.
-A click is acknowledged at once and handed to the ``ApprovalDesk``: the asker's Approve executes
-the write (once, whoever else clicks, however often); anyone else gets an ephemeral "not yours".
-A decided proposal is replaced (chat.update) by its outcome with a link, and the paused agent run
-resumes in the thread.
+Proposals are posted below a run's answer by ``bot.slack.delivery.proposals``. A click is
+acknowledged at once and handed to the ``ApprovalDesk``: the asker's Approve executes the write
+(once, whoever else clicks, however often); anyone else gets an ephemeral "not yours". A decided
+proposal is replaced (chat.update) by its outcome with a link, and the paused agent run resumes
+in the thread.
 """
 
 from __future__ import annotations
@@ -16,12 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.desk import ApprovalDesk, Choice, Verdict
-from bot.events import ApprovalRequested, WorkflowEvent, is_terminal
-from bot.ports import Sink
+from bot.lookup.link_policy import LinkPolicy
 from bot.slack.blocks.approvals import (
     APPROVE,
     DENY,
@@ -35,74 +32,15 @@ from bot.slack.blocks.approvals import (
     proposal_text,
     submitted_arguments,
 )
-from bot.slack.blocks.cards import LinkPolicy
 from bot.slack.click import Click
-from bot.slack.delivery.sink import SlackThreadSink
-from bot.store.approvals import ApprovalRecord
+from bot.slack.delivery.chain import SlackChain
+from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
+from bot.store.approvals import ApprovalRecord, Asker
 from bot.text.render import escape
 
 log = logging.getLogger(__name__)
 
-
-class ApprovalPreviews:
-    """A ``Sink`` that posts proposals after the run's answer, and passes everything else on."""
-
-    def __init__(
-        self, inner: Sink, client: AsyncWebClient, desk: ApprovalDesk, *, channel: str, thread_ts: str
-    ) -> None:
-        self._inner = inner
-        self._client = client
-        self._desk = desk
-        self._channel = channel
-        self._thread_ts = thread_ts
-        self._held: list[ApprovalRequested] = []
-
-    async def emit(self, event: WorkflowEvent) -> None:
-        if isinstance(event, ApprovalRequested):
-            self._held.append(event)  # shown below the answer, once it is complete
-            return
-        await self._inner.emit(event)
-        if is_terminal(event):
-            held, self._held = self._held, []
-            for request in held:
-                await self._post(request)
-
-    async def _post(self, request: ApprovalRequested) -> None:
-        record = await self._desk.approvals.get(request.approval_id)
-        refusal = self._desk.refusal(request.user_id, self._channel) or ""
-        try:
-            posted = await self._client.chat_postMessage(
-                channel=self._channel,
-                thread_ts=self._thread_ts,
-                text=proposal_text(request.tool, request.preview),
-                blocks=proposal_blocks(
-                    approval_id=request.approval_id,
-                    tool=request.tool,
-                    preview=request.preview,
-                    user_id=request.user_id,
-                    allowed=request.allowed,
-                    refusal=refusal,
-                    expires_at=record.expires_at if record else None,
-                ),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except SlackApiError as exc:
-            log.warning("could not post approval %s: %s", request.approval_id, exc.response.get("error"))
-            return
-        await self._desk.approvals.set_message_ts(request.approval_id, str(posted["ts"]))
-
-
-def thread_sink(client: AsyncWebClient, desk: ApprovalDesk, record: ApprovalRecord) -> Sink:
-    """The sink for a resumed run: the asker's thread, proposals included."""
-    inner = SlackThreadSink(
-        client,
-        channel=record.channel,
-        thread_ts=record.thread_ts,
-        recipient_user_id=record.user_id,
-        recipient_team_id=record.team_id,
-    )
-    return ApprovalPreviews(inner, client, desk, channel=record.channel, thread_ts=record.thread_ts)
+NOT_SHOWN = "Your edit is saved, but the proposal above could not be updated ({error}); Approve uses it."
 
 
 def register_approvals(app: AsyncApp, desk: ApprovalDesk, links: LinkPolicy) -> None:
@@ -158,18 +96,21 @@ class _ApprovalListeners:
         if not revision.ok:
             await _tell(client, record, user_id, revision.message)
             return
-        await client.chat_update(
-            channel=str(metadata.get("channel") or record.channel),
-            ts=str(metadata.get("message_ts") or record.message_ts),
-            text=proposal_text(record.tool, revision.preview),
-            blocks=proposal_blocks(
-                approval_id=record.id,
-                tool=record.tool,
-                preview=revision.preview,
-                user_id=record.user_id,
-                expires_at=record.expires_at,
-            ),
+        blocks = proposal_blocks(
+            approval_id=record.id,
+            tool=record.tool,
+            preview=revision.preview,
+            user_id=record.user_id,
+            expires_at=record.expires_at,
         )
+        channel = str(metadata.get("channel") or record.channel)
+        ts = str(metadata.get("message_ts") or record.message_ts)
+        try:
+            text = proposal_text(record.tool, revision.preview)
+            await SlackDelivery(client, team=record.team_id).update(channel, ts, text, blocks=blocks)
+        except DELIVERY_ERRORS as exc:
+            log.warning("could not show the edit of approval %s: %s", record.id, error_code(exc))
+            await _tell(client, record, user_id, NOT_SHOWN.format(error=error_code(exc)))
 
     async def _decide(self, body: dict[str, Any], client: AsyncWebClient, choice: Choice) -> None:
         click = Click.of(body)
@@ -178,22 +119,23 @@ class _ApprovalListeners:
             await _ephemeral(client, body, verdict.message)
             return
         await self._show_outcome(client, body, verdict)
-        sink = thread_sink(client, self._desk, verdict.approval)
-        await self._desk.resume_if_decided(verdict.approval.run_id, sink)
+        record = verdict.approval
+        asker = Asker(record.team_id, record.user_id, record.channel, record.thread_ts)
+        # The resumed run answers in the asker's thread; its own proposals go below it again.
+        await self._desk.resume_if_decided(record.run_id, SlackChain(client, asker, desk=self._desk))
 
     async def _show_outcome(self, client: AsyncWebClient, body: dict[str, Any], verdict: Verdict) -> None:
         assert verdict.approval is not None
         record = verdict.approval
         click = Click.of(body)
+        ts = click.message_ts or (record.message_ts or "")
+        delivery = SlackDelivery(client, team=click.team_id)
         try:
-            await client.chat_update(
-                channel=click.channel_id,
-                ts=click.message_ts or (record.message_ts or ""),
-                text=outcome_text(record),
-                blocks=outcome_blocks(record, self._links),
+            await delivery.update(
+                click.channel_id, ts, outcome_text(record), blocks=outcome_blocks(record, self._links)
             )
-        except SlackApiError as exc:
-            log.warning("could not show the outcome of approval %s: %s", record.id, exc.response.get("error"))
+        except DELIVERY_ERRORS as exc:
+            log.warning("could not show the outcome of approval %s: %s", record.id, error_code(exc))
 
 
 def _form_errors(record: ApprovalRecord, errors: Mapping[str, str]) -> dict[str, str]:
@@ -210,12 +152,9 @@ async def _ephemeral(client: AsyncWebClient, body: dict[str, Any], text: str) ->
 
 
 async def _tell(client: AsyncWebClient, record: ApprovalRecord, user_id: str, text: str) -> None:
+    delivery = SlackDelivery(client, team=record.team_id)
+    notice = f":information_source: {escape(text)}"
     try:
-        await client.chat_postEphemeral(
-            channel=record.channel,
-            user=user_id,
-            text=f":information_source: {escape(text)}",
-            thread_ts=record.thread_ts,
-        )
-    except SlackApiError as exc:
-        log.info("could not answer %s ephemerally: %s", user_id, exc.response.get("error"))
+        await delivery.post_ephemeral(record.channel, user_id, notice, thread_ts=record.thread_ts)
+    except DELIVERY_ERRORS as exc:
+        log.info("could not answer %s ephemerally: %s", user_id, error_code(exc))

@@ -17,9 +17,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.events import Finished, WorkflowEvent
-from bot.ports import Sink
 from bot.slack.blocks.feedback import (
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
     REASON_BLOCK,
     REASON_LIMIT,
     REASON_VIEW,
@@ -33,70 +33,12 @@ from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_UP = "answer_feedback_up"
-FEEDBACK_DOWN = "answer_feedback_down"
-ANSWER_DETAILS = "answer_details"
 _VALUES = {FEEDBACK_UP: "up", FEEDBACK_DOWN: "down"}
-PROMPT = "Was this answer useful?"
 NOT_STORED = "I no longer have a record of that answer, so there is nothing to rate."
-
-
-def feedback_blocks(run_id: str) -> list[dict[str, Any]]:
-    """A context line and one row of buttons, each carrying the run id."""
-
-    def button(action_id: str, label: str) -> dict[str, Any]:
-        return {
-            "type": "button",
-            "action_id": action_id,
-            "text": {"type": "plain_text", "text": label, "emoji": True},
-            "value": run_id,
-        }
-
-    buttons = [button(FEEDBACK_UP, ":thumbsup:"), button(FEEDBACK_DOWN, ":thumbsdown:")]
-    return [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": PROMPT}]},
-        {
-            "type": "actions",
-            "block_id": f"feedback:{run_id}",
-            "elements": [*buttons, button(ANSWER_DETAILS, "Details")],
-        },
-    ]
 
 
 def thanks(value: str) -> str:
     return f"Thanks, your feedback ({'👍' if value == 'up' else '👎'}) is recorded."
-
-
-class FeedbackSink:
-    """A ``bot.ports.Sink`` that posts the feedback buttons once the answer is finished.
-
-    ``run_id`` is set by whoever starts the run (it exists only after the sink is built).
-    """
-
-    def __init__(self, inner: Sink, client: AsyncWebClient, *, channel: str, thread_ts: str) -> None:
-        self._inner = inner
-        self._client = client
-        self._channel = channel
-        self._thread_ts = thread_ts
-        self.run_id: str | None = None
-
-    async def emit(self, event: WorkflowEvent) -> None:
-        await self._inner.emit(event)
-        if isinstance(event, Finished) and self.run_id is not None:
-            try:
-                await self._client.chat_postMessage(
-                    channel=self._channel,
-                    thread_ts=self._thread_ts,
-                    text=PROMPT,
-                    blocks=feedback_blocks(self.run_id),
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            except SlackApiError as exc:  # a courtesy: the answer is already there
-                log.info("feedback buttons not posted: %s", exc.response.get("error"))
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._inner, name)
 
 
 def register_feedback(app: AsyncApp, store: Store) -> None:

@@ -12,21 +12,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.lookup.cards import Card, notice_card
 from bot.lookup.commands import Lookup
+from bot.lookup.link_policy import LinkPolicy
 from bot.lookup.request import parse_github, parse_jira, usage_of
 from bot.slack.blocks.cards import (
     MORE_ACTION,
-    LinkPolicy,
     SlackMessage,
     card_message,
     parse_more_value,
     without_more_button,
 )
-from bot.slack.delivery.reply import DELIVERY_ERRORS, error_code
+from bot.slack.click import Click
+from bot.slack.delivery.door import DELIVERY_ERRORS, NO_UNFURL, SlackDelivery, error_code
+from bot.slack.middleware import once_per_trigger
 from bot.store.store import Store
 from bot.text.render import escape
 
@@ -35,15 +36,14 @@ log = logging.getLogger(__name__)
 LINK_ACTION = "open_link"
 FAILED = "Something went wrong while looking that up; please try again."
 
-_NO_UNFURL: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
-
 Answer = Callable[[], Awaitable[Card]]
 
 
 def register_lookup(app: AsyncApp, lookup: Lookup, store: Store, links: LinkPolicy) -> None:
     listeners = _LookupListeners(lookup, store, links)
-    app.command("/jira")(listeners.jira)
-    app.command("/gh")(listeners.gh)
+    once = [once_per_trigger(store, "command")]
+    app.command("/jira", middleware=once)(listeners.jira)
+    app.command("/gh", middleware=once)(listeners.gh)
     app.action(MORE_ACTION)(listeners.more)
     # Link buttons open in the browser, but Slack still sends a block_actions that wants an ack.
     app.action(LINK_ACTION)(_ack_only)
@@ -103,29 +103,27 @@ class _LookupListeners:
         card = await _produce(lambda: self._lookup.jira_page(page))
         reply = card_message(card, self._links)
         if container.get("is_ephemeral") or not message:
-            await respond(text=reply.text, blocks=reply.blocks, replace_original=False, **_NO_UNFURL)
+            await respond(text=reply.text, blocks=reply.blocks, replace_original=False, **NO_UNFURL)
             return
-        await _drop_more_button(client, channel, message)
-        await _post(client, channel, str(message.get("thread_ts") or message_ts), reply)
+        delivery = SlackDelivery(client, team=Click.of(body).team_id)
+        await _drop_more_button(delivery, channel, message)
+        await _post(delivery, channel, str(message.get("thread_ts") or message_ts), reply)
 
     async def _answer(
         self, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, answer: Answer
     ) -> None:
-        if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
-            return
         channel, user = command["channel_id"], command["user_id"]
         asked = f"{command.get('command', '')} {command.get('text', '')}".strip()
+        delivery = SlackDelivery(client, team=command["team_id"])
         try:
-            parent = await client.chat_postMessage(
-                channel=channel, text=f"<@{user}> looked up: {escape(asked)}", **_NO_UNFURL
-            )
-        except SlackApiError as exc:
+            parent_ts = await delivery.post(channel, f"<@{user}> looked up: {escape(asked)}")
+        except DELIVERY_ERRORS as exc:
             log.info("cannot post in %s (%s); answering privately", channel, error_code(exc))
             reply = card_message(await _produce(answer), self._links)
-            await respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", **_NO_UNFURL)
+            await respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", **NO_UNFURL)
             return
         reply = card_message(await _produce(answer), self._links)
-        await _post(client, channel, str(parent["ts"]), reply)
+        await _post(delivery, channel, parent_ts, reply)
 
 
 async def _produce(answer: Answer) -> Card:
@@ -137,25 +135,19 @@ async def _produce(answer: Answer) -> Card:
         return notice_card(FAILED)
 
 
-async def _post(client: AsyncWebClient, channel: str, thread_ts: str, reply: SlackMessage) -> None:
+async def _post(delivery: SlackDelivery, channel: str, thread_ts: str, reply: SlackMessage) -> None:
     try:
-        await client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=reply.text, blocks=reply.blocks, **_NO_UNFURL
-        )
+        await delivery.post(channel, reply.text, thread_ts=thread_ts, blocks=reply.blocks)
     except DELIVERY_ERRORS as exc:
         log.error("could not post a card in %s (%s)", channel, error_code(exc))
 
 
-async def _drop_more_button(client: AsyncWebClient, channel: str, message: dict[str, Any]) -> None:
+async def _drop_more_button(delivery: SlackDelivery, channel: str, message: dict[str, Any]) -> None:
     blocks = message.get("blocks")
     if not isinstance(blocks, list):
         return
     try:
-        await client.chat_update(
-            channel=channel,
-            ts=str(message["ts"]),
-            text=str(message.get("text", "")),
-            blocks=without_more_button(blocks),
-        )
+        text = str(message.get("text", ""))
+        await delivery.update(channel, str(message["ts"]), text, blocks=without_more_button(blocks))
     except DELIVERY_ERRORS as exc:
         log.warning("could not remove the More button (%s)", error_code(exc))

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.slack.blocks.stop import ANSWER_STOP
 from bot.slack.click import Click
 from bot.slack.delivery.door import DELIVERY_ERRORS, error_code
 from bot.store.store import Store
@@ -22,21 +23,7 @@ from bot.workflows.intake import Intake
 
 log = logging.getLogger(__name__)
 
-ANSWER_STOP = "answer_stop"
-STOP_LABEL = "Stop"
 ALREADY_FINISHED = "That answer has already finished."
-
-
-def stop_blocks(run_id: str) -> list[dict[str, Any]]:
-    """The Block Kit controls an answer carries while its run is in progress."""
-    button = {
-        "type": "button",
-        "action_id": ANSWER_STOP,
-        "text": {"type": "plain_text", "text": STOP_LABEL, "emoji": True},
-        "value": run_id,
-        "style": "danger",
-    }
-    return [{"type": "actions", "block_id": f"{ANSWER_STOP}:{run_id}", "elements": [button]}]
 
 
 def only_the_asker(user_id: str) -> str:

@@ -14,34 +14,38 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.lookup.link_policy import LinkPolicy
 from bot.lookup.links import Unfurler
-from bot.slack.delivery.reply import DELIVERY_ERRORS, error_code
+from bot.slack.blocks.cards import card_blocks
+from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
 
 log = logging.getLogger(__name__)
 
 
-def register_unfurls(app: AsyncApp, unfurler: Unfurler) -> None:
+def register_unfurls(app: AsyncApp, unfurler: Unfurler, links: LinkPolicy) -> None:
     async def link_shared(event: dict[str, Any], client: AsyncWebClient) -> None:
-        await unfurl(event, client, unfurler)
+        await unfurl(event, client, unfurler, links)
 
     app.event("link_shared")(link_shared)
 
 
-async def unfurl(event: dict[str, Any], client: AsyncWebClient, unfurler: Unfurler) -> None:
+async def unfurl(
+    event: dict[str, Any], client: AsyncWebClient, unfurler: Unfurler, links: LinkPolicy
+) -> None:
     urls = [
         str(link["url"]) for link in event.get("links") or [] if isinstance(link, dict) and link.get("url")
     ]
-    unfurls = await unfurler.unfurls(urls)
+    cards = await unfurler.cards(urls)
+    unfurls = {url: {"blocks": card_blocks(card, links)} for url, card in cards.items()}
     if not unfurls:
         return
     where = _where(event)
+    delivery = SlackDelivery(client, team=str(event.get("team") or ""))
     try:
         if where is None:
-            await client.chat_unfurl(
-                unfurls=unfurls, unfurl_id=str(event.get("unfurl_id", "")), source="composer"
-            )
+            await delivery.unfurl(unfurls, unfurl_id=str(event.get("unfurl_id", "")), source="composer")
         else:
-            await client.chat_unfurl(unfurls=unfurls, channel=where[0], ts=where[1])
+            await delivery.unfurl(unfurls, channel=where[0], ts=where[1])
     except DELIVERY_ERRORS as exc:
         log.warning("could not unfurl %d link(s) (%s)", len(unfurls), error_code(exc))
 

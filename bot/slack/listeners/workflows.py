@@ -1,5 +1,5 @@
 """Slack listeners for the structured workflows: /standup (and its schedules), /triage,
-`/jira create`, and the "Create Jira issue from thread" message shortcut.
+`/jira create`, and the "Jira issue from thread" message shortcut.
 
 Like the other commands: ack at once (usage problems go back in the ack, to the person alone),
 post a visible parent, answer in its thread. Triage and issue drafts end with proposed writes,
@@ -15,19 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.desk import ApprovalDesk
 from bot.errors import InputRejected
-from bot.ports import Sink, Turn
+from bot.lookup.link_policy import LinkPolicy
+from bot.ports import Turn
 from bot.runs.scheduler import Fire
-from bot.slack.blocks.cards import LinkPolicy
 from bot.slack.blocks.digest import digest_message
 from bot.slack.click import Click
-from bot.slack.delivery.reply import DELIVERY_ERRORS, error_code
-from bot.slack.delivery.sink import SlackThreadSink
-from bot.slack.listeners.approvals import ApprovalPreviews
+from bot.slack.delivery.chain import SlackChain
+from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
+from bot.slack.middleware import once_per_trigger
 from bot.store.approvals import Asker
 from bot.store.schedule import USAGE as SCHEDULE_USAGE
 from bot.store.schedule import parse_spec
@@ -46,8 +45,6 @@ UNSCHEDULE_ACTION = "standup_unschedule"
 NO_PROJECT = "Set JIRA_PROJECTS (the first is where issues from threads go), or use `/jira create PROJECT …`."
 CANNOT_POST = "I can't post in this conversation ({error}). Invite me to the channel and try again."
 
-_NO_UNFURL: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
-
 
 def register_workflows(
     app: AsyncApp,
@@ -60,10 +57,11 @@ def register_workflows(
     """Register the listeners (before /jira's own, so `/jira create` is ours) and start the
     scheduler, which posts with ``client`` (the bot token's)."""
     listeners = _WorkflowListeners(workflows, store, links, desk)
-    app.command("/standup")(listeners.standup)
-    app.command("/triage")(listeners.triage)
-    app.command("/jira", matchers=[_is_create])(listeners.jira_create)
-    app.shortcut(SHORTCUT)(listeners.issue_from_thread)
+    once = [once_per_trigger(store, "command")]
+    app.command("/standup", middleware=once)(listeners.standup)
+    app.command("/triage", middleware=once)(listeners.triage)
+    app.command("/jira", matchers=[_is_create], middleware=once)(listeners.jira_create)
+    app.shortcut(SHORTCUT, middleware=[once_per_trigger(store, "shortcut")])(listeners.issue_from_thread)
     app.action(UNSCHEDULE_ACTION)(listeners.unschedule_button)
     workflows.start_scheduler(scheduled_poster(client, workflows, links))
 
@@ -76,16 +74,21 @@ def scheduled_poster(client: AsyncWebClient, workflows: Workflows, links: LinkPo
     """Posts one schedule's digest at the top of its channel; a failure is posted plainly too."""
 
     async def fire(schedule: ScheduleRecord, due: datetime) -> str:
+        delivery = SlackDelivery(client, team=schedule.team_id)
         try:
             result = await workflows.standup.run(workflows.standup.scope(schedule.scope))
         except ChatOpsError as exc:
             text = f":warning: The scheduled standup digest could not be made: {escape(explain(exc))}"
-            await client.chat_postMessage(channel=schedule.channel_id, text=text, **_NO_UNFURL)
+            await delivery.say(schedule.channel_id, text)
             return f"failed: {explain(exc)}"
         message = digest_message(result.digest, links, problems=result.facts.problems)
-        await client.chat_postMessage(
-            channel=schedule.channel_id, text=message.text, blocks=message.blocks, **_NO_UNFURL
-        )
+        try:
+            await delivery.post(schedule.channel_id, message.text, blocks=message.blocks)
+        except DELIVERY_ERRORS as exc:  # nobody is waiting in the channel: the fire's outcome says it
+            log.error(
+                "scheduled digest %s not posted in %s (%s)", schedule.id, schedule.channel_id, error_code(exc)
+            )
+            return f"failed: {error_code(exc)}"
         return "posted"
 
     return fire
@@ -169,18 +172,16 @@ class _WorkflowListeners:
         label: str,
         run: Callable[[], Awaitable[Any]],
     ) -> None:
-        if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
-            return
         parent = await _post_parent(client, respond, command, f"asked for a standup digest: {label}")
         if parent is None:
             return
         try:
             result = await run()
         except ChatOpsError as exc:
-            await _post(client, command["channel_id"], parent, text=f":warning: {escape(explain(exc))}")
+            await _post(client, command, parent, f":warning: {escape(explain(exc))}")
             return
         message = digest_message(result.digest, self._links, problems=result.facts.problems)
-        await _post(client, command["channel_id"], parent, text=message.text, blocks=message.blocks)
+        await _post(client, command, parent, message.text, message.blocks)
 
     # -- /triage -----------------------------------------------------------------------------
 
@@ -193,12 +194,10 @@ class _WorkflowListeners:
             await ack(text=rejected.message)
             return
         await ack()
-        if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
-            return
         parent = await _post_parent(client, respond, command, f"asked to triage {key}")
         if parent is not None:
             asker = Asker(command["team_id"], command["user_id"], command["channel_id"], parent)
-            await self._workflows.drafted.triage(asker, key, self._sink(client, asker))
+            await self._workflows.drafted.triage(asker, key, self._chain(client, asker))
 
     # -- thread → Jira issue -----------------------------------------------------------------
 
@@ -216,21 +215,17 @@ class _WorkflowListeners:
             await ack(text=rejected.message)
             return
         await ack()
-        if not await self._store.claim(f"command:{command.get('trigger_id', '')}"):
-            return
         parent = await _post_parent(
             client, respond, command, f"asked for a Jira issue in {request.project}: {request.text}"
         )
         if parent is not None:
             asker = Asker(command["team_id"], command["user_id"], command["channel_id"], parent)
-            await self._workflows.drafted.issue_from_thread(asker, request, (), self._sink(client, asker))
+            await self._workflows.drafted.issue_from_thread(asker, request, (), self._chain(client, asker))
 
     async def issue_from_thread(
         self, ack: AsyncAck, body: dict[str, Any], shortcut: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if not await self._store.claim(f"shortcut:{body.get('trigger_id', '')}"):
-            return
         team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
         user_id = str((body.get("user") or {}).get("id", ""))
         channel_id = str((body.get("channel") or {}).get("id", ""))
@@ -242,7 +237,7 @@ class _WorkflowListeners:
             return
         thread = await self._thread(asker, str(message.get("text", "")))
         request = IssueRequest(self._workflows.default_project)
-        await self._workflows.drafted.issue_from_thread(asker, request, thread, self._sink(client, asker))
+        await self._workflows.drafted.issue_from_thread(asker, request, thread, self._chain(client, asker))
 
     async def _thread(self, asker: Asker, clicked_text: str) -> tuple[Turn, ...]:
         """The thread as the bot stored it, ending with the message the shortcut was used on."""
@@ -252,19 +247,8 @@ class _WorkflowListeners:
             turns.append(Turn("user", clicked_text))
         return tuple(turns)
 
-    def _sink(self, client: AsyncWebClient, asker: Asker) -> Sink:
-        sink: Sink = SlackThreadSink(
-            client,
-            channel=asker.channel,
-            thread_ts=asker.thread_ts,
-            recipient_user_id=asker.user_id,
-            recipient_team_id=asker.team_id,
-        )
-        if self._desk is not None:  # the proposed writes go below the draft, with their buttons
-            sink = ApprovalPreviews(
-                sink, client, self._desk, channel=asker.channel, thread_ts=asker.thread_ts
-            )
-        return sink
+    def _chain(self, client: AsyncWebClient, asker: Asker) -> SlackChain:
+        return SlackChain(client, asker, desk=self._desk)  # proposed writes go below the draft
 
 
 def schedules_message(schedules: list[ScheduleRecord], note: str = "") -> dict[str, Any]:
@@ -296,27 +280,33 @@ async def _post_parent(
     client: AsyncWebClient, respond: AsyncRespond, command: dict[str, Any], what: str
 ) -> str | None:
     """The visible parent message's ts, or None (and a private note) where the bot cannot post."""
+    delivery = SlackDelivery(client, team=command["team_id"])
     try:
-        parent = await client.chat_postMessage(
-            channel=command["channel_id"], text=f"<@{command['user_id']}> {escape(what)}", **_NO_UNFURL
-        )
-    except SlackApiError as exc:
+        return await delivery.post(command["channel_id"], f"<@{command['user_id']}> {escape(what)}")
+    except DELIVERY_ERRORS as exc:
         await respond(text=CANNOT_POST.format(error=error_code(exc)), response_type="ephemeral")
         return None
-    return str(parent["ts"])
 
 
-async def _post(client: AsyncWebClient, channel: str, thread_ts: str, **message: Any) -> None:
+async def _post(
+    client: AsyncWebClient,
+    command: dict[str, Any],
+    thread_ts: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    channel = command["channel_id"]
     try:
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message, **_NO_UNFURL)
+        await SlackDelivery(client, team=command["team_id"]).post(
+            channel, text, thread_ts=thread_ts, blocks=blocks
+        )
     except DELIVERY_ERRORS as exc:
         log.error("could not post in %s (%s)", channel, error_code(exc))
 
 
 async def _ephemeral(client: AsyncWebClient, asker: Asker, text: str) -> None:
+    delivery = SlackDelivery(client, team=asker.team_id)
     try:
-        await client.chat_postEphemeral(
-            channel=asker.channel, user=asker.user_id, thread_ts=asker.thread_ts, text=escape(text)
-        )
-    except SlackApiError as exc:
+        await delivery.post_ephemeral(asker.channel, asker.user_id, escape(text), thread_ts=asker.thread_ts)
+    except DELIVERY_ERRORS as exc:
         log.info("could not tell %s privately (%s)", asker.user_id, error_code(exc))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from bot.console.cards import card_text
 from bot.lookup.actions import (
     LOG_CHARS,
     TRUNCATED,
@@ -13,7 +12,8 @@ from bot.lookup.actions import (
     github_runs_card,
     tail_chars,
 )
-from bot.slack.blocks.cards import SECTION_CHARS, LinkPolicy, card_message
+from bot.lookup.link_policy import LinkPolicy
+from bot.slack.blocks.cards import SECTION_CHARS, card_message
 from integrations.github.models import Job, JobList, JobLog, WorkflowRun, WorkflowRunList
 
 LINKS = LinkPolicy.for_sites(jira_base_url=None, github_api_url="https://api.github.com")
@@ -137,8 +137,3 @@ def test_in_slack_a_log_is_one_escaped_code_block_of_its_last_lines() -> None:
     inner = text[len("```\n") : -len("\n```")]
     assert "```" not in inner, "a log cannot close the code block early"
     assert "<@U123>" not in json.dumps(blocks) and "&lt;@U123&gt; &amp;" in inner
-
-
-def test_in_the_terminal_a_log_is_printed_line_by_line_without_control_characters() -> None:
-    card = github_log_card(JobLog(repo="acme/payments", job_id=7, lines=["one", "two\x07"]))
-    assert card_text(card).splitlines()[1:] == ["  | one", "  | two"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.lookup.links import GitHubLink, JiraLink, LinkReader, Unfurler, host_of
-from bot.slack.blocks.cards import LinkPolicy
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 
@@ -75,8 +74,8 @@ def test_host_of_keeps_only_a_non_default_port() -> None:
 
 async def test_targets_are_unique_capped_and_only_for_configured_services() -> None:
     jira = JiraClient.create("https://acme.atlassian.net", email="a@b.c", api_token="t")
-    github_only = Unfurler(None, None, reader=CLOUD, links=LinkPolicy(frozenset()), max_links=2)
-    both = Unfurler(jira, None, reader=CLOUD, links=LinkPolicy(frozenset()), max_links=2)
+    github_only = Unfurler(None, None, reader=CLOUD, max_links=2)
+    both = Unfurler(jira, None, reader=CLOUD, max_links=2)
     urls = [
         "https://github.com/acme/payments/pull/1",
         "https://acme.atlassian.net/browse/OPS-1",
@@ -92,8 +91,8 @@ async def test_targets_are_unique_capped_and_only_for_configured_services() -> N
 
 async def test_no_links_means_no_requests_and_no_unfurls() -> None:
     github = GitHubClient.create("https://api.github.com", token="ghp_x")
-    unfurler = Unfurler(None, github, reader=CLOUD, links=LinkPolicy(frozenset()))
+    unfurler = Unfurler(None, github, reader=CLOUD)
     try:
-        assert await unfurler.unfurls(["https://example.com/a", "https://github.com/acme"]) == {}
+        assert await unfurler.cards(["https://example.com/a", "https://github.com/acme"]) == {}
     finally:
         await github.aclose()

@@ -42,10 +42,3 @@ async def test_an_unpriced_model_makes_the_cost_unknown_not_zero(store: Store) -
     assert render_usage(rows, "channel", 30).splitlines()[-1].endswith("?")
     trace = await RunTraces(store).trace(run_id)
     assert trace is not None and "cost ?" in render_trace(trace, PRICES, "cheap")
-
-
-async def test_a_run_id_prefix_must_be_unique(store: Store) -> None:
-    run_id = await _run(store, "C1", "U1", Usage())
-    traces = RunTraces(store)
-    assert (await traces.trace(run_id[:6])) is not None
-    assert (await traces.trace("zzzz")) is None

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
-from bot.text.render import ZERO_WIDTH_JOINER, StreamEscaper, cut_index, escape, split_text
+from bot.text.render import (
+    ELLIPSIS,
+    ZERO_WIDTH_JOINER,
+    StreamEscaper,
+    clip,
+    clip_start,
+    cut_index,
+    escape,
+    escape_clipped,
+    link,
+    split_text,
+)
 
 ZWJ = ZERO_WIDTH_JOINER
 
@@ -82,3 +94,57 @@ def test_hard_cut_does_not_split_an_entity() -> None:
 def test_cut_index_with_no_room_cuts_nothing() -> None:
     assert cut_index("abc", 0) == 0
     assert cut_index("abc", 5) == 3
+
+
+ENTITY_OR_TEXT = re.compile(r"(?:&(?:amp|lt|gt);|[^&])*")
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_escape_clipped_fits_the_limit_after_escaping_and_keeps_entities_whole(seed: int) -> None:
+    rng = random.Random(seed)
+    text = random_text(rng, rng.randint(0, 120))
+    limit = rng.randint(0, 200)
+    clipped = escape_clipped(text, limit)
+    escaped = escape(text)
+    assert len(clipped) <= limit
+    if len(escaped) <= limit:
+        assert clipped == escaped
+    elif clipped:
+        head = clipped.removesuffix(ELLIPSIS)
+        assert clipped.endswith(ELLIPSIS) and escaped.startswith(head)
+        assert ENTITY_OR_TEXT.fullmatch(head), "no entity cut in half"
+    for live in ("<!", "<@", "@here", "@channel", "@everyone"):
+        assert live not in clipped
+
+
+@pytest.mark.parametrize(("char", "entity"), [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")])
+@pytest.mark.parametrize("limit", [1, 2, 5, 6, 299, 300, 2000, 3000])
+def test_text_that_escaping_makes_longer_is_clipped_at_the_limit_on_whole_entities(
+    char: str, entity: str, limit: int
+) -> None:
+    at_limit = escape_clipped(char * limit, limit)
+    assert len(at_limit) <= limit
+    assert at_limit.removesuffix(ELLIPSIS).replace(entity, "") == ""
+    assert at_limit.endswith(ELLIPSIS) and len(at_limit) > limit - len(entity) - 1
+    assert escape_clipped(char * (limit // len(entity)), limit) == entity * (limit // len(entity))
+
+
+def test_clip_never_cuts_a_link_in_half() -> None:
+    safe = "see <https://acme.atlassian.net/browse/OPS-1|OPS-1> now"
+    assert clip(safe, len(safe)) == safe
+    assert clip(safe, 30) == "see …"
+    assert clip(safe, len(safe) - 1) == "see <https://acme.atlassian.net/browse/OPS-1|OPS-1> n…"
+    assert clip(safe, 0) == ""
+
+
+def test_clip_start_keeps_the_end_from_a_whole_entity() -> None:
+    assert clip_start("ab&amp;cd", 6) == "cd"
+    assert clip_start("ab&amp;cd", 7) == "&amp;cd"
+    assert clip_start("ab&amp;cd", 9) == "ab&amp;cd"
+    assert clip_start("abc", 0) == ""
+
+
+def test_a_link_url_cannot_end_the_sequence_early() -> None:
+    assert link("https://acme.example/a?b=1&c=2|x>y<z", "OPS-1") == (
+        "<https://acme.example/a?b=1&amp;c=2%7Cx%3Ey%3Cz|OPS-1>"
+    )

@@ -8,15 +8,18 @@ from typing import Any
 import pytest
 
 from bot.lookup.cards import Card, CardField, CardLink, CardRow, NextPage, notice_card
+from bot.lookup.link_policy import LinkPolicy
 from bot.slack.blocks.cards import (
+    FALLBACK_CHARS,
+    FIELD_CHARS,
     MORE_ACTION,
-    LinkPolicy,
+    SECTION_CHARS,
     card_message,
-    github_web_host,
     more_value,
     parse_more_value,
     without_more_button,
 )
+from tests.bot.slack.blocks.block_kit import breaches, broken_entities, hostile, live_mentions, mrkdwn_texts
 
 JIRA = "https://acme.atlassian.net"
 LINKS = LinkPolicy.for_sites(jira_base_url=JIRA, github_api_url="https://api.github.com")
@@ -91,19 +94,6 @@ def test_links_and_buttons_only_point_at_the_configured_sites() -> None:
     assert "user@" not in _all_text(card_message(sneaky, LINKS).blocks)
 
 
-@pytest.mark.parametrize(
-    ("api_url", "web_host"),
-    [
-        ("https://api.github.com", "github.com"),
-        ("https://ghe.acme.internal/api/v3", "ghe.acme.internal"),
-        ("https://ghe.acme.internal/api/v3/", "ghe.acme.internal"),
-        ("http://127.0.0.1:8123", "github.com"),  # a stand-in for api.github.com serves github.com links
-    ],
-)
-def test_the_github_web_host_follows_the_api_url(api_url: str, web_host: str) -> None:
-    assert github_web_host(api_url) == web_host
-
-
 def test_a_link_url_cannot_end_the_link_sequence_early() -> None:
     card = _card(url=f"{JIRA}/browse/OPS-2?a=1|x>y", button=None)
     title = card_message(card, LINKS).blocks[0]["text"]["text"]
@@ -150,3 +140,64 @@ def test_a_notice_is_one_escaped_section() -> None:
             "text": {"type": "mrkdwn", "text": "OPS-9 was not found in Jira &lt;@U1&gt;.", "verbatim": True},
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "length", [1, 199, 200, 201, 299, 300, 301, 999, 1000, 1001, 1999, 2000, 2001, 3000, 3001]
+)
+def test_limits_hold_after_escaping_text_full_of_ampersands_and_brackets(length: int) -> None:
+    value = hostile(length)
+    card = _card(
+        kind="jira_list",
+        title=value,
+        fields=[CardField(label="Description", value=value), CardField(label=value, value=value)],
+        rows=[CardRow(prefix=value, key=value, url=f"{JIRA}/browse/OPS-1", text=value, detail=value)],
+        rows_heading=value,
+        code=value,
+        query=value,
+        footer=value,
+        button=CardLink(label=value, url=f"{JIRA}/browse/OPS-2"),
+    )
+    message = card_message(card, LINKS)
+    assert breaches(message.blocks) == []
+    assert len(message.text) <= FALLBACK_CHARS
+    for text in [message.text, *mrkdwn_texts(message.blocks)]:
+        assert broken_entities(text) == [] and live_mentions(text) == []
+
+
+@pytest.mark.parametrize("length", [FIELD_CHARS - 20, FIELD_CHARS, FIELD_CHARS + 1, SECTION_CHARS + 1])
+def test_a_field_full_of_ampersands_is_clipped_to_the_field_limit_on_a_whole_entity(length: int) -> None:
+    card = _card(fields=[CardField(label="Description", value="&" * length)])
+    (field,) = card_message(card, LINKS).blocks[0]["fields"]
+    head, body = field["text"].split("\n", 1)
+    assert head == "*Description*" and len(field["text"]) <= FIELD_CHARS
+    assert body.endswith("&amp;…") and body.removesuffix("…").replace("&amp;", "") == ""
+
+
+def test_empty_notice_and_heading_texts_stay_within_a_section() -> None:
+    for card in (
+        notice_card(hostile(SECTION_CHARS)),
+        _card(kind="jira_list", rows=[], empty=hostile(SECTION_CHARS)),
+        _card(kind="jira_list", rows_heading=hostile(SECTION_CHARS)),
+    ):
+        blocks = card_message(card, LINKS).blocks
+        assert breaches(blocks) == []
+        assert all(broken_entities(text) == [] for text in mrkdwn_texts(blocks))
+
+
+def _code_text(card: Card) -> str:
+    (code,) = [b for b in card_message(card, LINKS).blocks if "```" in b.get("text", {}).get("text", "")]
+    return str(code["text"]["text"])
+
+
+def test_a_long_log_keeps_its_last_lines_and_no_half_entity() -> None:
+    text = _code_text(_card(code="\n".join(["first line", "&" * 5000, "last & line"])))
+    assert len(text) <= SECTION_CHARS and broken_entities(text) == []
+    assert text == "```\n…\nlast &amp; line\n```"
+
+
+def test_a_log_line_longer_than_a_section_keeps_its_end_from_a_whole_entity() -> None:
+    text = _code_text(_card(code="&" * 5000 + "x"))
+    assert len(text) <= SECTION_CHARS
+    body = text.removeprefix("```\n…\n").removesuffix("\n```")
+    assert body.startswith("&amp;") and body.replace("&amp;", "") == "x"

@@ -7,10 +7,15 @@ from typing import Any
 import pytest
 
 from bot.slack.blocks.feedback import (
+    ANSWER_DETAILS,
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    PROMPT,
     REASON_BLOCK,
     REASON_INPUT,
     REASON_LIMIT,
     REASON_VIEW,
+    feedback_blocks,
     reason_modal,
     submitted_reason,
     submitted_run_id,
@@ -53,3 +58,13 @@ def test_the_run_id_comes_from_private_metadata() -> None:
     assert submitted_run_id(_submitted("x", run_id="run-42")) == "run-42"
     assert submitted_run_id({"state": {}}) == ""
     assert submitted_reason({"state": {"values": {"other": {}}}}) is None
+
+
+def test_the_message_is_a_prompt_and_one_row_of_three_buttons_for_the_run() -> None:
+    context, actions = feedback_blocks("run-123")
+    assert context == {"type": "context", "elements": [{"type": "mrkdwn", "text": PROMPT}]}
+    assert actions["type"] == "actions" and actions["block_id"] == "feedback:run-123"
+    buttons = actions["elements"]
+    assert [button["action_id"] for button in buttons] == [FEEDBACK_UP, FEEDBACK_DOWN, ANSWER_DETAILS]
+    assert [button["text"]["text"] for button in buttons] == [":thumbsup:", ":thumbsdown:", "Details"]
+    assert {button["value"] for button in buttons} == {"run-123"}

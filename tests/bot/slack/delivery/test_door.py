@@ -7,6 +7,7 @@ clock, so a test holds a budget, watches what piles up, and releases it without 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,12 +20,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.events import Finished, StatusChanged, TextDelta, ToolFinished, ToolStarted
 from bot.slack.delivery.budget import SlackBudget
 from bot.slack.delivery.client import SlackConnection, budget_of, build_web_client
+from bot.slack.delivery.coalescer import Pacing
 from bot.slack.delivery.door import SlackDelivery
-from bot.slack.delivery.sink import SlackThreadSink
+from bot.slack.delivery.sink import MESSAGE_LIMIT, SinkOptions, SlackThreadSink
 from bot.slack.delivery.split import fences
 from bot.slack.delivery.tiers import Limit
-from simulators.slack import SlackSimulator
-from simulators.slack_tiers import TierEnforcer, TierRule
+from bot.store.approvals import Asker
+from simulators.slack import SlackSimulator, TierEnforcer, TierRule
 from tests.manual_clock import ManualClock, until
 from tests.slack_budgets import UNLIMITED
 
@@ -54,16 +56,17 @@ def client_with(sim: SlackSimulator, budget: SlackBudget) -> AsyncWebClient:
     return build_web_client(TOKEN, sim.api_url, budget=budget)
 
 
-def sink_for(client: AsyncWebClient, root: str, **overrides: Any) -> SlackThreadSink:
-    options: dict[str, Any] = {
-        "channel": CHANNEL,
-        "thread_ts": root,
-        "recipient_user_id": USER,
-        "recipient_team_id": TEAM,
-        "flush_interval": 0.0,
-        "update_interval": 0.0,
-    }
-    return SlackThreadSink(client, **(options | overrides))
+def sink_for(
+    client: AsyncWebClient,
+    root: str,
+    *,
+    channel: str = CHANNEL,
+    respond: AsyncRespond | None = None,
+    update_interval: float = 0.0,
+    message_limit: int = MESSAGE_LIMIT,
+) -> SlackThreadSink:
+    options = SinkOptions(respond=respond, pacing=Pacing(0.0, update_interval), message_limit=message_limit)
+    return SlackThreadSink(SlackDelivery(client, team=TEAM), Asker(TEAM, USER, channel, root), options)
 
 
 def replies(sim: SlackSimulator, root: str, channel: str = CHANNEL) -> list[dict[str, Any]]:
@@ -450,3 +453,65 @@ async def test_one_budget_per_connection_also_counts_the_429s_of_calls_made_outs
         assert connection.budget.counters.get("429:chat.postMessage") == 1
     finally:
         await connection.aclose()
+
+
+# -- the door's plain writes: post, update, ephemeral, unfurl, say -----------------------------------
+
+
+async def test_a_post_waits_for_its_channels_slot_and_never_unfurls(
+    sim: SlackSimulator, root: str, clock: ManualClock
+) -> None:
+    budget = SlackBudget(
+        limits={"chat.postMessage": Limit(60, 1, per_channel=True)}, clock=clock, sleep=clock.sleep
+    )
+    delivery = SlackDelivery(client_with(sim, budget), team=TEAM)
+    first = await delivery.post(CHANNEL, "first", thread_ts=root)
+    second = asyncio.create_task(delivery.post(CHANNEL, "second", thread_ts=root))
+    await until(lambda: clock.sleeping == 1)  # about one post a second in a channel
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "*elsewhere*"}}
+    await delivery.post("C0OTHER", "elsewhere", blocks=[section])  # another channel goes at once
+    assert [message["text"] for message in replies(sim, root)] == ["first"]
+
+    clock.advance(1.0)
+    assert await second == replies(sim, root)[1]["ts"]
+    assert first == replies(sim, root)[0]["ts"]
+    posts = sim.calls("chat.postMessage")
+    assert all(call.args["unfurl_links"] is False and call.args["unfurl_media"] is False for call in posts)
+    (top,) = [call for call in posts if call.args["channel"] == "C0OTHER"]
+    assert "thread_ts" not in top.args and top.args["blocks"] == [section]
+
+
+async def test_update_ephemeral_and_unfurl_each_take_a_slot_of_their_method(
+    sim: SlackSimulator, root: str, clock: ManualClock
+) -> None:
+    limited = ("chat.update", "chat.postEphemeral", "chat.unfurl")
+    budget = SlackBudget(
+        limits=UNLIMITED | {m: Limit(60, 1) for m in limited}, clock=clock, sleep=clock.sleep
+    )
+    delivery = SlackDelivery(client_with(sim, budget), team=TEAM)
+    link = "https://jira.example.test/browse/OPS-2"
+    ts = await delivery.post(CHANNEL, f"see {link}", thread_ts=root)
+
+    await delivery.update(CHANNEL, ts, f"now see {link}")
+    await delivery.post_ephemeral(CHANNEL, USER, "only you", thread_ts=root)
+    await delivery.unfurl({link: {"blocks": [{"type": "divider"}]}}, channel=CHANNEL, ts=ts)
+
+    assert [budget.delay(TEAM, method) > 0 for method in limited] == [True, True, True]
+    message = sim.message(CHANNEL, ts)
+    assert message is not None and message["text"] == f"now see {link}"
+    (update,) = sim.calls("chat.update")
+    assert update.args["unfurl_links"] is False
+    assert sim.ephemeral_messages[-1]["text"] == "only you"
+    assert sim.unfurls(CHANNEL, ts)[link]["blocks"] == [{"type": "divider"}]
+
+
+async def test_say_logs_a_refusal_instead_of_raising(
+    sim: SlackSimulator, root: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    delivery = SlackDelivery(client_with(sim, SlackBudget(limits=UNLIMITED)), team=TEAM)
+    sim.refuse("chat.postMessage", "is_archived")
+    with caplog.at_level(logging.WARNING):
+        assert await delivery.say(CHANNEL, "a notice", thread_ts=root) is False
+    assert "is_archived" in caplog.text
+    assert await delivery.say(CHANNEL, "a notice", thread_ts=root) is True
+    assert [message["text"] for message in replies(sim, root)] == ["a notice"]

@@ -1,10 +1,11 @@
-"""SlackThreadSink against the SIMULATED Slack Web API, through the real slack_sdk client."""
+"""SlackThreadSink against the SIMULATED Slack Web API, through the real slack_sdk client
+(``sim``, ``client`` and the question ``root`` come from this folder's conftest)."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,16 +14,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, ToolFinished, ToolStarted
 from bot.runs.dispatcher import STOPPED
-from bot.slack.delivery.budget import SlackBudget
-from bot.slack.delivery.client import build_web_client
-from bot.slack.delivery.reply import TOO_LONG_FOR_RESPONSE_URL
-from bot.slack.delivery.sink import SlackThreadSink
-from bot.slack.listeners.stop import ANSWER_STOP
+from bot.slack.blocks.stop import ANSWER_STOP, stop_blocks
+from bot.slack.delivery.coalescer import Pacing
+from bot.slack.delivery.door import SlackDelivery
+from bot.slack.delivery.response_url import TOO_LONG_FOR_RESPONSE_URL
+from bot.slack.delivery.sink import MESSAGE_LIMIT, SinkOptions, SlackThreadSink
+from bot.store.approvals import Asker
 from bot.text.render import escape
 from simulators.slack import RecordedCall, SlackSimulator
-from tests.slack_budgets import UNLIMITED
 
-TOKEN = "xoxb-sink-test"
 CHANNEL = "C0CHANNEL"
 DM = "D0DIRECT"
 USER = "U0ASKER"
@@ -32,35 +32,23 @@ SinkFactory = Callable[..., SlackThreadSink]
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[SlackSimulator]:
-    async with SlackSimulator(token=TOKEN) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def client(sim: SlackSimulator) -> AsyncWebClient:
-    # Budgets are tested on their own (test_slack_budget, test_slack_delivery); here they never hold.
-    return build_web_client(TOKEN, sim.api_url, budget=SlackBudget(limits=UNLIMITED))
-
-
-@pytest.fixture
-def root(sim: SlackSimulator) -> str:
-    return sim.post_user_message(CHANNEL, "what is blocking OPS-2?", user=USER)
-
-
-@pytest.fixture
 def make_sink(client: AsyncWebClient, root: str) -> SinkFactory:
-    def make(**overrides: Any) -> SlackThreadSink:
-        options: dict[str, Any] = {
-            "channel": CHANNEL,
-            "thread_ts": root,
-            "recipient_user_id": USER,
-            "recipient_team_id": TEAM,
-            "flush_interval": 0.01,
-            "update_interval": 0.01,
-        }
-        options.update(overrides)
-        return SlackThreadSink(client, **options)
+    def make(
+        *,
+        recipient: str = USER,
+        respond: AsyncRespond | None = None,
+        stop_run: str | None = None,
+        message_limit: int = MESSAGE_LIMIT,
+    ) -> SlackThreadSink:
+        options = SinkOptions(
+            respond=respond,
+            controls=stop_blocks(stop_run) if stop_run else (),
+            pacing=Pacing(flush_interval=0.01, update_interval=0.01),
+            message_limit=message_limit,
+        )
+        return SlackThreadSink(
+            SlackDelivery(client, team=TEAM), Asker(TEAM, recipient, CHANNEL, root), options
+        )
 
     return make
 
@@ -212,7 +200,7 @@ async def test_refused_stream_falls_back_to_post_and_update(
 ) -> None:
     if refusal:
         sim.refuse("chat.startStream", refusal)
-    sink = make_sink(recipient_user_id=recipient)
+    sink = make_sink(recipient=recipient or "")
     deltas = ["Falling ", "back ", "gracefully."]
     await stream_deltas(sink, sim, root, deltas)
     await sink.emit(Finished("".join(deltas)))
@@ -231,7 +219,7 @@ async def test_refused_stream_falls_back_to_post_and_update(
 async def test_every_post_and_update_disables_unfurls_and_pings(
     sim: SlackSimulator, root: str, make_sink: SinkFactory
 ) -> None:
-    sink = make_sink(recipient_user_id=None, message_limit=50)
+    sink = make_sink(recipient="", message_limit=50)
     await sink.emit(TextDelta("see https://example.com/runbook " * 4))
     await sink.emit(Finished("see https://example.com/runbook " * 4))
 
@@ -263,9 +251,7 @@ async def test_long_answer_continues_in_further_replies(
     sim: SlackSimulator, client: AsyncWebClient, channel: str, recipient: str | None
 ) -> None:
     root = sim.post_user_message(channel, "tell me everything", user=USER)
-    sink = SlackThreadSink(
-        client, channel=channel, thread_ts=root, recipient_user_id=recipient, recipient_team_id=TEAM
-    )
+    sink = SlackThreadSink(SlackDelivery(client, team=TEAM), Asker(TEAM, recipient or "", channel, root))
     paragraph = "Status of the payments service, in some detail. " * 20 + "\n\n"
     answer = paragraph * 30  # about 29,000 characters
     for start in range(0, len(answer), 997):
@@ -340,7 +326,7 @@ async def test_any_delta_pattern_is_shown_whole_once_within_the_cap(
     rng = random.Random(seed)
     words = ["word ", "line\n", "para.\n\n", "<@U1> ", "@here ", "a&b ", "x" * 30]
     answer = "".join(rng.choice(words) for _ in range(rng.randint(50, 150)))
-    sink = make_sink(message_limit=120, recipient_user_id=USER if seed % 2 else None)
+    sink = make_sink(message_limit=120, recipient=USER if seed % 2 else "")
     position = 0
     while position < len(answer):
         step = rng.randint(1, 40)
@@ -378,7 +364,7 @@ async def test_on_the_post_rung_the_answer_carries_a_stop_button_until_it_is_fin
     sim: SlackSimulator, root: str, make_sink: SinkFactory
 ) -> None:
     sim.refuse("chat.startStream", "channel_type_not_supported")
-    sink = make_sink(stop_run_id=lambda: RUN)
+    sink = make_sink(stop_run=RUN)
     deltas = ["Checking ", "the ", "payments ", "service."]
     await stream_deltas(sink, sim, root, deltas)
 
@@ -401,7 +387,7 @@ async def test_a_stopped_answer_keeps_its_partial_text_marked_and_loses_the_butt
     sim: SlackSimulator, root: str, make_sink: SinkFactory
 ) -> None:
     sim.refuse("chat.startStream", "channel_type_not_supported")
-    sink = make_sink(stop_run_id=lambda: RUN)
+    sink = make_sink(stop_run=RUN)
     await stream_deltas(sink, sim, root, ["Half of ", "the answer"])
     await sink.emit(Interrupted(STOPPED))
 
@@ -414,7 +400,7 @@ async def test_only_the_message_being_written_carries_the_stop_button(
     sim: SlackSimulator, root: str, make_sink: SinkFactory
 ) -> None:
     sim.refuse("chat.startStream", "channel_type_not_supported")
-    sink = make_sink(stop_run_id=lambda: RUN, message_limit=60)
+    sink = make_sink(stop_run=RUN, message_limit=60)
     paragraph = "A paragraph about the payments service.\n\n"  # 41 characters: one per message
     for _ in range(3):
         await sink.emit(TextDelta(paragraph))
@@ -430,11 +416,11 @@ async def test_only_the_message_being_written_carries_the_stop_button(
     assert bot_text(sim, CHANNEL, root) == paragraph * 3
 
 
-async def test_without_a_run_id_yet_there_is_no_button_rather_than_a_made_up_one(
+async def test_without_controls_there_is_no_button(
     sim: SlackSimulator, root: str, make_sink: SinkFactory
 ) -> None:
     sim.refuse("chat.startStream", "channel_type_not_supported")
-    sink = make_sink(stop_run_id=lambda: None)
+    sink = make_sink(stop_run=None)
     await stream_deltas(sink, sim, root, ["No ", "button."])
     await sink.emit(Finished("No button."))
 
@@ -445,7 +431,7 @@ async def test_without_a_run_id_yet_there_is_no_button_rather_than_a_made_up_one
 async def test_a_native_stream_has_slacks_own_stop_control_and_no_button(
     sim: SlackSimulator, root: str, make_sink: SinkFactory
 ) -> None:
-    sink = make_sink(stop_run_id=lambda: RUN)
+    sink = make_sink(stop_run=RUN)
     await stream_deltas(sink, sim, root, ["Streamed."])
     await sink.emit(Finished("Streamed."))
 
@@ -463,7 +449,7 @@ def unpostable(sim: SlackSimulator) -> AsyncRespond:
 async def test_on_the_response_url_the_working_message_has_the_button_and_the_answer_replaces_it(
     sim: SlackSimulator, make_sink: SinkFactory
 ) -> None:
-    sink = make_sink(respond=unpostable(sim), stop_run_id=lambda: RUN)
+    sink = make_sink(respond=unpostable(sim), stop_run=RUN)
     await sink.emit(StatusChanged("thinking"))
     await sink.emit(TextDelta("The answer."))
 
@@ -482,7 +468,7 @@ async def test_on_the_response_url_the_working_message_has_the_button_and_the_an
 async def test_a_long_answer_on_the_response_url_fits_the_five_uses_with_the_working_message(
     sim: SlackSimulator, make_sink: SinkFactory
 ) -> None:
-    sink = make_sink(respond=unpostable(sim), stop_run_id=lambda: RUN, message_limit=100)
+    sink = make_sink(respond=unpostable(sim), stop_run=RUN, message_limit=100)
     paragraph = "A paragraph about the payments service.\n\n"
     await sink.emit(StatusChanged("thinking"))
     await sink.emit(TextDelta(paragraph * 12))

@@ -10,7 +10,8 @@ import pytest
 
 from bot.events import Finished, Interrupted, TextDelta, Usage, WorkflowEvent
 from bot.runs.dispatcher import STOPPED, Dispatcher, RunJob
-from bot.slack.listeners.stop import ALREADY_FINISHED, ANSWER_STOP, AnswerStopper, only_the_asker, stop_blocks
+from bot.slack.blocks.stop import ANSWER_STOP, stop_blocks
+from bot.slack.listeners.stop import ALREADY_FINISHED, AnswerStopper, only_the_asker
 from bot.store.store import Store
 from tests.manual_clock import until
 from tests.recording_sink import RecordingSink

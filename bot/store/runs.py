@@ -1,0 +1,231 @@
+"""Runs (one answer to one question: status, timings, usage) and the tool calls each run made.
+
+A run's row is locked (``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) for every
+read-modify-write, so concurrent tool calls are all counted and only the first outcome of a run
+is ever recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
+
+from bot.events import RunStatus, Usage
+from bot.store.database import Database
+from bot.store.models import FINISHED_STATUSES, RUN_TRIGGERS, Conversation, Message, Run, ToolCall, utcnow
+from bot.store.text import clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run as stored, with the thread it belongs to. A snapshot, not a live row."""
+
+    id: str
+    conversation_id: int
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    trigger: str
+    user_id: str
+    status: RunStatus
+    reply_ts: str | None
+    error: str | None
+    usage: Usage
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallRecord:
+    """One tool call of a run, as stored."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+    ok: bool
+    summary: str
+    duration_ms: int
+    created_at: datetime
+
+
+class Runs(Database):
+    """Runs from queued to finished, and their tool calls."""
+
+    async def create_run(self, conversation_id: int, *, trigger: str, user_id: str) -> str:
+        if trigger not in RUN_TRIGGERS:
+            raise ValueError(f"unknown run trigger {trigger!r}")
+        async with self.writing() as session:
+            run = Run(conversation_id=conversation_id, trigger=trigger, user_id=user_id)
+            session.add(run)
+            return run.id
+
+    async def mark_running(self, run_id: str) -> None:
+        async with self.writing() as session:
+            run = await _locked_run(session, run_id)
+            if run.status == "queued":
+                run.status = "running"
+                run.started_at = utcnow()
+
+    async def set_reply_ts(self, run_id: str, reply_ts: str) -> None:
+        async with self.writing() as session:
+            run = await _locked_run(session, run_id)
+            run.reply_ts = reply_ts
+
+    async def record_tool_call(
+        self,
+        run_id: str,
+        *,
+        call_id: str,
+        name: str,
+        arguments: Mapping[str, Any],
+        ok: bool,
+        summary: str,
+        duration_ms: int,
+    ) -> None:
+        """Store one tool call and count it on the run, in one transaction."""
+        async with self.writing() as session:
+            run = await _locked_run(session, run_id)
+            run.tool_calls += 1
+            session.add(
+                ToolCall(
+                    run_id=run_id,
+                    call_id=call_id,
+                    name=name,
+                    arguments=json.dumps(dict(arguments), default=str),
+                    ok=ok,
+                    summary=clean_text(summary),
+                    duration_ms=duration_ms,
+                )
+            )
+
+    async def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        usage: Usage,
+        answer: str | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Record how a run ended, and its answer, atomically.
+
+        Returns False (and changes nothing) when the run had already finished, so a late
+        or repeated call can never overwrite the first outcome.
+        """
+        if status not in FINISHED_STATUSES:
+            raise ValueError(f"{status!r} is not a final run status")
+        async with self.writing() as session:
+            run = await _locked_run(session, run_id)
+            if run.status in FINISHED_STATUSES:
+                return False
+            if answer is not None:
+                session.add(
+                    Message(
+                        conversation_id=run.conversation_id,
+                        role="assistant",
+                        text=clean_text(answer),
+                        run_id=run_id,
+                    )
+                )
+            _finish(run, status, usage, error)
+            return True
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        query = _runs_with_threads().where(Run.id == run_id)
+        async with self.reading() as session:
+            row = (await session.exec(query)).first()
+        return None if row is None else _run_record(*row)
+
+    async def runs(self, conversation_id: int) -> list[RunRecord]:
+        """The conversation's runs, oldest first."""
+        query = (
+            _runs_with_threads()
+            .where(Run.conversation_id == conversation_id)
+            .order_by(col(Run.created_at), col(Run.id))
+        )
+        async with self.reading() as session:
+            rows = (await session.exec(query)).all()
+        return [_run_record(*row) for row in rows]
+
+    async def unfinished_runs(self) -> list[RunRecord]:
+        """Runs still queued or running: after a crash these are the ones to mark interrupted."""
+        query = (
+            _runs_with_threads()
+            .where(col(Run.status).in_(("queued", "running")))
+            .order_by(col(Run.created_at), col(Run.id))
+        )
+        async with self.reading() as session:
+            rows = (await session.exec(query)).all()
+        return [_run_record(*row) for row in rows]
+
+    async def tool_calls(self, run_id: str) -> list[ToolCallRecord]:
+        query = select(ToolCall).where(ToolCall.run_id == run_id).order_by(col(ToolCall.id))
+        async with self.reading() as session:
+            calls = (await session.exec(query)).all()
+        return [_tool_call_record(call) for call in calls]
+
+
+async def _locked_run(session: AsyncSession, run_id: str) -> Run:
+    # FOR UPDATE matters on PostgreSQL; on SQLite BEGIN IMMEDIATE already serialises writers.
+    run = (await session.exec(select(Run).where(Run.id == run_id).with_for_update())).first()
+    if run is None:
+        raise LookupError(f"no run {run_id!r}")
+    return run
+
+
+def _finish(run: Run, status: RunStatus, usage: Usage, error: str | None) -> None:
+    run.status = status
+    run.error = None if error is None else clean_text(error)
+    run.input_tokens = usage.input_tokens
+    run.output_tokens = usage.output_tokens
+    run.requests = usage.requests
+    # Calls recorded one by one are authoritative; the agent's own count covers unrecorded ones.
+    run.tool_calls = max(run.tool_calls, usage.tool_calls)
+    run.finished_at = utcnow()
+
+
+def _runs_with_threads() -> Select[Run, Conversation]:
+    return select(Run, Conversation).join(Conversation, col(Run.conversation_id) == col(Conversation.id))
+
+
+def _run_record(run: Run, conversation: Conversation) -> RunRecord:
+    return RunRecord(
+        id=run.id,
+        conversation_id=run.conversation_id,
+        team_id=conversation.team_id,
+        channel_id=conversation.channel_id,
+        thread_ts=conversation.thread_ts,
+        trigger=run.trigger,
+        user_id=run.user_id,
+        status=cast(RunStatus, run.status),
+        reply_ts=run.reply_ts,
+        error=run.error,
+        usage=Usage(run.input_tokens, run.output_tokens, run.requests, run.tool_calls),
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )
+
+
+def _tool_call_record(call: ToolCall) -> ToolCallRecord:
+    return ToolCallRecord(
+        call_id=call.call_id,
+        name=call.name,
+        arguments=json.loads(call.arguments),
+        ok=call.ok,
+        summary=call.summary,
+        duration_ms=call.duration_ms,
+        created_at=call.created_at,
+    )

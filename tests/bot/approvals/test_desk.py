@@ -1,0 +1,292 @@
+"""The approval desk on a real store, the Jira simulator and an agent on the LLM simulator: who may
+decide, a write executed exactly once, expiry, edits, and the paused run resumed once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from bot.agent import PydanticAgent, build_agent
+from bot.agent.proposal_history import proposal_history
+from bot.agent.write_tools import WriteToolSpec, write_specs
+from bot.approvals.desk import DENIED, EXPIRED, INTERRUPTED, ApprovalDesk, field_errors
+from bot.approvals.policy import WritePolicy
+from bot.events import ApprovalRequested, Finished, ProposedWrite
+from bot.ports import every_run
+from bot.runs.dispatcher import Dispatcher
+from bot.store.approvals import Approvals, Asker
+from bot.store.store import Store
+from integrations.jira.client import JiraClient
+from simulators.jira import JiraSimulator
+from simulators.llm import LLMSimulator
+from tests.recording_sink import RecordingSink
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+ASKER = Asker(team_id="T1", user_id="U1", channel="C1", thread_ts="1700000000.000100")
+COMMENT = {"key": "OPS-1", "body": "Deployed the fix."}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Desks:
+    store: Store
+    approvals: Approvals
+    clock: Clock
+    writes: list[WriteToolSpec[Any, Any]]
+    agent: PydanticAgent
+    dispatcher: Dispatcher
+
+    def desk(self, policy: WritePolicy | None = None) -> ApprovalDesk:
+        return ApprovalDesk(
+            self.approvals,
+            self.writes,
+            store=self.store,
+            agent=self.agent,
+            dispatcher=self.dispatcher,
+            policy=policy,
+        )
+
+    async def file(self, desk: ApprovalDesk, *calls: tuple[str, dict[str, Any]]) -> tuple[str, list[str]]:
+        """A paused run in the asker's thread with one proposal per call; its id and the approval ids."""
+        conversation = await self.store.open_conversation(ASKER.team_id, ASKER.channel, ASKER.thread_ts)
+        run_id = await self.store.create_run(conversation, trigger="ask", user_id=ASKER.user_id)
+        numbered = [(f"call_{i}", tool, arguments) for i, (tool, arguments) in enumerate(calls)]
+        history = proposal_history("Comment on OPS-1.", numbered)
+        proposals = [ProposedWrite(call_id, tool, arguments) for call_id, tool, arguments in numbered]
+        requested = await desk.file(run_id, conversation, history, ASKER, proposals)
+        return run_id, [request.approval_id for request in requested]
+
+
+@pytest.fixture
+async def desks(store: Store, llm: LLMSimulator, jira: JiraSimulator) -> AsyncIterator[Desks]:
+    async with JiraClient.create(jira.url, email="bot@acme.test", api_token="token") as client:
+        writes = write_specs(client, None)
+        agent = build_agent(
+            provider="openai",
+            base_url=llm.base_url,
+            api_key="sk-desk",
+            model="simulated-model",
+            jira=client,
+            github=None,
+            writes=writes,
+            llm_retries=0,
+        )
+        dispatcher = Dispatcher(store)
+        clock = Clock()
+        yield Desks(
+            store, Approvals(store, ttl=timedelta(minutes=15), clock=clock), clock, writes, agent, dispatcher
+        )
+        await dispatcher.shutdown()
+        await agent.aclose()
+
+
+async def test_filing_previews_each_proposal_and_says_whether_the_asker_may_approve(desks: Desks) -> None:
+    conversation = await desks.store.open_conversation("T1", "C1", "1.0")
+    run_id = await desks.store.create_run(conversation, trigger="ask", user_id="U1")
+    proposals = [ProposedWrite("c1", "jira_add_comment", dict(COMMENT)), ProposedWrite("c2", "made_up", {})]
+
+    requested = await desks.desk(WritePolicy.of(users=["U9"])).file(
+        run_id, conversation, "[]", ASKER, proposals
+    )
+
+    assert [(r.tool, r.preview, r.user_id, r.allowed) for r in requested] == [
+        ("jira_add_comment", "Comment on Jira issue OPS-1:\nDeployed the fix.", "U1", False),
+        ("made_up", "(unknown write tool)", "U1", False),
+    ]
+    assert all(isinstance(r, ApprovalRequested) for r in requested)
+
+
+async def test_the_askers_approval_writes_once_and_later_clicks_find_it_taken(
+    desks: Desks, jira: JiraSimulator
+) -> None:
+    desk = desks.desk()
+    _, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+
+    verdict = await desk.decide(approval_id, "approve", team_id="T1", user_id="U1")
+    again = await desk.decide(approval_id, "approve", team_id="T1", user_id="U1")
+    denied = await desk.decide(approval_id, "deny", team_id="T1", user_id="U1")
+
+    assert (verdict.kind, verdict.message, verdict.final) == ("executed", "Commented on OPS-1", True)
+    assert verdict.approval is not None and verdict.approval.status == "executed"
+    assert (again.kind, again.final) == ("taken", False)
+    assert again.message == "This proposal was already decided (executed)."
+    assert denied.kind == "taken"
+    assert [(w.operation, w.target) for w in jira.writes()] == [("addComment", "OPS-1")]
+
+
+async def test_nobody_but_the_asker_of_the_same_workspace_decides(desks: Desks, jira: JiraSimulator) -> None:
+    desk = desks.desk()
+    _, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+
+    other_user = await desk.decide(approval_id, "approve", team_id="T1", user_id="U2")
+    other_team = await desk.decide(approval_id, "deny", team_id="T2", user_id="U1")
+    unknown = await desk.decide("no-such-approval", "approve", team_id="T1", user_id="U1")
+
+    assert [other_user.kind, other_team.kind, unknown.kind] == ["not_yours", "not_yours", "unknown"]
+    record = await desks.approvals.get(approval_id)
+    assert record is not None and record.status == "pending"
+    assert jira.writes() == []
+
+
+async def test_the_write_policy_blocks_an_approval_but_not_a_denial(
+    desks: Desks, jira: JiraSimulator
+) -> None:
+    desk = desks.desk(WritePolicy.of(channels=["C9"]))
+    _, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+
+    forbidden = await desk.decide(approval_id, "approve", team_id="T1", user_id="U1")
+    denied = await desk.decide(approval_id, "deny", team_id="T1", user_id="U1")
+
+    assert forbidden.kind == "forbidden" and "WRITE_CHANNELS" in forbidden.message
+    assert desk.refusal("U1", "C1") == forbidden.message and desk.refusal("U1", "C9") is None
+    assert (denied.kind, denied.final) == ("denied", True)
+    assert jira.writes() == []
+
+
+async def test_a_proposal_past_its_time_expires_instead_of_running(desks: Desks, jira: JiraSimulator) -> None:
+    desk = desks.desk()
+    _, (approved, denied) = await desks.file(
+        desk, ("jira_add_comment", COMMENT), ("jira_assign", {"key": "OPS-1", "assignee": "fmulder"})
+    )
+    desks.clock.now = START + timedelta(minutes=15)
+
+    verdicts = [
+        await desk.decide(approved, "approve", team_id="T1", user_id="U1"),
+        await desk.decide(denied, "deny", team_id="T1", user_id="U1"),
+    ]
+
+    assert [(v.kind, v.final) for v in verdicts] == [("expired", True)] * 2
+    assert all(v.approval is not None and v.approval.status == "expired" for v in verdicts)
+    assert jira.writes() == []
+
+
+async def test_a_refused_write_is_recorded_as_failed_in_plain_words(
+    desks: Desks, jira: JiraSimulator
+) -> None:
+    desk = desks.desk()
+    _, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+    jira.fail_next(403)
+
+    verdict = await desk.decide(approval_id, "approve", team_id="T1", user_id="U1")
+
+    assert verdict.kind == "failed" and verdict.final
+    assert verdict.message == "The bot has no access in Jira."
+    record = await desks.approvals.get(approval_id)
+    assert record is not None and (record.status, record.result) == ("failed", verdict.message)
+
+
+async def test_a_claim_left_by_a_dead_process_is_reported_interrupted_never_repeated(
+    desks: Desks, jira: JiraSimulator
+) -> None:
+    desk = desks.desk()
+    _, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+    assert await desks.approvals.claim(approval_id, "U1")  # the other process died mid-write
+
+    desks.clock.now = START + timedelta(minutes=5)
+    busy = await desk.decide(approval_id, "approve", team_id="T1", user_id="U1")
+    desks.clock.now = START + timedelta(minutes=11)
+    stale = await desk.decide(approval_id, "approve", team_id="T1", user_id="U1")
+
+    assert (busy.kind, busy.message) == ("taken", "This change was already approved and is being made.")
+    assert (stale.kind, stale.message) == ("failed", INTERRUPTED)
+    assert jira.writes() == []
+
+
+async def test_an_edit_is_validated_field_by_field_and_the_approved_write_sends_it(
+    desks: Desks, jira: JiraSimulator
+) -> None:
+    desk = desks.desk()
+    _, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+
+    invalid = await desk.revise(approval_id, {"body": ""}, team_id="T1", user_id="U1")
+    not_theirs = await desk.revise(approval_id, {"body": "mine"}, team_id="T1", user_id="U2")
+    edited = await desk.revise(approval_id, {"body": "Deployed v2."}, team_id="T1", user_id="U1")
+    await desk.decide(approval_id, "approve", team_id="T1", user_id="U1")
+    too_late = await desk.revise(approval_id, {"body": "again"}, team_id="T1", user_id="U1")
+
+    assert not invalid.ok and invalid.errors is not None and set(invalid.errors) == {"body"}
+    assert not not_theirs.ok and not_theirs.message == "Only the person who asked can edit this proposal."
+    assert edited.ok and edited.preview == "Comment on Jira issue OPS-1:\nDeployed v2."
+    assert not too_late.ok and "already decided" in too_late.message
+    (write,) = jira.writes()
+    assert "Deployed v2." in str(write.body)
+    assert desk.arguments_model("jira_add_comment") is not None and desk.arguments_model("nope") is None
+
+
+async def test_the_paused_run_resumes_once_all_is_decided_and_the_model_learns_each_outcome(
+    desks: Desks, llm: LLMSimulator
+) -> None:
+    desk = desks.desk()
+    run_id, (comment_id, assign_id) = await desks.file(
+        desk, ("jira_add_comment", COMMENT), ("jira_assign", {"key": "OPS-1", "assignee": "fmulder"})
+    )
+    sink = RecordingSink()
+    await desk.decide(comment_id, "approve", team_id="T1", user_id="U1")
+    assert await desk.resume_if_decided(run_id, every_run(sink)) is None, "one proposal is still pending"
+    await desk.decide(assign_id, "deny", team_id="T1", user_id="U1")
+    llm.script(["Commented on OPS-1; the assignment was denied."])
+
+    resumed = await desk.resume_if_decided(run_id, every_run(sink))
+    await desks.dispatcher.wait_idle()
+    replayed = await desk.resume_if_decided(run_id, every_run(RecordingSink()))
+
+    assert resumed is not None and replayed is None
+    assert isinstance(sink.terminal, Finished) and "denied" in sink.terminal.text
+    run = await desks.store.get_run(resumed)
+    assert run is not None and (run.trigger, run.status) == ("approval", "succeeded")
+    runs = await desks.store.runs(run.conversation_id)
+    assert [r.id for r in runs] == [run_id, resumed], "neither the early nor the replayed call made a run"
+    told = {
+        m["tool_call_id"]: m["content"] for m in llm.chat_requests()[-1]["messages"] if m["role"] == "tool"
+    }
+    assert "Commented on OPS-1" in told["call_0"]
+    assert DENIED in told["call_1"]
+
+
+async def test_an_expired_proposal_is_told_to_the_model_as_expired(desks: Desks, llm: LLMSimulator) -> None:
+    desk = desks.desk()
+    run_id, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+    desks.clock.now = START + timedelta(hours=1)
+    await desk.decide(approval_id, "deny", team_id="T1", user_id="U1")
+    llm.script(["It expired."])
+
+    assert await desk.resume_if_decided(run_id, every_run(RecordingSink())) is not None
+    await desks.dispatcher.wait_idle()
+
+    told = [m["content"] for m in llm.chat_requests()[-1]["messages"] if m["role"] == "tool"]
+    assert any(EXPIRED in text for text in told)
+
+
+async def test_nothing_resumes_while_the_dispatcher_is_shutting_down(desks: Desks) -> None:
+    desk = desks.desk()
+    run_id, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
+    await desk.decide(approval_id, "deny", team_id="T1", user_id="U1")
+    await desks.dispatcher.shutdown()
+
+    assert await desk.resume_if_decided(run_id, every_run(RecordingSink())) is None
+    assert not await desks.approvals.resumed(run_id), "a later process can still resume it"
+
+
+def test_field_errors_name_each_top_level_field_once() -> None:
+    class Form(BaseModel):
+        key: str
+        count: int
+
+    with pytest.raises(ValidationError) as invalid:
+        Form.model_validate({"count": "many"})
+
+    errors = field_errors(invalid.value)
+    assert set(errors) == {"key", "count"}
+    assert errors["key"] == "Field required"

@@ -1,0 +1,95 @@
+"""`build_services`: the running bot's parts wired from Settings, on the simulators and each database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.agent import PydanticAgent
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.lookup.commands import NO_GITHUB, NO_JIRA
+from bot.services import Services, build_services, github_client, jira_client
+from integrations.github.client import GitHubClient
+from integrations.jira.client import JiraClient
+from simulators.jira import JiraSimulator
+from simulators.llm import LLMSimulator
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings.load("console", **overrides)
+
+
+async def test_the_console_services_offer_writes_through_a_desk_and_the_workflows(services: Services) -> None:
+    assert services.desk is not None and services.workflows is not None
+    assert isinstance(services.agent, PydanticAgent)
+    assert {"jira_get_issue", "jira_create_issue", "github_comment"} <= set(services.agent.tool_names)
+    assert (await services.lookup.jira("OPS-2")).kind == "jira_issue"
+    assert services.dispatcher.accepting
+
+
+async def test_write_users_and_channels_reach_the_approval_desk(
+    database_url: str, llm: LLMSimulator, jira: JiraSimulator
+) -> None:
+    settings = _settings(
+        database_url=database_url,
+        jira_base_url=jira.url,
+        jira_email="me@acme.test",
+        jira_api_token="token",
+        llm_base_url=llm.base_url,
+        write_users=["U1"],
+        write_channels=["C1"],
+    )
+    services = await build_services(settings)
+    try:
+        assert services.desk is not None
+        assert services.desk.refusal("U1", "C1") is None
+        assert "WRITE_USERS" in (services.desk.refusal("U2", "C1") or "")
+        assert "WRITE_CHANNELS" in (services.desk.refusal("U1", "C2") or "")
+    finally:
+        await services.aclose()
+
+    assert not services.dispatcher.accepting, "closing stops intake first"
+
+
+async def test_without_jira_or_github_there_are_no_clients_and_no_lookups(
+    database_url: str, llm: LLMSimulator
+) -> None:
+    services = await build_services(_settings(database_url=database_url, llm_base_url=llm.base_url))
+    try:
+        assert (await services.lookup.jira("OPS-2")).title == NO_JIRA
+        assert (await services.lookup.github("acme/payments#42")).title == NO_GITHUB
+        assert isinstance(services.agent, PydanticAgent)
+        assert not any(name.startswith(("jira_", "github_")) for name in services.agent.tool_names)
+    finally:
+        await services.aclose()
+
+
+async def test_a_jira_client_needs_a_site_and_credentials() -> None:
+    assert jira_client(_settings()) is None
+    assert jira_client(Settings(jira_base_url="http://127.0.0.1:9")) is None  # not validated by load()
+    client = jira_client(_settings(jira_base_url="http://127.0.0.1:9", jira_pat="pat-token"))
+    assert isinstance(client, JiraClient)
+    await client.aclose()
+
+
+async def test_a_github_client_needs_a_token_or_an_app() -> None:
+    assert github_client(_settings()) is None
+    client = github_client(_settings(github_token="ghp_token", github_api_url="http://127.0.0.1:9"))
+    assert isinstance(client, GitHubClient)
+    await client.aclose()
+
+
+def test_an_unreadable_app_key_names_the_variable_never_the_value() -> None:
+    settings = _settings(
+        github_app_id="12345",
+        github_app_private_key="not-a-pem-key-secret-value",
+        github_app_installation_id="67890",
+    )
+
+    with pytest.raises(ConfigError) as invalid:
+        github_client(settings)
+
+    assert invalid.value.variable == "GITHUB_APP_PRIVATE_KEY"
+    assert "not-a-pem-key-secret-value" not in invalid.value.message

@@ -1,0 +1,225 @@
+"""Workflows that end in a proposed write, run as tracked runs in the asker's thread: the draft is
+shown, its write filed with the approval desk as a paused run, and failures said plainly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.agent import build_agent
+from bot.agent.drafter import PydanticDrafter
+from bot.agent.write_tools import write_specs
+from bot.approvals.desk import ApprovalDesk
+from bot.errors import ShuttingDown
+from bot.events import ApprovalRequested, Failed, Finished, StatusChanged
+from bot.ports import Turn, every_run
+from bot.runs.dispatcher import Dispatcher
+from bot.store.approvals import Approvals, Asker
+from bot.store.store import Store
+from bot.workflows.drafted_writes import NO_DESK, DraftedWrites, issue_text, request_task
+from bot.workflows.issue_draft import IssueDraft, IssueDrafter, IssueDraftResult, IssueRequest
+from bot.workflows.triage import Triager
+from integrations.github.client import GitHubClient
+from integrations.jira.client import JiraClient
+from simulators.llm import LLMSimulator
+from tests.recording_sink import RecordingSink
+
+ASKER = Asker(team_id="T1", user_id="U1", channel="C1", thread_ts="1700000000.000100")
+THREAD = (Turn("user", "checkout returns a 500 since the deploy, urgent"),)
+
+
+@pytest.fixture
+async def dispatcher(store: Store) -> AsyncIterator[Dispatcher]:
+    running = Dispatcher(store)
+    yield running
+    await running.shutdown()
+
+
+@pytest.fixture
+async def desk(
+    store: Store, dispatcher: Dispatcher, llm: LLMSimulator, jira: JiraClient, github: GitHubClient
+) -> AsyncIterator[ApprovalDesk]:
+    writes = write_specs(jira, github)
+    agent = build_agent(
+        provider="openai",
+        base_url=llm.base_url,
+        api_key="sk",
+        model="simulated-model",
+        jira=jira,
+        github=github,
+        writes=writes,
+    )
+    yield ApprovalDesk(Approvals(store), writes, store=store, agent=agent, dispatcher=dispatcher)
+    await agent.aclose()
+
+
+def _workflows(
+    store: Store,
+    dispatcher: Dispatcher,
+    desk: ApprovalDesk | None,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+) -> DraftedWrites:
+    return DraftedWrites(store, dispatcher, desk, IssueDrafter(drafter), Triager(jira, github, drafter))
+
+
+async def test_an_issue_from_the_thread_is_shown_then_filed_for_the_askers_approval(
+    store: Store,
+    dispatcher: Dispatcher,
+    desk: ApprovalDesk,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+) -> None:
+    sink = RecordingSink()
+    request = IssueRequest("OPS", "track the checkout errors")
+
+    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).issue_from_thread(
+        ASKER, request, THREAD, every_run(sink)
+    )
+    await dispatcher.wait_idle()
+
+    assert sink.events[0] == StatusChanged("drafting the issue")
+    assert sink.text.startswith("*Draft Jira issue for OPS* · Bug: track the checkout errors")
+    (requested,) = sink.of_type(ApprovalRequested)
+    assert isinstance(requested, ApprovalRequested) and requested.tool == "jira_create_issue"
+    assert isinstance(sink.terminal, Finished) and sink.terminal.text == sink.text
+    run = await store.get_run(run_id)
+    assert run is not None and (run.trigger, run.status, run.thread_ts) == (
+        "workflow",
+        "succeeded",
+        ASKER.thread_ts,
+    )
+    (record,) = await desk.approvals.for_run(run_id)
+    assert record.args["project"] == "OPS" and record.user_id == ASKER.user_id
+    assert not await desk.approvals.resumed(run_id)
+
+
+async def test_the_paused_history_asks_the_agent_the_workflows_task(
+    store: Store,
+    dispatcher: Dispatcher,
+    desk: ApprovalDesk,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+) -> None:
+    request = IssueRequest("OPS", "track the checkout errors")
+    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).issue_from_thread(
+        ASKER, request, THREAD, every_run(RecordingSink())
+    )
+    await dispatcher.wait_idle()
+    (record,) = await desk.approvals.for_run(run_id)
+    await desk.approvals.deny(record.id, ASKER.user_id)
+
+    paused = await desk.approvals.take_resumption(run_id, "next-run")
+
+    assert paused is not None
+    asked, answered = json.loads(paused.history)
+    assert asked["parts"][0]["content"] == request_task(request)
+    assert answered["parts"][0]["tool_call_id"] == record.call_id
+    assert request_task(request) == "Create a Jira issue in OPS from this thread: track the checkout errors"
+    assert request_task(IssueRequest("OPS")) == "Create a Jira issue in OPS from this thread"
+
+
+async def test_without_a_desk_the_draft_is_only_shown(
+    store: Store, dispatcher: Dispatcher, drafter: PydanticDrafter, jira: JiraClient, github: GitHubClient
+) -> None:
+    sink = RecordingSink()
+
+    await _workflows(store, dispatcher, None, drafter, jira, github).issue_from_thread(
+        ASKER, IssueRequest("OPS"), THREAD, every_run(sink)
+    )
+    await dispatcher.wait_idle()
+
+    assert sink.text.endswith(f"\n\n{NO_DESK}")
+    assert sink.of_type(ApprovalRequested) == []
+    assert isinstance(sink.terminal, Finished)
+
+
+async def test_triage_shows_the_classification_and_files_both_updates(
+    store: Store,
+    dispatcher: Dispatcher,
+    desk: ApprovalDesk,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+) -> None:
+    sink = RecordingSink()
+
+    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).triage(
+        ASKER, "OPS-6", every_run(sink)
+    )
+    await dispatcher.wait_idle()
+
+    assert sink.events[0] == StatusChanged("triaging OPS-6")
+    lines = sink.text.splitlines()
+    assert lines[0].startswith("*Triage of OPS-6* · ")
+    assert "• Component: payments" in lines
+    assert "• Possible duplicates: OPS-5" in lines and "• Suggested owner: fmulder" in lines
+    assert any(line.startswith("• Severity: minor (suggests priority ") for line in lines)
+    requested = [e.tool for e in sink.events if isinstance(e, ApprovalRequested)]
+    assert requested == ["jira_add_comment", "jira_assign"]
+    assert [r.tool for r in await desk.approvals.for_run(run_id)] == ["jira_add_comment", "jira_assign"]
+
+
+async def test_a_failure_ends_the_run_failed_with_the_explanation(
+    store: Store,
+    dispatcher: Dispatcher,
+    desk: ApprovalDesk,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+) -> None:
+    sink = RecordingSink()
+
+    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).triage(
+        ASKER, "OPS-999", every_run(sink)
+    )
+    await dispatcher.wait_idle()
+
+    failed = sink.terminal
+    assert isinstance(failed, Failed) and failed.message == "That was not found in Jira."
+    run = await store.get_run(run_id)
+    assert run is not None and (run.status, run.error) == ("failed", failed.message)
+    assert await desk.approvals.for_run(run_id) == []
+
+
+async def test_a_workflow_that_cannot_start_leaves_its_run_interrupted(
+    store: Store,
+    dispatcher: Dispatcher,
+    desk: ApprovalDesk,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+) -> None:
+    await dispatcher.shutdown()
+
+    with pytest.raises(ShuttingDown):
+        await _workflows(store, dispatcher, desk, drafter, jira, github).triage(
+            ASKER, "OPS-6", every_run(RecordingSink())
+        )
+
+    conversation = await store.find_conversation(ASKER.team_id, ASKER.channel, ASKER.thread_ts)
+    assert conversation is not None
+    (run,) = await store.runs(conversation)
+    assert (run.status, run.error) == ("interrupted", "not started")
+
+
+def test_the_issue_text_shows_only_the_details_the_draft_has() -> None:
+    bare = IssueDraftResult(IssueDraft(summary="Checkout 500s"), "OPS")
+    full = IssueDraftResult(
+        IssueDraft(
+            summary="Checkout 500s",
+            type="Bug",
+            priority="High",
+            labels=["payments"],
+            suggested_assignee="Dana",
+        ),
+        "OPS",
+    )
+
+    assert issue_text(bare) == "*Draft Jira issue for OPS* · Task: Checkout 500s"
+    assert issue_text(full).splitlines()[1] == "priority High · payments · suggested assignee Dana"
