@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
 from bot.log import configure_logging
-from bot.ops.reports import REPORTS, add_report_arguments, run_report
+from bot.ops import REPORTS, add_report_arguments, run_report
 
 COMMANDS: dict[str, str] = {
     "serve": "HTTP mode: Slack Events API, commands and interactivity on $PORT",
@@ -54,24 +54,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(command: Mode) -> int:
     if command == "demo":
         configure_logging("WARNING")
-        from bot.console.demo import run_demo
+        from bot.console import run_demo
 
         await run_demo()
         return 0
     settings = Settings.load(command)
     configure_logging(settings.log_level, settings.log_format)
     if command == "serve":
-        from bot.slack.server import run_http
+        from bot.slack import run_http
 
         await run_http(settings)
     elif command == "socket":
-        from bot.slack.socket import run_socket
+        from bot.slack import run_socket
 
         await run_socket(settings)
     elif command == "console":
         return await _console(settings)
     elif command == "doctor":
-        from bot.ops.doctor import run_doctor
+        from bot.ops import run_doctor
 
         return await run_doctor(settings)
     elif command == "migrate":
@@ -80,7 +80,7 @@ async def _run(command: Mode) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    from bot.store.store import Store
+    from bot.store import Store
 
     store = await Store.open(settings.database_url)  # migrates, under the start-up lock
     try:
@@ -91,8 +91,8 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _console(settings: Settings) -> int:
-    from bot.console.app import run_console
-    from bot.runs.recovery import recover_interrupted
+    from bot.console import run_console
+    from bot.runs import recover_interrupted
     from bot.services import build_services
 
     services = await build_services(settings)

@@ -25,7 +25,7 @@ class Tracing:
     provider: Any  # opentelemetry.sdk.trace.TracerProvider, imported only when tracing is on
 
     async def aclose(self) -> None:
-        from bot.agent.telemetry import stop_instrumenting
+        from bot.agent import stop_instrumenting
 
         stop_instrumenting()
         # The exporter's flush is a blocking HTTP call.
@@ -44,7 +44,7 @@ def start_tracing(endpoint: str | None) -> Tracing | None:
     except ImportError:
         log.warning("OTEL_EXPORTER_OTLP_ENDPOINT is set but OpenTelemetry is not installed (extra: otel)")
         return None
-    from bot.agent.telemetry import instrument_agents
+    from bot.agent import instrument_agents
 
     provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(endpoint))))

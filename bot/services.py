@@ -6,25 +6,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.agent import PydanticJqlTranslator, build_agent, build_jql_translator
-from bot.agent.write_tools import WriteToolSpec, write_specs
-from bot.approvals.desk import ApprovalDesk
-from bot.approvals.policy import WritePolicy
+from bot.agent import PydanticJqlTranslator, WriteToolSpec, build_agent, build_jql_translator, write_specs
+from bot.approvals import ApprovalDesk, WritePolicy
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.lookup.commands import Lookup
-from bot.lookup.link_policy import LinkPolicy
-from bot.lookup.links import LinkReader, Unfurler
-from bot.lookup.mentions import MentionedIssues
+from bot.lookup import LinkPolicy, LinkReader, Lookup, MentionedIssues, Unfurler
 from bot.metrics import Metrics
 from bot.otel import start_tracing
 from bot.ports import AgentPort
-from bot.runs.dispatcher import Dispatcher
-from bot.runs.retention import Retention
-from bot.store.approvals import Approvals
-from bot.store.store import Store
-from bot.workflows.intake import Intake
-from bot.workflows.services import Workflows, build_workflows
+from bot.runs import Dispatcher, Retention
+from bot.store import Approvals, Store
+from bot.workflows import Intake, Workflows, build_workflows
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
 

@@ -8,6 +8,7 @@ where the workspace's budget, the 429 ladder and the no-unfurl default live. A d
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
@@ -73,3 +74,78 @@ def test_only_the_delivery_door_writes_to_slack_chat() -> None:
     assert outside == [], "Slack chat writes outside bot/slack/delivery/ (use SlackDelivery):\n" + "\n".join(
         outside
     )
+
+
+# The packages whose `__init__` states a rule and the public names other packages use.
+PACKAGES = (
+    "bot.agent",
+    "bot.approvals",
+    "bot.console",
+    "bot.lookup",
+    "bot.ops",
+    "bot.runs",
+    "bot.slack",
+    "bot.slack.blocks",
+    "bot.slack.delivery",
+    "bot.slack.listeners",
+    "bot.store",
+    "bot.text",
+    "bot.workflows",
+)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(BOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _owner(module: str) -> str | None:
+    """The innermost package of PACKAGES that ``module`` lives in."""
+    owners = [package for package in PACKAGES if module.startswith(package + ".")]
+    return max(owners, key=len, default=None)
+
+
+def private_imports(importer: str, source: str) -> list[str]:
+    """Imports in ``source`` that reach into another package's module instead of its public names."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+            continue
+        owner = _owner(node.module)
+        if owner is None or node.module in PACKAGES:
+            continue
+        if importer != owner and not importer.startswith(owner + "."):
+            found.append(f"{importer}: from {node.module} import … (use {owner})")
+    return found
+
+
+def test_the_import_scan_tells_a_private_module_from_a_package() -> None:
+    assert private_imports("bot.cli", "from bot.runs.dispatcher import Dispatcher") == [
+        "bot.cli: from bot.runs.dispatcher import … (use bot.runs)"
+    ]
+    assert private_imports("bot.cli", "from bot.runs import Dispatcher") == []
+    assert private_imports("bot.runs.traces", "from bot.runs.usage import summarize") == []
+    assert private_imports("bot.slack.app", "from bot.slack.delivery.door import SlackDelivery") == [
+        "bot.slack.app: from bot.slack.delivery.door import … (use bot.slack.delivery)"
+    ]
+
+
+def test_packages_import_each_other_through_their_public_names() -> None:
+    found = [
+        problem
+        for path in sorted(BOT.rglob("*.py"))
+        if "migrations" not in path.parts
+        for problem in private_imports(_module_name(path), path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_every_package_states_its_rule_and_its_public_names() -> None:
+    for package in PACKAGES:
+        module = importlib.import_module(package)
+        assert module.__doc__ and "Rule" in module.__doc__, f"{package} does not state its rule"
+        exported = getattr(module, "__all__", None)
+        assert exported, f"{package} has no __all__"
+        assert sorted(exported) == sorted(set(exported)), f"{package}.__all__ repeats a name"
+        missing = [name for name in exported if not hasattr(module, name)]
+        assert missing == [], f"{package}.__all__ names what it does not define: {missing}"

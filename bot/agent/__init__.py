@@ -1,6 +1,10 @@
 """The agent: an LLM with typed Jira/GitHub read tools, behind our own `AgentPort`.
 
-This package is the only place that imports pydantic-ai; nothing of its types leaks out.
+Rule: the only package that imports pydantic-ai, and nothing of its types leaks out. It also owns
+the drafting port (typed output for workflows) and the write tools, which only ever propose: the
+approval desk executes. Imports ``integrations`` and the shared root modules (errors, events,
+ports); never ``bot.slack``, ``bot.console``, workflows or runs. Tool output is untrusted and
+enters the model's context fenced as data (``untrusted``).
 """
 
 from __future__ import annotations
@@ -11,25 +15,39 @@ from typing import Any
 import httpx2
 
 from bot.agent.approval_tools import ProposableWrite
+from bot.agent.drafter import PydanticDrafter, build_drafter
+from bot.agent.drafting import Drafter, DraftRequest
 from bot.agent.github_tools import GitHubReader, github_specs
 from bot.agent.jira_tools import JiraReader, jira_specs
 from bot.agent.jql_translator import JqlDraft, JqlTranslator, PydanticJqlTranslator
 from bot.agent.model import Provider, build_model
+from bot.agent.proposal_history import proposal_history
 from bot.agent.runner import PydanticAgent
+from bot.agent.telemetry import instrument_agents, stop_instrumenting
 from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec
+from bot.agent.write_tools import WriteToolSpec, write_specs
 
 __all__ = [
-    "TOOL_REGISTRY",
+    "DraftRequest",
+    "Drafter",
     "GitHubReader",
     "JiraReader",
     "JqlDraft",
     "JqlTranslator",
     "PydanticAgent",
+    "PydanticDrafter",
     "PydanticJqlTranslator",
+    "TOOL_REGISTRY",
     "ToolInfo",
+    "WriteToolSpec",
     "build_agent",
+    "build_drafter",
     "build_jql_translator",
+    "instrument_agents",
+    "proposal_history",
+    "stop_instrumenting",
     "tool_specs",
+    "write_specs",
 ]
 
 

@@ -19,15 +19,14 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from bot.agent.write_tools import WriteToolSpec
+from bot.agent import WriteToolSpec
 from bot.approvals.policy import WritePolicy
 from bot.events import ApprovalRequested, ProposedWrite, Usage
 from bot.ports import AgentPort, ResumeRequest, SinkFactory, WriteDecision
-from bot.runs.dispatcher import Dispatcher, RunJob
-from bot.store.approvals import ApprovalRecord, Approvals, Asker, Proposal, Resumption
-from bot.store.store import Store
-from bot.text.explain import explain
-from bot.workflows.ask import continue_run
+from bot.runs import Dispatcher, RunJob
+from bot.store import ApprovalRecord, Approvals, Asker, Proposal, Resumption, Store
+from bot.text import explain
+from bot.workflows import continue_run
 from integrations.errors import ChatOpsError
 
 log = logging.getLogger(__name__)

@@ -17,12 +17,12 @@ from bot.console.cards import card_text
 from bot.console.sink import ConsoleSink
 from bot.console.workflows import standup_text, start_issue, start_triage
 from bot.errors import InputRejected
-from bot.lookup.cards import Card, NextPage
+from bot.lookup import Card, NextPage
 from bot.ports import every_run
-from bot.runs.recovery import CONSOLE_CHANNEL
+from bot.runs import CONSOLE_CHANNEL
 from bot.services import Services
-from bot.store.approvals import Asker
-from bot.workflows.intake import Inquiry
+from bot.store import Asker
+from bot.workflows import Inquiry
 
 HELP = """\
 Type a question (or /ask <question>). /new starts a new thread, /quit leaves.

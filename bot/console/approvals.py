@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from bot.approvals.desk import ApprovalDesk, Choice
+from bot.approvals import ApprovalDesk, Choice
 from bot.ports import Sink, every_run
-from bot.runs.dispatcher import Dispatcher
-from bot.store.approvals import ApprovalRecord
+from bot.runs import Dispatcher
+from bot.store import ApprovalRecord
 
 PROMPT = "Approve this change? [y]es / [n]o / [e]dit"
 _CHOICES: dict[str, Choice] = {"y": "approve", "yes": "approve", "n": "deny", "no": "deny"}

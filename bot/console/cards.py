@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.lookup.cards import Card, CardRow
+from bot.lookup import Card, CardRow
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

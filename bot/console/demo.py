@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.console.app import run_console
-from bot.runs.recovery import recover_interrupted
+from bot.runs import recover_interrupted
 from bot.services import build_services
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator

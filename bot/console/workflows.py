@@ -10,10 +10,9 @@ from __future__ import annotations
 from bot.console.digest import digest_text
 from bot.errors import InputRejected
 from bot.ports import Sink, every_run
-from bot.store.approvals import Asker
-from bot.text.explain import explain
-from bot.workflows.issue_draft import parse_request
-from bot.workflows.services import Workflows
+from bot.store import Asker
+from bot.text import explain
+from bot.workflows import Workflows, parse_request
 from integrations.errors import ChatOpsError
 
 NOT_AVAILABLE = "The structured workflows are not set up in this bot."

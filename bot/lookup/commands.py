@@ -51,7 +51,7 @@ from bot.lookup.request import (
     parse_github,
     parse_jira,
 )
-from bot.text.explain import explain
+from bot.text import explain
 from integrations.errors import ChatOpsError, NotFound
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient

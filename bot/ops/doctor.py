@@ -23,9 +23,8 @@ from sqlmodel import col, delete
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
 from bot.services import github_client, jira_client
-from bot.slack.probe import ProbeFailed, identify
-from bot.store.models import SeenEvent
-from bot.store.store import Store
+from bot.slack import ProbeFailed, identify
+from bot.store import SeenEvent, Store
 from integrations.errors import ChatOpsError
 
 Outcome = Literal["ok", "fail", "off"]

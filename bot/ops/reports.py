@@ -11,9 +11,18 @@ import sys
 from bot.config import Settings
 from bot.log import configure_logging
 from bot.pricing import PriceTable
-from bot.runs.traces import DEFAULT_LAST, RunTraces, render_runs, render_trace
-from bot.runs.usage import DEFAULT_DAYS, GROUPINGS, render_usage, run_usage, summarize
-from bot.store.store import Store
+from bot.runs import (
+    DEFAULT_DAYS,
+    DEFAULT_LAST,
+    GROUPINGS,
+    RunTraces,
+    render_runs,
+    render_trace,
+    render_usage,
+    run_usage,
+    summarize,
+)
+from bot.store import Store
 
 REPORTS = frozenset({"runs", "run", "usage"})
 

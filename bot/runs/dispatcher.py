@@ -21,7 +21,7 @@ from bot.errors import ShuttingDown
 from bot.events import Failed, Interrupted, StatusChanged, TerminalEvent, Usage, WorkflowEvent, is_terminal
 from bot.metrics import Metrics
 from bot.ports import Sink
-from bot.store.store import Store
+from bot.store import Store
 from integrations.budget import time_budget
 
 log = logging.getLogger(__name__)

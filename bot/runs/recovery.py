@@ -11,7 +11,7 @@ import logging
 from typing import Protocol
 
 from bot.events import Interrupted, Usage
-from bot.store.store import Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 

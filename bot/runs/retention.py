@@ -13,8 +13,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.store.models import utcnow
-from bot.store.store import Store
+from bot.store import Store, utcnow
 
 log = logging.getLogger(__name__)
 

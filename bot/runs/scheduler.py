@@ -20,8 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.store.models import utcnow
-from bot.store.schedules import ScheduleRecord, Schedules
+from bot.store import ScheduleRecord, Schedules, utcnow
 
 log = logging.getLogger(__name__)
 

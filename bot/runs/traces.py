@@ -17,9 +17,8 @@ from sqlmodel import col, select
 
 from bot.events import LlmStep
 from bot.pricing import PriceTable, format_cost
-from bot.store.models import Conversation, LlmCall, Run, utcnow
-from bot.store.store import RunRecord, Store, ToolCallRecord
-from bot.text.render import escape
+from bot.store import Conversation, LlmCall, Run, RunRecord, Store, ToolCallRecord, utcnow
+from bot.text import escape
 
 DEFAULT_LAST = 20
 _ARGUMENT_CHARS = 160

@@ -16,8 +16,7 @@ from typing import Literal
 from sqlmodel import col, select
 
 from bot.pricing import PriceTable, format_cost
-from bot.store.models import Conversation, LlmCall, Run, utcnow
-from bot.store.store import Store
+from bot.store import Conversation, LlmCall, Run, Store, utcnow
 
 GroupBy = Literal["channel", "user", "day"]
 GROUPINGS: tuple[GroupBy, ...] = ("channel", "user", "day")

@@ -17,29 +17,27 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals.desk import ApprovalDesk
+from bot.approvals import ApprovalDesk
 from bot.errors import InputRejected, ShuttingDown
-from bot.lookup.commands import Lookup
-from bot.lookup.link_policy import LinkPolicy
-from bot.lookup.links import Unfurler
-from bot.runs.traces import details_for, is_details_request
+from bot.lookup import LinkPolicy, Lookup, Unfurler
+from bot.runs import details_for, is_details_request
 from bot.slack.context import log_context_middleware
-from bot.slack.delivery.chain import SlackChain
-from bot.slack.delivery.client import SlackConnection
-from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
-from bot.slack.listeners.approvals import register_approvals
-from bot.slack.listeners.details import register_details
-from bot.slack.listeners.feedback import register_feedback
-from bot.slack.listeners.lookup import register_lookup
-from bot.slack.listeners.memory import answer_memory_request, memory_request
-from bot.slack.listeners.stop import register_stop
-from bot.slack.listeners.unfurl import register_unfurls
-from bot.slack.listeners.workflows import register_workflows
+from bot.slack.delivery import DELIVERY_ERRORS, SlackChain, SlackConnection, SlackDelivery, error_code
+from bot.slack.listeners import (
+    answer_memory_request,
+    memory_request,
+    register_approvals,
+    register_details,
+    register_feedback,
+    register_lookup,
+    register_stop,
+    register_unfurls,
+    register_workflows,
+)
 from bot.slack.middleware import drop_redeliveries, once_per_trigger
-from bot.store.store import Store
-from bot.text.render import escape
-from bot.workflows.intake import Inquiry, Intake, Trigger
-from bot.workflows.services import Workflows
+from bot.store import Store
+from bot.text import escape
+from bot.workflows import Inquiry, Intake, Trigger, Workflows
 
 log = logging.getLogger(__name__)
 

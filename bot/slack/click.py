@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
+from bot.slack.delivery import DELIVERY_ERRORS, SlackDelivery, error_code
 
 log = logging.getLogger(__name__)
 

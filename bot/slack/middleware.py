@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from slack_bolt.response import BoltResponse
 
-from bot.store.store import Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.delivery.client import build_web_client
+from bot.slack.delivery import build_web_client
 
 
 @dataclass(frozen=True)

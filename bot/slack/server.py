@@ -21,11 +21,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.config import Settings
 from bot.log import log_context
 from bot.metrics import Metrics, request_kind
-from bot.runs.recovery import recover_interrupted
+from bot.runs import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
-from bot.slack.delivery.client import SlackConnection
-from bot.slack.delivery.door import SlackDelivery
+from bot.slack.delivery import SlackConnection, SlackDelivery
 from bot.slack.routes import OpsRoutes
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,10 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.config import Settings
-from bot.runs.recovery import recover_interrupted
+from bot.runs import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
-from bot.slack.delivery.client import SlackConnection
-from bot.slack.delivery.door import SlackDelivery
+from bot.slack.delivery import SlackConnection, SlackDelivery
 from bot.slack.routes import OpsRoutes
 from bot.slack.server import until_signalled
 

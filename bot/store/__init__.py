@@ -20,13 +20,12 @@ from bot.store.conversations import StoredQuestion
 from bot.store.database import Database
 from bot.store.models import Conversation, DigestSchedule, LlmCall, Run, SeenEvent, utcnow
 from bot.store.runs import RunRecord, ToolCallRecord
+from bot.store.schedule import USAGE, ScheduleSpec, parse_spec
 from bot.store.schedule import USAGE as SCHEDULE_USAGE
-from bot.store.schedule import ScheduleSpec, parse_spec
 from bot.store.schedules import FireRecord, ScheduleRecord, Schedules, TooManySchedules
 from bot.store.store import Store
 
 __all__ = [
-    "SCHEDULE_USAGE",
     "ApprovalRecord",
     "ApprovalStatus",
     "Approvals",
@@ -40,6 +39,7 @@ __all__ = [
     "Resumption",
     "Run",
     "RunRecord",
+    "SCHEDULE_USAGE",
     "ScheduleRecord",
     "ScheduleSpec",
     "Schedules",
@@ -48,6 +48,7 @@ __all__ = [
     "StoredQuestion",
     "TooManySchedules",
     "ToolCallRecord",
+    "USAGE",
     "parse_spec",
     "utcnow",
 ]

@@ -27,9 +27,8 @@ from bot.events import (
     WritesProposed,
 )
 from bot.ports import AgentPort, AgentRequest, ContextSource, ResumeRequest
-from bot.runs.traces import RunTraces
-from bot.store.approvals import Asker
-from bot.store.store import Store
+from bot.runs import RunTraces
+from bot.store import Asker, Store
 
 AWAITING_APPROVAL = "I'd like to make the change below; it needs your approval."
 NO_WRITES = "I tried to change something in Jira or GitHub, but writes are not enabled here."

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.agent.proposal_history import proposal_history
+from bot.agent import proposal_history
 from bot.events import (
     Failed,
     Finished,
@@ -25,10 +25,9 @@ from bot.events import (
     WorkflowEvent,
 )
 from bot.ports import SinkFactory, Turn
-from bot.runs.dispatcher import Dispatcher, RunJob
-from bot.store.approvals import Asker
-from bot.store.store import Store
-from bot.text.explain import explain
+from bot.runs import Dispatcher, RunJob
+from bot.store import Asker, Store
+from bot.text import explain
 from bot.workflows.ask import ProposalDesk
 from bot.workflows.issue_draft import IssueDrafter, IssueDraftResult, IssueRequest
 from bot.workflows.triage import SEVERITY_PRIORITY, Triager, TriageResult

@@ -14,9 +14,8 @@ from bot.errors import InputRejected, ShuttingDown
 from bot.events import Usage
 from bot.log import log_context
 from bot.ports import AgentPort, ContextSource, SinkFactory
-from bot.runs.dispatcher import Dispatcher, RunJob
-from bot.store.approvals import Asker
-from bot.store.store import Store
+from bot.runs import Dispatcher, RunJob
+from bot.store import Asker, Store
 from bot.workflows.ask import ProposalDesk, Question, answer
 
 Trigger = Literal["ask", "mention", "followup", "dm", "console"]

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from bot.agent.drafting import Drafter, DraftRequest
+from bot.agent import Drafter, DraftRequest
 from bot.errors import InputRejected
 from bot.events import Usage
 from bot.ports import ContextItem, Turn

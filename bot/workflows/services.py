@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.agent.drafter import PydanticDrafter, build_drafter
+from bot.agent import PydanticDrafter, build_drafter
 from bot.config import Settings
-from bot.runs.dispatcher import Dispatcher
-from bot.runs.scheduler import DigestScheduler, Fire
-from bot.store.schedules import Schedules
-from bot.store.store import Store
+from bot.runs import DigestScheduler, Dispatcher, Fire
+from bot.store import Schedules, Store
 from bot.workflows.ask import ProposalDesk
 from bot.workflows.digest import DigestScope
 from bot.workflows.drafted_writes import DraftedWrites

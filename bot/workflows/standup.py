@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.agent.drafting import Drafter, DraftRequest
+from bot.agent import Drafter, DraftRequest
 from bot.errors import InputRejected
 from bot.events import Usage
-from bot.text.explain import explain
+from bot.text import explain
 from bot.workflows.digest import (
     INSTRUCTIONS,
     OUTPUT_TOOL,

@@ -17,11 +17,11 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.agent.drafting import Drafter, DraftRequest
+from bot.agent import Drafter, DraftRequest
 from bot.errors import InputRejected
 from bot.events import Usage
 from bot.ports import ContextItem
-from bot.text.explain import explain
+from bot.text import explain
 from integrations.errors import UpstreamError
 from integrations.github.models import SearchResult
 from integrations.jira.models import JiraIssue, JiraSearchHit, JiraSearchResult

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.lookup.link_policy import LinkPolicy
-from bot.store.approvals import ApprovalRecord
-from bot.text.render import clip, cut_index, escape, escape_clipped, link
+from bot.lookup import LinkPolicy
+from bot.store import ApprovalRecord
+from bot.text import clip, cut_index, escape, escape_clipped, link
 
 APPROVE = "approval_approve"
 EDIT = "approval_edit"

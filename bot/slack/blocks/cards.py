@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.lookup.cards import Card, CardRow, NextPage
-from bot.lookup.link_policy import LinkPolicy
-from bot.text.render import clip, clip_start, escape, escape_clipped, link
+from bot.lookup import Card, CardRow, LinkPolicy, NextPage
+from bot.text import clip, clip_start, escape, escape_clipped, link
 
 MORE_ACTION = "jira_more"
 MORE_BLOCK = "jira_more"

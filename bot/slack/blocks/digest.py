@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.lookup.link_policy import LinkPolicy
+from bot.lookup import LinkPolicy
 from bot.slack.blocks.cards import SlackMessage
-from bot.text.render import clip, escape_clipped, link
-from bot.workflows.digest import Digest, DigestItem
+from bot.text import clip, escape_clipped, link
+from bot.workflows import Digest, DigestItem
 
 SECTION_CHARS = 3000
 HEADER_CHARS = 150

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals.desk import ApprovalDesk
+from bot.approvals import ApprovalDesk
 from bot.ports import Sink
-from bot.slack.blocks.stop import stop_blocks
+from bot.slack.blocks import stop_blocks
 from bot.slack.delivery.door import SlackDelivery
 from bot.slack.delivery.feedback import FeedbackSink
 from bot.slack.delivery.footer import FooterSink
 from bot.slack.delivery.proposals import ApprovalPreviews
 from bot.slack.delivery.response_url import Respond
 from bot.slack.delivery.sink import SinkOptions, SlackThreadSink
-from bot.store.approvals import Asker
+from bot.store import Asker
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import logging
 
 from bot.events import Finished, WorkflowEvent
 from bot.ports import Sink, SinkWrapper
-from bot.slack.blocks.feedback import PROMPT, feedback_blocks
+from bot.slack.blocks import PROMPT, feedback_blocks
 from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
-from bot.store.approvals import Asker
+from bot.store import Asker
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from bot.slack.delivery.edited import EditedReply
 from bot.slack.delivery.reply import Reply
 from bot.slack.delivery.response_url import Respond, ResponseUrl, ResponseUrlReply
 from bot.slack.delivery.stream import StreamedReply
-from bot.store.approvals import Asker
+from bot.store import Asker
 
 # The method that creates the next message on each rung, when there is none yet.
 _OPENING_METHOD: dict[Rung, str | None] = {

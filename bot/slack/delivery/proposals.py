@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.approvals.desk import ApprovalDesk
+from bot.approvals import ApprovalDesk
 from bot.events import ApprovalRequested, WorkflowEvent, is_terminal
 from bot.ports import Sink, SinkWrapper
-from bot.slack.blocks.approvals import proposal_blocks, proposal_text
+from bot.slack.blocks import proposal_blocks, proposal_text
 from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
-from bot.store.approvals import Asker
+from bot.store import Asker
 
 log = logging.getLogger(__name__)
 

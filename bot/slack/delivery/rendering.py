@@ -10,7 +10,7 @@ from __future__ import annotations
 from slack_sdk.models.messages.chunk import PlanUpdateChunk, TaskUpdateChunk
 
 from bot.events import Failed, Interrupted, StatusChanged, ToolFinished, ToolStarted, WorkflowEvent
-from bot.text.render import StreamEscaper, escape
+from bot.text import StreamEscaper, escape
 
 NO_ANSWER = "_No answer was produced._"
 WORKING = "working on it"

@@ -49,7 +49,7 @@ from bot.slack.delivery.reply import Reply
 from bot.slack.delivery.response_url import TOO_LONG_FOR_RESPONSE_URL, Respond
 from bot.slack.delivery.split import message_cut
 from bot.slack.delivery.stream import StreamedReply
-from bot.store.approvals import Asker
+from bot.store import Asker
 
 log = logging.getLogger(__name__)
 

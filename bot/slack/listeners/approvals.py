@@ -17,9 +17,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals.desk import ApprovalDesk, Choice, Verdict
-from bot.lookup.link_policy import LinkPolicy
-from bot.slack.blocks.approvals import (
+from bot.approvals import ApprovalDesk, Choice, Verdict
+from bot.lookup import LinkPolicy
+from bot.slack.blocks import (
     APPROVE,
     DENY,
     EDIT,
@@ -33,10 +33,9 @@ from bot.slack.blocks.approvals import (
     submitted_arguments,
 )
 from bot.slack.click import Click
-from bot.slack.delivery.chain import SlackChain
-from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
-from bot.store.approvals import ApprovalRecord, Asker
-from bot.text.render import escape
+from bot.slack.delivery import DELIVERY_ERRORS, SlackChain, SlackDelivery, error_code
+from bot.store import ApprovalRecord, Asker
+from bot.text import escape
 
 log = logging.getLogger(__name__)
 

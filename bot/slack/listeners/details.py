@@ -14,10 +14,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runs.traces import RunTrace, RunTraces, render_details
-from bot.slack.blocks.feedback import ANSWER_DETAILS
+from bot.runs import RunTrace, RunTraces, render_details
+from bot.slack.blocks import ANSWER_DETAILS
 from bot.slack.click import Click
-from bot.store.store import Store
+from bot.store import Store
 
 NO_DETAILS = "I have no record of that answer any more, so there are no details to show."
 

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks.feedback import (
+from bot.slack.blocks import (
     FEEDBACK_DOWN,
     FEEDBACK_UP,
     REASON_BLOCK,
@@ -29,7 +29,7 @@ from bot.slack.blocks.feedback import (
     submitted_run_id,
 )
 from bot.slack.click import Click
-from bot.store.store import Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.lookup.cards import Card, notice_card
-from bot.lookup.commands import Lookup
-from bot.lookup.link_policy import LinkPolicy
-from bot.lookup.request import parse_github, parse_jira, usage_of
-from bot.slack.blocks.cards import (
+from bot.lookup import Card, LinkPolicy, Lookup, notice_card, parse_github, parse_jira, usage_of
+from bot.slack.blocks import (
     MORE_ACTION,
     SlackMessage,
     card_message,
@@ -26,10 +23,10 @@ from bot.slack.blocks.cards import (
     without_more_button,
 )
 from bot.slack.click import Click
-from bot.slack.delivery.door import DELIVERY_ERRORS, NO_UNFURL, SlackDelivery, error_code
+from bot.slack.delivery import DELIVERY_ERRORS, NO_UNFURL, SlackDelivery, error_code
 from bot.slack.middleware import once_per_trigger
-from bot.store.store import Store
-from bot.text.render import escape
+from bot.store import Store
+from bot.text import escape
 
 log = logging.getLogger(__name__)
 

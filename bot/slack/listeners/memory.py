@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.store.store import Store
-from bot.text.render import escape
+from bot.store import Store
+from bot.text import escape
 
 MemoryRequest = Literal["inventory", "forget"]
 

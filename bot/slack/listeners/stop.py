@@ -15,11 +15,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.slack.blocks.stop import ANSWER_STOP
+from bot.slack.blocks import ANSWER_STOP
 from bot.slack.click import Click
-from bot.slack.delivery.door import DELIVERY_ERRORS, error_code
-from bot.store.store import Store
-from bot.workflows.intake import Intake
+from bot.slack.delivery import DELIVERY_ERRORS, error_code
+from bot.store import Store
+from bot.workflows import Intake
 
 log = logging.getLogger(__name__)
 

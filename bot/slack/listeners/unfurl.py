@@ -14,10 +14,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.lookup.link_policy import LinkPolicy
-from bot.lookup.links import Unfurler
-from bot.slack.blocks.cards import card_blocks
-from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
+from bot.lookup import LinkPolicy, Unfurler
+from bot.slack.blocks import card_blocks
+from bot.slack.delivery import DELIVERY_ERRORS, SlackDelivery, error_code
 
 log = logging.getLogger(__name__)
 

@@ -17,25 +17,19 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals.desk import ApprovalDesk
+from bot.approvals import ApprovalDesk
 from bot.errors import InputRejected
-from bot.lookup.link_policy import LinkPolicy
+from bot.lookup import LinkPolicy
 from bot.ports import Turn
-from bot.runs.scheduler import Fire
-from bot.slack.blocks.digest import digest_message
+from bot.runs import Fire
+from bot.slack.blocks import digest_message
 from bot.slack.click import Click
-from bot.slack.delivery.chain import SlackChain
-from bot.slack.delivery.door import DELIVERY_ERRORS, SlackDelivery, error_code
+from bot.slack.delivery import DELIVERY_ERRORS, SlackChain, SlackDelivery, error_code
 from bot.slack.middleware import once_per_trigger
-from bot.store.approvals import Asker
-from bot.store.schedule import USAGE as SCHEDULE_USAGE
-from bot.store.schedule import parse_spec
-from bot.store.schedules import ScheduleRecord, TooManySchedules
-from bot.store.store import Store
-from bot.text.explain import explain
-from bot.text.render import escape
-from bot.workflows.issue_draft import IssueRequest, parse_request
-from bot.workflows.services import Workflows
+from bot.store import USAGE as SCHEDULE_USAGE
+from bot.store import Asker, ScheduleRecord, Store, TooManySchedules, parse_spec
+from bot.text import escape, explain
+from bot.workflows import IssueRequest, Workflows, parse_request
 from integrations.errors import ChatOpsError
 
 log = logging.getLogger(__name__)
