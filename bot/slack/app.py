@@ -34,7 +34,7 @@ from bot.slack.listeners import (
     register_unfurls,
     register_workflows,
 )
-from bot.slack.middleware import drop_redeliveries, once_per_trigger
+from bot.slack.middleware import drop_redeliveries, listener_errors, once_per_trigger
 from bot.store import Store
 from bot.text import escape
 from bot.workflows import Inquiry, Intake, Trigger, Workflows
@@ -73,6 +73,7 @@ def build_slack_app(
     listeners = _Listeners(intake, store, desk, answer_footer=answer_footer)
     app.middleware(log_context_middleware)  # team/channel/thread on every record a request logs
     app.middleware(drop_redeliveries(store))
+    app.error(listener_errors)
     app.command("/ask", middleware=[once_per_trigger(store, "command")])(listeners.ask)
     app.event("app_mention")(listeners.mention)
     app.event("message")(listeners.message)

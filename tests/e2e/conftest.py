@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -49,10 +50,23 @@ class RunningBot:
         if self.http.is_closed:
             return
         self.ingress.draining = True
+        await listeners_done()
         await self.services.aclose()
         await self.server.stop()
         await self.ingress.aclose()
         await self.http.aclose()
+
+
+async def listeners_done() -> None:
+    """Wait for Bolt's listener tasks still at work after their ack (a claim, a post), so the test's
+    bot closes its database only when nothing uses it; Bolt keeps no handle on these tasks."""
+    listening = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "").endswith("run_ack_function_asynchronously")
+    ]
+    if listening:
+        await asyncio.wait(listening, timeout=10.0)
 
 
 @pytest.fixture

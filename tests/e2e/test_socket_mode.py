@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.services import Services, build_services
 from bot.slack.socket import SocketIngress, serve_ops, start_socket
 from simulators.slack import SlackSimulator
-from tests.e2e.conftest import BOT_TOKEN, Upstreams
+from tests.e2e.conftest import BOT_TOKEN, Upstreams, listeners_done
 from tests.e2e.serve_process import free_port
 from tests.e2e.slack_requests import ASKER, BOT_USER, TEAM, SlackRequests
 
@@ -58,6 +58,7 @@ async def socket_bot(socket_settings: Settings, upstreams: Upstreams) -> AsyncIt
             await upstreams.slack.wait_for_connection()
             yield SocketBot(services, ingress)
             await ingress.stop()
+            await listeners_done()
         finally:
             await ingress.close()
     finally:

@@ -20,7 +20,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.slack.middleware import once_per_trigger
+from bot.slack.middleware import listener_errors, once_per_trigger
 from bot.store.store import Store
 from tests.e2e.conftest import RunningBot, Upstreams
 from tests.e2e.slack_requests import ASKER, TEAM, SlackRequests
@@ -99,9 +99,13 @@ async def handled(store: Store) -> AsyncIterator[tuple[AsyncApp, list[str]]]:
         return AuthorizeResult(enterprise_id=None, team_id=TEAM, bot_token="xoxb-unused", bot_user_id="U0BOT")
 
     app = AsyncApp(authorize=authorize, request_verification_enabled=False, process_before_response=True)
+    app.error(listener_errors)  # what stops a duplicate after its ack must not read as a failure
 
     async def deploy(ack: AsyncAck, command: dict[str, Any]) -> None:
-        await ack(text="deploying")
+        if command["text"] == "help":
+            await ack(text="usage: /deploy SERVICE")  # the whole answer is in the ack
+            return
+        await ack()
         seen.append(f"command {command['text']}")
 
     async def file(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -146,10 +150,20 @@ async def test_only_the_first_delivery_of_a_trigger_reaches_the_listener(
     again = await app.async_dispatch(_command(trigger))
     other = await app.async_dispatch(_command(uuid.uuid4().hex, "api"))
 
-    assert (first.status, first.body) == (200, "deploying")
+    assert (first.status, first.body) == (200, "")
     assert (again.status, again.body) == (200, ""), "acknowledged, and nothing else"
     assert other.status == 200
     assert seen == ["command web", "command api"]
+
+
+async def test_an_ack_that_answers_claims_nothing(handled: tuple[AsyncApp, list[str]], store: Store) -> None:
+    app, seen = handled
+    trigger = uuid.uuid4().hex
+    for _ in range(2):  # each delivery gets its answer; there is no work after it to do twice
+        answered = await app.async_dispatch(_command(trigger, "help"))
+        assert (answered.status, answered.body) == (200, "usage: /deploy SERVICE")
+    assert seen == []
+    assert await store.claim(f"command:{trigger}"), "the trigger was never claimed"
 
 
 async def test_a_shortcut_is_claimed_apart_from_a_command_with_the_same_trigger(
