@@ -117,6 +117,22 @@ class SlackDelivery:
         async with self.budget.slot(self.team, method, channel=channel, wait=wait, reserve=reserve):
             return await self.client.api_call(method, json=args)
 
+    async def rewrite(
+        self, args: dict[str, Any], *, final: bool, wait: bool = True, reserve: int = 0
+    ) -> bool:
+        """``chat.update`` of a growing answer: True once Slack shows ``args``; a failed update is
+        logged (an error when it was the final one) and False. ``BudgetExhausted`` is raised, so
+        the caller can step down the ladder."""
+        try:
+            await self.call("chat.update", args, wait=wait, reserve=reserve)
+        except BudgetExhausted:
+            raise
+        except DELIVERY_ERRORS as error:
+            level = logging.ERROR if final else logging.WARNING
+            log.log(level, "slack chat.update of %s failed (%s)", args.get("ts"), error_code(error))
+            return False
+        return True
+
     async def post(
         self,
         channel: str,

@@ -12,8 +12,7 @@ from typing import Any
 
 from slack_sdk.models.messages.chunk import Chunk
 
-from bot.slack.delivery.budget import BudgetExhausted
-from bot.slack.delivery.door import DELIVERY_ERRORS, NO_UNFURL, SlackDelivery, error_code
+from bot.slack.delivery.door import NO_UNFURL, SlackDelivery
 from bot.slack.delivery.reply import EMPTY_MESSAGE, PLACEHOLDER
 
 log = logging.getLogger(__name__)
@@ -95,13 +94,7 @@ class EditedReply:
         # Once a message had controls its content stays in blocks: replacing them removes the button.
         body = _body(text, [] if final else self._controls, blocks=bool(self._controls))
         args = {"channel": self._channel, "ts": self._ts, **body, **NO_UNFURL}
-        try:
-            await self._delivery.call("chat.update", args, wait=wait, reserve=reserve)
-        except BudgetExhausted:
-            raise
-        except DELIVERY_ERRORS as error:
-            level = logging.ERROR if final else logging.WARNING
-            log.log(level, "slack chat.update of %s failed (%s)", self._ts, error_code(error))
+        if not await self._delivery.rewrite(args, final=final, wait=wait, reserve=reserve):
             return
         self._shown = text
         self._controls_shown = not final and bool(self._controls)

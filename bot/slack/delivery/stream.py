@@ -171,13 +171,7 @@ class StreamedReply:
 
     async def _update(self, text: str, *, final: bool, wait: bool = True, reserve: int = 0) -> None:
         args = {"channel": self._channel, "ts": self._ts, "markdown_text": text, **NO_UNFURL}
-        try:
-            await self._delivery.call("chat.update", args, wait=wait, reserve=reserve)
-        except BudgetExhausted:
-            raise
-        except DELIVERY_ERRORS as error:
-            level = logging.ERROR if final else logging.WARNING
-            log.log(level, "slack chat.update of %s failed (%s)", self._ts, error_code(error))
+        if not await self._delivery.rewrite(args, final=final, wait=wait, reserve=reserve):
             return
         self._shown = text
         self._unsure = False
