@@ -19,7 +19,8 @@ COMMANDS: dict[str, str] = {
     "demo": "the console against built-in SIMULATED Jira, GitHub and LLM",
     "doctor": "check configuration and reach every upstream",
     "migrate": "bring the database schema to the newest revision (serve and socket do it on start-up too)",
-    "runs": "the last runs: outcome, duration, tools, tokens and cost",
+    "runs": "the last runs (outcome, duration, tools, tokens, cost, DBOS status, executor); "
+    "runs cancel|resume ID, runs recover EXECUTOR",
     "run": "one run's trace: every LLM request and tool call, with durations",
     "usage": "token usage and cost by channel, user or day",
 }
@@ -92,12 +93,10 @@ async def _migrate(settings: Settings) -> int:
 
 async def _console(settings: Settings) -> int:
     from bot.console import run_console
-    from bot.runs import recover_interrupted
     from bot.services import build_services
 
     services = await build_services(settings)
     try:
-        await recover_interrupted(services.store, None)
         await run_console(services)
     finally:
         await services.aclose()

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     max_concurrent_runs: int = Field(default=8, ge=1, le=256)
     run_timeout_seconds: float = Field(default=120.0, gt=0)
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    # Durable runs (DBOS): this replica's identity (stable across its restarts, unique in the
+    # fleet), an optional cap on runs across all processes, and the engine's own database.
+    executor_id: str | None = Field(default=None, max_length=100)
+    max_concurrent_runs_fleet: int | None = Field(default=None, ge=1, le=10000)
+    dbos_system_database_url: str | None = None
     agent_max_steps: int = Field(default=8, ge=1, le=50)
     max_question_chars: int = Field(default=4000, ge=1)
     tool_output_chars: int = Field(default=6000, ge=200)

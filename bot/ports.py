@@ -102,6 +102,49 @@ def every_run(sink: Sink) -> SinkFactory:
     return lambda _run_id: sink
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a run's answer goes and what it comes with: primitives only, because a durable run
+    carries it to whichever process resumes the run, which rebuilds the sink from it."""
+
+    surface: str  # the edge that renders it: "slack" or "console"
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    user_id: str
+    response_url: str | None = None  # a slash command's, the Slack ladder's last rung
+    footer: bool = False  # the model and timing line under the answer
+    feedback: bool = False  # the 👍/👎 buttons after it
+    stop: bool = False  # a Stop control for the asker
+    desk: bool = False  # proposed writes shown below the answer, with their buttons
+
+
+class OneSink:
+    """A ``SinkRouter`` that renders every run with the same sink (the terminal, a test's recorder)."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+
+    def sinks(self, origin: Origin) -> SinkFactory:
+        return every_run(self.sink)
+
+    async def retire(self, origin: Origin, run_id: str) -> None:
+        return None  # what a terminal printed stays printed
+
+
+class SinkRouter(Protocol):
+    """An edge's sinks, rebuilt from a run's ``Origin`` in whichever process runs it."""
+
+    def sinks(self, origin: Origin) -> SinkFactory:
+        """The factory of the run's sink chain (called with the run id)."""
+        ...
+
+    async def retire(self, origin: Origin, run_id: str) -> None:
+        """A resumed run starts its answer again: take down what its interrupted attempt showed
+        (the half-streamed message), so that the thread ends with one complete answer."""
+        ...
+
+
 class SinkWrapper:
     """A sink that adds behaviour around ``inner``: a subclass overrides ``emit`` and calls
     ``super().emit(event)`` where the event is to be passed on (possibly changed)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,7 +15,16 @@ from bot.lookup import LinkPolicy, LinkReader, Lookup, MentionedIssues, Unfurler
 from bot.metrics import Metrics
 from bot.otel import start_tracing
 from bot.ports import AgentPort
-from bot.runs import Dispatcher, Retention
+from bot.runs import (
+    CONSOLE_APP,
+    SLACK_APP,
+    Engine,
+    Retention,
+    Runs,
+    executor_identity,
+    run_queue,
+    system_database_url,
+)
 from bot.store import Approvals, Store
 from bot.workflows import Intake, Workflows, build_workflows
 from integrations.github import GitHubClient
@@ -26,7 +36,7 @@ class Services:
     settings: Settings
     store: Store
     agent: AgentPort
-    dispatcher: Dispatcher
+    runs: Runs
     intake: Intake
     _closers: list[Any] = field(default_factory=list)
     lookup: Lookup = field(default_factory=lambda: Lookup(None, None))  # /jira and /gh
@@ -38,13 +48,17 @@ class Services:
 
     async def aclose(self) -> None:
         """Stop runs first, then close clients, then the database (the reverse of their use)."""
-        await self.dispatcher.shutdown()
+        await self.runs.shutdown()
         for client in reversed(self._closers):
             await client.aclose()
         await self.store.close()
 
 
-async def build_services(settings: Settings) -> Services:
+async def build_services(settings: Settings, mode: str = "console", *, port: int | None = None) -> Services:
+    """Everything a mode (serve, socket, console, demo) needs. Its runs start once its edge has
+    routed them (``services.runs.route`` then ``services.runs.start``). ``port`` (serve's) tells
+    apart two processes of one host."""
+    surface = "console" if mode in ("console", "demo") else "slack"
     store = await Store.open(settings.database_url)
     closers: list[Any] = []
     tracing = start_tracing(settings.otel_exporter_otlp_endpoint)  # before any agent is built
@@ -70,9 +84,19 @@ async def build_services(settings: Settings) -> Services:
     )
     closers.append(agent)  # it owns the LLM HTTP client
     metrics.name_tools(agent.tool_names)
-    dispatcher = Dispatcher(
+    system_url, scratch = system_database_url(settings.database_url, settings.dbos_system_database_url)
+    executor = executor_identity(mode, port=port, explicit=settings.executor_id)
+    engine = Engine(
+        system_url=system_url,
+        # A terminal session runs only its own questions, even beside other consoles on one database.
+        app_name=console_app(executor) if surface == "console" else SLACK_APP,
+        executor_id=executor,
+        queues=[run_queue(settings.max_concurrent_runs, settings.max_concurrent_runs_fleet)],
+        scratch=scratch,
+    )
+    runs = Runs(
         store,
-        max_concurrent=settings.max_concurrent_runs,
+        engine,
         # A little over the agent's own budget, so the agent reports its timeout itself.
         run_timeout=settings.run_timeout_seconds + 5,
         shutdown_grace=settings.shutdown_grace_seconds,
@@ -80,10 +104,8 @@ async def build_services(settings: Settings) -> Services:
     )
     # Jira keys a question mentions are read before the agent runs, and given to it as context.
     context = MentionedIssues(jira, projects=settings.jira_projects) if jira else None
-    desk = approval_desk(settings, store, agent, dispatcher, writes)
-    intake = Intake(
-        store, agent, dispatcher, max_chars=settings.max_question_chars, context=context, desk=desk
-    )
+    desk = approval_desk(settings, store, agent, runs, writes, surface=surface)
+    intake = Intake(store, agent, runs, max_chars=settings.max_question_chars, context=context, desk=desk)
     links = LinkPolicy.for_sites(jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url)
     translator = jql_translator(settings) if jira is not None else None
     if translator is not None:
@@ -93,10 +115,8 @@ async def build_services(settings: Settings) -> Services:
         jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url
     )
     unfurler = Unfurler(jira, github, reader=reader)
-    metrics.watch_dispatcher(lambda: dispatcher.running, lambda: dispatcher.queued)
-    workflows = build_workflows(
-        settings, store=store, dispatcher=dispatcher, desk=desk, jira=jira, github=github
-    )
+    metrics.watch_dispatcher(lambda: runs.running, lambda: runs.queued)
+    workflows = build_workflows(settings, store=store, runs=runs, desk=desk, jira=jira, github=github)
     closers.append(workflows)  # last in, first closed: the scheduler stops before the clients
     # Old conversations and runs are pruned hourly; first in the list, so it stops last before the store.
     closers.insert(0, Retention(store, days=settings.retention_days).start())
@@ -104,7 +124,7 @@ async def build_services(settings: Settings) -> Services:
         settings,
         store,
         agent,
-        dispatcher,
+        runs,
         intake,
         closers,
         lookup=lookup,
@@ -116,16 +136,25 @@ async def build_services(settings: Settings) -> Services:
     )
 
 
+def console_app(executor: str) -> str:
+    """The application of one terminal session (DBOS allows lowercase letters, digits, - and _)."""
+    return f"{CONSOLE_APP}-" + re.sub(r"[^a-z0-9_-]+", "-", executor.lower())[-40:]
+
+
 def approval_desk(
     settings: Settings,
     store: Store,
     agent: AgentPort,
-    dispatcher: Dispatcher,
+    runs: Runs,
     writes: list[WriteToolSpec[Any, Any]],
+    *,
+    surface: str = "slack",
 ) -> ApprovalDesk:
     approvals = Approvals(store, ttl=timedelta(minutes=settings.approval_ttl_minutes))
     policy = WritePolicy.of(settings.write_users, settings.write_channels)
-    return ApprovalDesk(approvals, writes, store=store, agent=agent, dispatcher=dispatcher, policy=policy)
+    return ApprovalDesk(
+        approvals, writes, store=store, agent=agent, runs=runs, policy=policy, surface=surface
+    )
 
 
 def jql_translator(settings: Settings) -> PydanticJqlTranslator:

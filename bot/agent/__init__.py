@@ -3,8 +3,9 @@
 Rule: the only package that imports pydantic-ai, and nothing of its types leaks out. It also owns
 the drafting port (typed output for workflows) and the write tools, which only ever propose: the
 approval desk executes. Imports ``integrations`` and the shared root modules (errors, events,
-ports); never ``bot.slack``, ``bot.console``, workflows or runs. Tool output is untrusted and
-enters the model's context fenced as data (``untrusted``).
+ports) and, for its checkpointed steps, ``bot.runs``; never ``bot.slack``, ``bot.console`` or the
+workflows. Each model request and each read is a step of the durable run (``checkpointed``,
+``tools``). Tool output is untrusted and enters the model's context fenced as data (``untrusted``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import httpx2
 
 from bot.agent.approval_tools import ProposableWrite
+from bot.agent.checkpointed import CheckpointedModel
 from bot.agent.drafter import PydanticDrafter, build_drafter
 from bot.agent.drafting import Drafter, DraftRequest
 from bot.agent.github_tools import GitHubReader, github_specs
@@ -76,7 +78,10 @@ def build_agent(
         timeout=httpx2.Timeout(request_timeout, connect=min(5.0, request_timeout)),
         event_hooks={"response": [_status_hook(on_llm_status)]} if on_llm_status else None,
     )
-    llm = build_model(provider=provider, base_url=base_url, api_key=api_key, model=model, http_client=http)
+    # Each model request a step of the durable run: a resumed run does not ask the model again.
+    llm = CheckpointedModel(
+        build_model(provider=provider, base_url=base_url, api_key=api_key, model=model, http_client=http)
+    )
     return PydanticAgent(
         model=llm,
         tools=tool_specs(jira, github),

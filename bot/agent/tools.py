@@ -17,6 +17,7 @@ from pydantic_ai import RunContext, Tool
 from pydantic_ai.exceptions import ModelRetry, ToolFailed
 
 from bot.agent.untrusted import fence
+from bot.runs import step
 from integrations.errors import (
     NotFound,
     PermissionDenied,
@@ -131,20 +132,36 @@ def as_agent_tool(spec: ToolSpec[Any, Any], *, output_chars: int) -> Tool[ToolNo
         except ValidationError as exc:
             ctx.deps.summaries[call_id] = "invalid arguments"
             raise ModelRetry(f"Invalid arguments for {spec.name}: {_validation_summary(exc)}") from None
-        try:
-            result = await spec.call(arguments)
-        except UpstreamError as exc:
-            ctx.deps.summaries[call_id] = _error_label(exc)
-            detail = fence(exc.message, source=spec.service, tool=spec.name, limit=300)
-            raise ToolFailed(f"{spec.name} failed ({_error_label(exc)}).\n{detail}") from None
-        ctx.deps.summaries[call_id] = spec.describe_result(result)
-        return fence(result.model_dump_json(), source=spec.service, tool=spec.name, limit=output_chars)
+        # A step: a resumed run gets this read's recorded outcome instead of calling again.
+        outcome = await step(f"tool.{spec.name}", _call, spec, arguments)
+        ctx.deps.summaries[call_id] = outcome.summary
+        if not outcome.ok:
+            detail = fence(outcome.body, source=spec.service, tool=spec.name, limit=300)
+            raise ToolFailed(f"{spec.name} failed ({outcome.summary}).\n{detail}")
+        return fence(outcome.body, source=spec.service, tool=spec.name, limit=output_chars)
 
     schema = spec.arguments.model_json_schema()
     schema.pop("title", None)
     return Tool[ToolNotes].from_schema(
         run, name=spec.name, description=spec.description, json_schema=schema, takes_ctx=True
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    """A read's outcome as a run's checkpoint records it: plain values, unlike the exception."""
+
+    ok: bool
+    summary: str  # the result's description, or the error's label
+    body: str  # the result as JSON, or the upstream's error message
+
+
+async def _call(spec: ToolSpec[Any, Any], arguments: BaseModel) -> ToolOutcome:
+    try:
+        result = await spec.call(arguments)
+    except UpstreamError as exc:
+        return ToolOutcome(False, _error_label(exc), exc.message)
+    return ToolOutcome(True, spec.describe_result(result), result.model_dump_json())
 
 
 def _validation_summary(exc: ValidationError) -> str:

@@ -7,12 +7,16 @@ an approval also needs WRITE_USERS / WRITE_CHANNELS to allow them; a proposal pa
 expired instead; then one atomic claim in the database decides who executes. Only the claimant
 calls the write tool, with the approval's idempotency key, and records the outcome. When every
 proposal of the paused run is decided, the run resumes once, as a new run in the same thread.
+
+The approved write is a durable task (``approval-<id>``): the write is a checkpointed step, then
+the outcome is recorded and the paused run resumed. A process killed after the claim finishes it
+when it comes back, so an approved change is made exactly once and its run still goes on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -21,9 +25,9 @@ from pydantic import ValidationError
 
 from bot.agent import WriteToolSpec
 from bot.approvals.policy import WritePolicy
-from bot.events import ApprovalRequested, ProposedWrite, Usage
-from bot.ports import AgentPort, ResumeRequest, SinkFactory, WriteDecision
-from bot.runs import Dispatcher, RunJob
+from bot.events import ApprovalRequested, ProposedWrite, Usage, WorkflowEvent
+from bot.ports import AgentPort, Origin, ResumeRequest, WriteDecision
+from bot.runs import RunOrder, Runs, run_once, step, task
 from bot.store import ApprovalRecord, Approvals, Asker, Proposal, Resumption, Store
 from bot.text import explain
 from bot.workflows import continue_run
@@ -42,6 +46,17 @@ INTERRUPTED = (
 # than any write can take (HTTP timeouts, no retries of writes), so a live write is never cut off.
 STALE_CLAIM = timedelta(minutes=10)
 EXPIRED = "The proposal expired before it was approved; nothing was changed."
+RESUME = "resume"
+WRITE_TASK = "approval.write"
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A paused run's continuation, as the run's payload."""
+
+    run_id: str
+    conversation_id: int
+    request: ResumeRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +91,19 @@ class ApprovalDesk:
         *,
         store: Store,
         agent: AgentPort,
-        dispatcher: Dispatcher,
+        runs: Runs,
         policy: WritePolicy | None = None,
+        surface: str = "slack",
     ) -> None:
         self.approvals = approvals
         self._writes = {spec.name: spec for spec in writes}
         self._store = store
         self._agent = agent
-        self._dispatcher = dispatcher
+        self._runs = runs
         self._policy = policy or WritePolicy()
+        self._surface = surface  # where the resumed runs of this process's approvals render
+        runs.program(RESUME, self._continue)
+        task(WRITE_TASK, self._carry_out)
 
     # -- proposing ---------------------------------------------------------------------------
 
@@ -154,10 +173,18 @@ class ApprovalDesk:
             if current is not None and current.status == "pending":  # it expired just now
                 return await self._expire(current)
             return await self._taken(record.id)
-        # This caller alone holds the claim: the write runs here, once.
-        ok, text, url = await self._execute(record)
-        await self.approvals.finish(record.id, ok=ok, result=text, url=url)
+        # This caller alone holds the claim: the write runs once, as a task that outlives a crash.
+        ok, text = await run_once(f"approval-{record.id}", WRITE_TASK, record.id)
         return Verdict("executed" if ok else "failed", text, await self._reload(record))
+
+    async def _carry_out(self, approval_id: str) -> tuple[bool, str]:
+        """The claimed write, its outcome recorded, and the paused run resumed if all is decided."""
+        record = await self.approvals.get(approval_id)
+        assert record is not None, approval_id
+        ok, text, url = await step("approval.execute", self._execute, record)
+        await self.approvals.finish(record.id, ok=ok, result=text, url=url)
+        await self.resume_if_decided(record.run_id)
+        return ok, text
 
     async def _execute(self, record: ApprovalRecord) -> tuple[bool, str, str | None]:
         spec = self._writes.get(record.tool)
@@ -226,14 +253,13 @@ class ApprovalDesk:
 
     # -- resuming ----------------------------------------------------------------------------
 
-    async def resume_if_decided(self, run_id: str, sinks: SinkFactory) -> str | None:
-        """Continue the paused run in its thread once every proposal is decided, rendered by
-        ``sinks(new_run_id)``; the new run id.
+    async def resume_if_decided(self, run_id: str) -> str | None:
+        """Continue the paused run in its thread once every proposal is decided; the new run id.
 
         Exactly one caller gets the paused history (``take_resumption``), so two processes or a
         replayed click cannot resume a run twice.
         """
-        if not self._dispatcher.accepting:
+        if not self._runs.accepting:
             return None
         records = await self.approvals.for_run(run_id)
         if not records or not all(record.decided for record in records):
@@ -250,16 +276,23 @@ class ApprovalDesk:
             )
             return None
         request = ResumeRequest(resumption.history, decisions(resumption), asker.user_id, new_run)
-        job = RunJob(
-            new_run,
-            conversation_id,
-            lambda: continue_run(
-                new_run, conversation_id, request, store=self._store, agent=self._agent, desk=self
-            ),
-            sinks(new_run),
+        # The resumed run answers in the asker's thread; its own proposals go below it again.
+        origin = Origin(
+            self._surface, asker.team_id, asker.channel, asker.thread_ts, asker.user_id, desk=True
         )
-        self._dispatcher.submit(job)
+        payload = Resumed(new_run, conversation_id, request)
+        await self._runs.submit(RunOrder(new_run, conversation_id, RESUME, payload, origin, kind="approval"))
         return new_run
+
+    def _continue(self, resumed: Resumed) -> AsyncIterator[WorkflowEvent]:
+        return continue_run(
+            resumed.run_id,
+            resumed.conversation_id,
+            resumed.request,
+            store=self._store,
+            agent=self._agent,
+            desk=self,
+        )
 
 
 def decisions(resumption: Resumption) -> tuple[WriteDecision, ...]:

@@ -1,5 +1,5 @@
 """The terminal as the chat: ``chatops console`` and ``chatops demo`` run the same intake,
-dispatcher, workflows and approval desk as Slack, with a sink that prints.
+durable runs, workflows and approval desk as Slack, with a sink that prints.
 
 Rule: may import services and everything below it; never ``bot.slack`` or Slack's libraries.
 The demo's upstreams are the tests' simulators, labelled SIMULATED.

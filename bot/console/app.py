@@ -1,4 +1,4 @@
-"""`chatops console`: the same intake, dispatcher and workflows, with the terminal as the chat.
+"""`chatops console`: the same intake, durable runs and workflows, with the terminal as the chat.
 
 A console conversation is a thread: every question until `/new` shares its history, which is
 kept in the same database as Slack threads (team "console", channel "console").
@@ -18,8 +18,7 @@ from bot.console.sink import ConsoleSink
 from bot.console.workflows import standup_text, start_issue, start_triage
 from bot.errors import InputRejected
 from bot.lookup import Card, NextPage
-from bot.ports import every_run
-from bot.runs import CONSOLE_CHANNEL
+from bot.ports import OneSink, Origin
 from bot.services import Services
 from bot.store import Asker
 from bot.workflows import Inquiry
@@ -39,7 +38,7 @@ Workflows (typed drafts; writes wait for your y / n / e):
   /standup [PROJECT owner/repo team]               in progress, blocked, waiting reviews, failing CI
   /triage OPS-123                                  component, severity, duplicates, owner; proposes updates
   /jira create [PROJECT] <words>                   a Jira issue drafted from this thread, made on approval"""
-CONSOLE = CONSOLE_CHANNEL
+CONSOLE = "console"  # the team and channel of console threads
 
 
 class ConsoleSession:
@@ -48,11 +47,12 @@ class ConsoleSession:
         self._out = out
         self._user_id = user_id
         self._sink = ConsoleSink(out, color=out.isatty())
+        services.runs.route("console", OneSink(self._sink))  # every run of this session prints here
         self.thread_ts = _new_thread_id()
         self._next_page: NextPage | None = None
         desk = services.desk  # proposed writes wait for the next line: y / n / e
         self._approvals = (
-            ConsoleApprovals(desk, services.dispatcher, out, team_id=CONSOLE, user_id=user_id)
+            ConsoleApprovals(desk, services.runs, out, team_id=CONSOLE, user_id=user_id)
             if desk is not None
             else None
         )
@@ -61,7 +61,8 @@ class ConsoleSession:
         """Ask in the current thread and wait until the answer has been printed."""
         inquiry = Inquiry(CONSOLE, CONSOLE, self.thread_ts, self._user_id, text, "console")
         try:
-            await self._services.intake.accept(inquiry, every_run(self._sink))
+            origin = Origin("console", CONSOLE, CONSOLE, self.thread_ts, self._user_id)
+            await self._services.intake.accept(inquiry, origin)
         except InputRejected as rejected:
             self._print(rejected.message)
             return
@@ -69,7 +70,7 @@ class ConsoleSession:
 
     async def settle(self) -> None:
         """Wait until the thread's runs have ended; then offer any proposed write for a decision."""
-        await self._services.dispatcher.wait_idle()
+        await self._services.runs.wait_idle()
         if self._approvals is not None:
             await self._approvals.offer(CONSOLE, self.thread_ts)
 

@@ -12,8 +12,8 @@ import json
 from typing import TextIO
 
 from bot.approvals import ApprovalDesk, Choice
-from bot.ports import Sink, every_run
-from bot.runs import Dispatcher
+from bot.ports import Sink
+from bot.runs import Runs
 from bot.store import ApprovalRecord
 
 PROMPT = "Approve this change? [y]es / [n]o / [e]dit"
@@ -23,11 +23,9 @@ _CHOICES: dict[str, Choice] = {"y": "approve", "yes": "approve", "n": "deny", "n
 class ConsoleApprovals:
     """The proposal waiting for an answer in the console's current thread, if any."""
 
-    def __init__(
-        self, desk: ApprovalDesk, dispatcher: Dispatcher, out: TextIO, *, team_id: str, user_id: str
-    ) -> None:
+    def __init__(self, desk: ApprovalDesk, runs: Runs, out: TextIO, *, team_id: str, user_id: str) -> None:
         self._desk = desk
-        self._dispatcher = dispatcher
+        self._runs = runs
         self._out = out
         self._team_id = team_id
         self._user_id = user_id
@@ -62,8 +60,8 @@ class ConsoleApprovals:
         if not verdict.final or outcome is None:
             return
         self.waiting = None
-        await self._desk.resume_if_decided(outcome.run_id, every_run(sink))
-        await self._dispatcher.wait_idle()
+        await self._desk.resume_if_decided(outcome.run_id)
+        await self._runs.wait_idle()
         await self.offer(outcome.channel, outcome.thread_ts)
 
     async def _revise(self, record: ApprovalRecord, answer: str) -> None:

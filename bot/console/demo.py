@@ -13,7 +13,6 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.console.app import run_console
-from bot.runs import recover_interrupted
 from bot.services import build_services
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
@@ -77,9 +76,8 @@ async def run_demo(*, interactive: bool | None = None) -> None:
             llm_api_key="simulated-key",
             llm_model="simulated-model",
         )
-        services = await build_services(settings)
+        services = await build_services(settings, "demo")
         try:
-            await recover_interrupted(services.store, None)
             await run_console(services, script=SCRIPT, interactive=interactive)
             print(METRICS_HEADER)
             print(metrics_excerpt(services.metrics.exposition().decode()))

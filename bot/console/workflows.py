@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.console.digest import digest_text
 from bot.errors import InputRejected
-from bot.ports import Sink, every_run
+from bot.ports import Origin, Sink
 from bot.store import Asker
 from bot.text import explain
 from bot.workflows import Workflows, parse_request
@@ -35,7 +35,7 @@ async def start_triage(workflows: Workflows | None, asker: Asker, text: str, sin
         return NOT_AVAILABLE
     try:
         key = workflows.drafted.triager.key(text)
-        await workflows.drafted.triage(asker, key, every_run(sink))
+        await workflows.drafted.triage(asker, key, _origin(asker))
     except ChatOpsError as exc:
         return explain(exc)
     return None
@@ -52,7 +52,12 @@ async def start_issue(workflows: Workflows | None, asker: Asker, text: str, sink
         thread = tuple(await store.history(conversation)) if conversation is not None else ()
         if not request.text and not thread:
             raise InputRejected("Say what the issue is about, e.g. `/jira create OPS checkout times out`.")
-        await workflows.drafted.issue_from_thread(asker, request, thread, every_run(sink))
+        await workflows.drafted.issue_from_thread(asker, request, thread, _origin(asker))
     except ChatOpsError as exc:
         return explain(exc)
     return None
+
+
+def _origin(asker: Asker) -> Origin:
+    # The session routes the console's runs to its own sink; proposals wait for y / n / e there.
+    return Origin("console", asker.team_id, asker.channel, asker.thread_ts, asker.user_id)

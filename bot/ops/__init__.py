@@ -1,8 +1,10 @@
 """The operator's commands: ``chatops doctor`` (one line per setting and upstream, with the fix)
-and ``chatops runs`` / ``run`` / ``usage`` (run traces and cost read from the store).
+and ``chatops runs`` / ``run`` / ``usage`` (run traces and cost read from the store), with
+``runs cancel | resume | recover`` steering durable runs across the fleet (``bot.runs.control``).
 
-Rule: read-only toward the bot's state except the doctor's one test write; may import every
-package below the entry point (Slack only through ``bot.slack.probe``).
+Rule: read-only toward the bot's state except the doctor's one test write and the operator's
+explicit run commands; may import every package below the entry point (Slack only through
+``bot.slack.probe``).
 """
 
 from __future__ import annotations

@@ -1,16 +1,29 @@
-"""The life of a run: the dispatcher (concurrency cap, one run per conversation at a time, time
-budget, drain), boot recovery, the digest scheduler, retention, and the run traces and usage
-read back from the store.
+"""The life of a run: the durable-execution engine (DBOS embedded), runs as workflows on its
+queue (a cap per process, order per conversation, stop, drain, resume after a crash), the
+digest scheduler, retention, and the run traces and usage read back from the store.
 
-Rule: runs execute workflows handed to them as jobs; they import the store and the shared root
-modules, never ``bot.slack``, ``bot.console``, the workflows or Slack's libraries. Anything to
-say in a thread goes out as an event to a sink or through a port the edge provides.
+Rule: runs execute programs registered by their owners; they import the store and the shared
+root modules, never ``bot.slack``, ``bot.console``, the workflows or Slack's libraries. Anything
+to say in a thread goes out as an event to a sink that the edge's ``SinkRouter`` builds. Only
+this package (and the agent, for its steps) imports ``dbos``.
 """
 
 from __future__ import annotations
 
-from bot.runs.dispatcher import Dispatcher, RunJob
-from bot.runs.recovery import CONSOLE_CHANNEL, recover_interrupted
+from bot.runs.control import ControlError, RunControl, WorkflowState
+from bot.runs.durable import RUN_QUEUE, STOPPED, Program, RunOrder, Runs, run_once, run_queue, task
+from bot.runs.engine import (
+    CONSOLE_APP,
+    RUNS_VERSION,
+    SLACK_APP,
+    Engine,
+    QueueSpec,
+    executor_identity,
+    in_workflow,
+    step,
+    system_database_url,
+)
+from bot.runs.executors import Heartbeat
 from bot.runs.retention import Retention
 from bot.runs.scheduler import DigestScheduler, Fire
 from bot.runs.traces import (
@@ -26,20 +39,37 @@ from bot.runs.traces import (
 from bot.runs.usage import DEFAULT_DAYS, GROUPINGS, render_usage, run_usage, summarize
 
 __all__ = [
-    "CONSOLE_CHANNEL",
+    "CONSOLE_APP",
+    "ControlError",
     "DEFAULT_DAYS",
     "DEFAULT_LAST",
     "DigestScheduler",
-    "Dispatcher",
+    "Engine",
     "Fire",
     "GROUPINGS",
+    "Heartbeat",
     "Retention",
-    "RunJob",
+    "Program",
+    "QueueSpec",
+    "RUN_QUEUE",
+    "RUNS_VERSION",
+    "RunControl",
+    "RunOrder",
+    "Runs",
+    "SLACK_APP",
+    "WorkflowState",
+    "STOPPED",
     "RunTrace",
     "RunTraces",
     "details_for",
     "is_details_request",
-    "recover_interrupted",
+    "executor_identity",
+    "in_workflow",
+    "run_once",
+    "run_queue",
+    "task",
+    "step",
+    "system_database_url",
     "render_details",
     "render_runs",
     "render_trace",

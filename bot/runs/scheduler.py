@@ -1,12 +1,19 @@
-"""The scheduler inside the app: posts each scheduled digest once per due time.
+"""Scheduled digests as DBOS scheduled workflows: each due time posts once across the fleet.
 
-Every ``poll`` (and at the next due time, whichever comes first) it looks at every active
-schedule and works out the newest due time that has passed, looking back at most ``grace``
-(and never before the schedule was made). A due time is claimed in the database before the
-digest is posted (``Schedules.claim_fire``), so across restarts and across processes that share
-the database each due time is posted at most once; a process that was down at 09:30 and back at
-09:40 catches up once, within the grace window, and a longer outage skips rather than posting a
-stale digest late. The clock and the sleep are injectable so tests never wait on real time.
+Every active row of ``digest_schedules`` (the source of truth, written by ``/standup schedule``)
+is a DBOS schedule named ``digest-<id>``: a cron in the schedule's time zone. Every process's
+DBOS fires it, and the tick's workflow id (``sched-digest-<id>-<time>``) makes it one workflow
+across all of them; its steps record the fire (``schedule_fires``), post the digest through the
+``Fire`` port and record the outcome, so a crash mid-tick resumes it rather than posting twice.
+
+Missed ticks: a process that starts (or first sees a schedule) catches up the newest due time
+within ``grace`` — under the same workflow id the cron would have used, so never twice — and a
+tick older than ``grace`` is recorded as skipped rather than posting a stale digest late. That
+is the whole policy: at most one catch-up, older ticks skipped, never a second post.
+
+The rows are re-read every ``resync`` seconds, so a schedule added or removed by another
+process (or directly in the database) is applied within that time; an edge that adds or
+removes one calls ``sync()`` at once.
 """
 
 from __future__ import annotations
@@ -18,8 +25,12 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from dbos import DBOS, ScheduleInput, SetWorkflowID
+
+from bot.runs.engine import step
 from bot.store import ScheduleRecord, Schedules, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,110 +38,163 @@ log = logging.getLogger(__name__)
 # Posts the digest of one schedule for one due time; returns what happened, in a few words.
 Fire = Callable[[ScheduleRecord, datetime], Awaitable[str]]
 Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 
 DEFAULT_GRACE = timedelta(minutes=30)
-DEFAULT_POLL = timedelta(seconds=30)
+RESYNC_SECONDS = 60.0
+PREFIX = "digest-"
+SKIPPED = "skipped: more than the grace period late"
 
 
 def process_name() -> str:
-    """Who claimed a fire, for people reading the table: host, pid and a per-start nonce."""
+    """Who recorded a fire, for people reading the table: host, pid and a per-start nonce."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def schedule_name(schedule_id: int) -> str:
+    return f"{PREFIX}{schedule_id}"
+
+
+def cron_of(schedule: ScheduleRecord) -> str:
+    """DBOS's cron (seconds first) for a schedule: its minute, hour and weekdays."""
+    spec = schedule.spec
+    return f"0 {spec.at.minute} {spec.at.hour} * * {spec.days_text}"
+
+
+def tick_id(schedule: ScheduleRecord, due: datetime) -> str:
+    """The workflow id DBOS gives this due time's tick (the cron's time, in its time zone)."""
+    return f"sched-{schedule_name(schedule.id)}-{due.astimezone(schedule.spec.zone).isoformat()}"
 
 
 class DigestScheduler:
     def __init__(
         self,
         schedules: Schedules,
-        fire: Fire,
+        fire: Fire | None = None,
         *,
         clock: Clock = utcnow,
-        sleep: Sleep = asyncio.sleep,
         grace: timedelta = DEFAULT_GRACE,
-        poll: timedelta = DEFAULT_POLL,
+        resync: float = RESYNC_SECONDS,
         name: str | None = None,
     ) -> None:
         self._schedules = schedules
         self._fire = fire
         self._clock = clock
-        self._sleep = sleep
         self._grace = grace
-        self._poll = poll
-        self.name = name or process_name()
-        self._done: set[tuple[int, datetime]] = set()  # claims this process already saw taken
+        self._resync = resync
+        self.name = name or process_name()  # who fired, for people reading schedule_fires
+        self._applied: dict[int, str] = {}  # schedule id → cron this process applied
         self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        global _scheduler
+        _scheduler = self  # before the engine launches: it may resume a tick at once
 
-    async def tick(self) -> list[tuple[int, datetime]]:
-        """Fire whatever is due now and not yet claimed; returns the (schedule, due time) pairs fired."""
-        now = self._clock()
-        due: list[tuple[ScheduleRecord, datetime]] = []
-        for schedule in await self._schedules.active():
-            at = schedule.spec.latest_due(now, not_before=max(schedule.created_at, now - self._grace))
-            if at is not None and (schedule.id, at) not in self._done:
-                due.append((schedule, at))
-        fired: list[tuple[int, datetime]] = []
-        async with asyncio.TaskGroup() as group:
-            for schedule, at in due:
-                group.create_task(self._claim_and_fire(schedule, at, fired))
-        return fired
+    def use(self, fire: Fire) -> None:
+        """How digests are posted (the edge's; set before the engine launches)."""
+        self._fire = fire
 
-    async def _claim_and_fire(
-        self, schedule: ScheduleRecord, at: datetime, fired: list[tuple[int, datetime]]
-    ) -> None:
-        claimed = await self._schedules.claim_fire(schedule.id, at, self.name)
-        self._done.add((schedule.id, at))  # taken either way: never ask the database again
-        if not claimed:
-            return  # another process, or this one before a restart, has it
-        fired.append((schedule.id, at))
-        try:
-            outcome = await self._fire(schedule, at)
-        except Exception as exc:
-            log.exception("scheduled digest %s due %s failed", schedule.id, at.isoformat())
-            outcome = f"failed: {type(exc).__name__}"
-        await self._schedules.finish_fire(schedule.id, at, outcome)
+    async def start(self) -> None:
+        """Apply every active schedule, catch up what is due, then keep in step with the table."""
+        await self.sync()
+        self._task = asyncio.create_task(self._keep_in_sync(), name="digest-schedules")
 
-    def next_wake(self, schedules: list[ScheduleRecord], now: datetime) -> float:
-        """Seconds until the next due time, but at most one poll (schedules change meanwhile)."""
-        wake = now + self._poll
-        for schedule in schedules:
-            wake = min(wake, schedule.spec.next_due(now))
-        return max(0.0, (wake - now).total_seconds())
-
-    async def run(self) -> None:
-        """Tick until stopped; a failing tick is logged and retried at the next wake."""
-        while not self._stopping.is_set():
-            try:
-                await self.tick()
-                delay = self.next_wake(await self._schedules.active(), self._clock())
-            except Exception:
-                log.exception("scheduler tick failed")
-                delay = self._poll.total_seconds()
-            await self._nap(delay)
-
-    def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.create_task(self.run(), name="digest-scheduler")
-
-    async def stop(self, grace: float = 10.0) -> None:
-        """Stop after the current tick (its posts may finish within ``grace`` seconds)."""
-        self._stopping.set()
-        if self._task is None:
-            return
-        try:
-            async with asyncio.timeout(grace):
-                await asyncio.shield(self._task)
-        except TimeoutError:
+    async def stop(self) -> None:
+        global _scheduler
+        if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self._task = None
+            self._task = None
+        if _scheduler is self:
+            _scheduler = None
 
-    async def _nap(self, seconds: float) -> None:
-        sleeping = asyncio.ensure_future(self._sleep(seconds))
-        stopping = asyncio.ensure_future(self._stopping.wait())
+    async def sync(self) -> None:
+        """Make DBOS's schedules match the active rows; catch up each one's newest due time."""
+        active = {schedule.id: schedule for schedule in await self._schedules.active()}
+        existing: dict[int, tuple[str, str | None]] = {
+            int(entry["schedule_name"].removeprefix(PREFIX)): (entry["schedule"], entry.get("cron_timezone"))
+            for entry in await DBOS.list_schedules_async()
+            if entry["schedule_name"].startswith(PREFIX)
+        }
+        changed = [
+            schedule
+            for schedule in active.values()
+            if existing.get(schedule.id) != (cron_of(schedule), schedule.spec.timezone)
+        ]
+        if changed:
+            await DBOS.apply_schedules_async([_entry(schedule) for schedule in changed])
+        for gone in existing.keys() - active.keys():
+            await DBOS.delete_schedule_async(schedule_name(gone))
+        for schedule in active.values():
+            if self._applied.get(schedule.id) != cron_of(schedule):
+                await self._catch_up(schedule)
+                self._applied[schedule.id] = cron_of(schedule)
+        for gone in self._applied.keys() - active.keys():
+            del self._applied[gone]
+
+    async def tick(self, schedule_id: int, scheduled_at: datetime) -> str:
+        """One due time of one schedule (inside its workflow): record, post, record the outcome."""
+        due = scheduled_at.astimezone(UTC)
+        schedule = await self._schedules.get(schedule_id)
+        if schedule is None:
+            return "schedule removed"
+        late = await step("digest.now", _now, self._clock) - due
+        if late > self._grace:
+            return SKIPPED
+        if not await step("digest.claim", self._schedules.claim_fire, schedule.id, due, self.name):
+            return "already fired"  # recorded before, by a tick under another id
+        outcome = await step("digest.post", self._post, schedule, due)
+        await step("digest.record", self._schedules.finish_fire, schedule.id, due, outcome)
+        return outcome
+
+    async def _post(self, schedule: ScheduleRecord, due: datetime) -> str:
+        if self._fire is None:
+            return "failed: no edge posts digests in this process"
         try:
-            await asyncio.wait([sleeping, stopping], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in (sleeping, stopping):
-                waiter.cancel()
+            return await self._fire(schedule, due)
+        except Exception as exc:
+            log.exception("scheduled digest %s due %s failed", schedule.id, due.isoformat())
+            return f"failed: {type(exc).__name__}"
+
+    async def _catch_up(self, schedule: ScheduleRecord) -> None:
+        now = self._clock()
+        due = schedule.spec.latest_due(now, not_before=max(schedule.created_at, now - self._grace))
+        if due is None:
+            return
+        # The cron's own id for that due time: whichever of the two comes first, it runs once.
+        with SetWorkflowID(tick_id(schedule, due)):
+            await DBOS.start_workflow_async(digest_tick, due.astimezone(schedule.spec.zone), schedule.id)
+
+    async def _keep_in_sync(self) -> None:
+        while True:
+            await asyncio.sleep(self._resync)
+            try:
+                await self.sync()
+            except Exception:
+                log.exception("could not bring the digest schedules in step")
+
+
+_scheduler: DigestScheduler | None = None
+
+
+@DBOS.workflow(name="chatops.digest")
+async def digest_tick(scheduled_at: datetime, context: Any) -> None:
+    """A scheduled digest's tick, fired by DBOS's cron (or a start-up catch-up)."""
+    if _scheduler is None:
+        raise RuntimeError("a digest tick reached a process without a scheduler")
+    outcome = await _scheduler.tick(int(context), scheduled_at)
+    log.info("digest %s due %s: %s", context, scheduled_at.isoformat(), outcome)
+
+
+def _entry(schedule: ScheduleRecord) -> ScheduleInput:
+    return {
+        "schedule_name": schedule_name(schedule.id),
+        "workflow_fn": digest_tick,
+        "schedule": cron_of(schedule),
+        "context": schedule.id,
+        "cron_timezone": schedule.spec.timezone,
+        # Catch-up is ours (one tick within the grace period), not a replay of every missed one.
+        "automatic_backfill": False,
+    }
+
+
+async def _now(clock: Clock) -> datetime:
+    return clock()

@@ -20,9 +20,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals import ApprovalDesk
 from bot.errors import InputRejected, ShuttingDown
 from bot.lookup import LinkPolicy, Lookup, Unfurler
+from bot.ports import Origin
 from bot.runs import details_for, is_details_request
 from bot.slack.context import log_context_middleware
-from bot.slack.delivery import DELIVERY_ERRORS, SlackChain, SlackConnection, SlackDelivery, error_code
+from bot.slack.delivery import DELIVERY_ERRORS, SlackConnection, SlackDelivery, error_code
 from bot.slack.listeners import (
     answer_memory_request,
     memory_request,
@@ -183,17 +184,21 @@ class _Listeners:
     async def _start(
         self, inquiry: Inquiry, client: AsyncWebClient, *, respond: AsyncRespond | None = None
     ) -> None:
-        chain = SlackChain(
-            client,
-            inquiry.asker,
-            desk=self._desk,
+        origin = Origin(
+            "slack",
+            inquiry.team_id,
+            inquiry.channel_id,
+            inquiry.thread_ts,
+            inquiry.user_id,
+            # The last rung where the bot cannot post in the channel: the command's response_url.
+            response_url=respond.response_url if respond is not None else None,
             footer=self._answer_footer,
             feedback=True,
-            stop=self._intake.stop,  # only the asker sees Slack's Stop on the stream, or may click ours
-            respond=respond,  # the last rung where the bot cannot post in the channel
+            stop=True,  # only the asker sees Slack's Stop on the stream, or may click ours
+            desk=self._desk is not None,
         )
         try:
-            await self._intake.accept(inquiry, chain)
+            await self._intake.accept(inquiry, origin)
         except (InputRejected, ShuttingDown) as refused:
             await _say_in_thread(client, inquiry, f":information_source: {refused.message}")
 

@@ -21,10 +21,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.config import Settings
 from bot.log import log_context
 from bot.metrics import Metrics, request_kind
-from bot.runs import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
-from bot.slack.delivery import SlackConnection, SlackDelivery
+from bot.slack.delivery import SlackConnection, SlackSinks
 from bot.slack.routes import OpsRoutes
 
 log = logging.getLogger(__name__)
@@ -96,12 +95,8 @@ async def start_ingress(settings: Settings, services: Services) -> Ingress:
         settings.slack_bot_token.get_secret_value(),
         settings.slack_api_url,
         trace_configs=[services.metrics.slack_trace()],
+        store=services.store,
     )
-    try:
-        await recover_interrupted(services.store, SlackDelivery(slack.client, team=slack.budget.default_team))
-    except BaseException:
-        await slack.aclose()
-        raise
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
@@ -117,13 +112,32 @@ async def start_ingress(settings: Settings, services: Services) -> Ingress:
         workflows=services.workflows,
         answer_footer=services.settings.answer_footer,
     )
+    try:
+        await start_runs(services, slack)
+    except BaseException:
+        await slack.aclose()
+        raise
     ingress = Ingress(bolt, services, slack)
     ingress.ready = True
     return ingress
 
 
+def slack_sinks(services: Services, slack: SlackConnection) -> SlackSinks:
+    """The Slack edge's sinks for this process's runs, rebuilt from each run's origin."""
+    return SlackSinks(slack.client, services.store, services.desk, services.intake.stop_here)
+
+
+async def start_runs(services: Services, slack: SlackConnection) -> None:
+    """Launch this process's durable runs once everything they render through is in place: runs
+    its executor left unfinished resume at once, then the digest schedules are applied."""
+    services.runs.route("slack", slack_sinks(services, slack))
+    await services.runs.start()
+    if services.workflows is not None and services.workflows.scheduler is not None:
+        await services.workflows.scheduler.start()
+
+
 async def run_http(settings: Settings) -> None:
-    services = await build_services(settings)
+    services = await build_services(settings, "serve", port=settings.port)
     try:
         ingress = await start_ingress(settings, services)
         runner = web.AppRunner(ingress.web_app(), access_log=None)
@@ -132,7 +146,7 @@ async def run_http(settings: Settings) -> None:
         log.info("listening on :%d%s", settings.port, EVENTS_PATH)
         await until_signalled()
         ingress.draining = True
-        await services.dispatcher.shutdown()
+        await services.runs.shutdown()
         await runner.cleanup()
         await ingress.aclose()
     finally:

@@ -8,12 +8,11 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.config import Settings
-from bot.runs import recover_interrupted
 from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
-from bot.slack.delivery import SlackConnection, SlackDelivery
+from bot.slack.delivery import SlackConnection
 from bot.slack.routes import OpsRoutes
-from bot.slack.server import until_signalled
+from bot.slack.server import start_runs, until_signalled
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +50,7 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
         settings.slack_bot_token.get_secret_value(),
         settings.slack_api_url,
         trace_configs=[services.metrics.slack_trace()],
+        store=services.store,
     )
     bolt = build_slack_app(
         services.intake,
@@ -70,7 +70,7 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
     )
     ingress = SocketIngress(handler, slack)
     try:
-        await recover_interrupted(services.store, SlackDelivery(slack.client, team=slack.budget.default_team))
+        await start_runs(services, slack)
         # The SDK retries a failed connect forever; asking for the URL here fails fast instead.
         handler.client.wss_uri = await handler.client.issue_new_wss_url()
         await handler.connect_async()  # type: ignore[no-untyped-call]
@@ -82,7 +82,7 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
 
 
 async def run_socket(settings: Settings) -> None:
-    services = await build_services(settings)
+    services = await build_services(settings, "socket")
     try:
         ingress = await start_socket(settings, services)
         ops = await serve_ops(settings, services, ingress)
@@ -90,7 +90,7 @@ async def run_socket(settings: Settings) -> None:
             log.info("connected over Socket Mode")
             await until_signalled()
             await ingress.stop()  # stop intake first
-            await services.dispatcher.shutdown()
+            await services.runs.shutdown()
         finally:
             if ops is not None:
                 await ops.cleanup()

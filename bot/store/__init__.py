@@ -8,7 +8,8 @@ cannot loop back here.
 
 - ``engine``, ``database``: the engine from ``DATABASE_URL`` (SQLite in WAL mode, or PostgreSQL),
   migrations on open (``schema``, ``migrations/``), short read and write transactions.
-- ``conversations``, ``runs``, ``claims``, ``feedback``, ``retention``: one aggregate each, as a
+- ``conversations``, ``runs``, ``claims``, ``feedback``, ``retention``, ``budget`` (Slack rate
+  buckets that processes share), ``executors`` (the fleet's heartbeats): one aggregate each, as a
   class over ``Database``; ``store.Store`` combines them into the one object callers hold.
 - ``approvals``, ``schedules`` (with ``schedule``, the digest times): repositories on the database.
 - ``models``: the tables; ``cascade``: deleting rows with what refers to them; ``text``: text made
@@ -16,9 +17,11 @@ cannot loop back here.
 """
 
 from bot.store.approvals import ApprovalRecord, Approvals, ApprovalStatus, Asker, Proposal, Resumption
+from bot.store.budget import BudgetReading
 from bot.store.conversations import StoredQuestion
 from bot.store.database import Database
-from bot.store.models import Conversation, DigestSchedule, LlmCall, Run, SeenEvent, utcnow
+from bot.store.executors import ExecutorRecord
+from bot.store.models import Conversation, DigestSchedule, LlmCall, Run, SeenEvent, SlackBudgetCell, utcnow
 from bot.store.runs import RunRecord, ToolCallRecord
 from bot.store.schedule import USAGE, ScheduleSpec, parse_spec
 from bot.store.schedule import USAGE as SCHEDULE_USAGE
@@ -30,9 +33,11 @@ __all__ = [
     "ApprovalStatus",
     "Approvals",
     "Asker",
+    "BudgetReading",
     "Conversation",
     "Database",
     "DigestSchedule",
+    "ExecutorRecord",
     "FireRecord",
     "LlmCall",
     "Proposal",
@@ -44,6 +49,7 @@ __all__ = [
     "ScheduleSpec",
     "Schedules",
     "SeenEvent",
+    "SlackBudgetCell",
     "Store",
     "StoredQuestion",
     "TooManySchedules",

@@ -6,6 +6,7 @@ timezone-aware UTC on the way in and on the way out, whatever the backend stores
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +27,9 @@ def utcnow() -> datetime:
 
 
 def new_run_id() -> str:
-    return uuid.uuid4().hex
+    """32 hex characters that sort by creation time (nanoseconds, then random): the durable queue
+    starts one conversation's runs in id order when they were enqueued in the same instant."""
+    return f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -267,3 +270,38 @@ class Feedback(SQLModel, table=True):
     value: str = Field(max_length=8)
     reason: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _timestamp()
+
+
+class SlackBudgetCell(SQLModel, table=True):
+    """One Slack rate bucket, shared by every process serving the workspace.
+
+    ``key`` names the bucket (workspace, method and, for per-channel limits, channel). ``tat`` is
+    the GCRA "theoretical arrival time": when the bucket would be empty again. ``paused_until``
+    is the end of a 429's ``Retry-After`` for the method (kept on the bucket without a channel).
+    Both are wall-clock seconds since the epoch, the one clock all processes share.
+    """
+
+    __tablename__ = "slack_budget"
+
+    key: str = Field(primary_key=True, max_length=255)
+    tat: float | None = None
+    paused_until: float | None = None
+
+
+class Executor(SQLModel, table=True):
+    """A process of the fleet, as it last said it was alive (its heartbeat, ``bot.runs.executors``).
+
+    DBOS records which executor runs a workflow, not whether that executor still lives: an
+    operator's ``chatops runs recover`` reads ``beat_at`` here before it hands a silent
+    executor's runs to the others. ``left_at`` is set by a clean shutdown, cleared by a restart.
+    """
+
+    __tablename__ = "executors"
+
+    executor_id: str = Field(primary_key=True, max_length=100)
+    app_name: str = Field(max_length=64)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = _timestamp()
+    beat_at: datetime = _timestamp()
+    left_at: datetime | None = _timestamp(nullable=True)

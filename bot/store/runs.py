@@ -97,6 +97,11 @@ class Runs(Database):
         """Store one tool call and count it on the run, in one transaction."""
         async with self.writing() as session:
             run = await _locked_run(session, run_id)
+            recorded = await session.exec(
+                select(ToolCall.id).where(ToolCall.run_id == run_id, ToolCall.call_id == call_id)
+            )
+            if recorded.first() is not None:
+                return  # a resumed run replays the calls its first attempt recorded
             run.tool_calls += 1
             session.add(
                 ToolCall(

@@ -27,7 +27,7 @@ from bot.events import (
     WritesProposed,
 )
 from bot.ports import AgentPort, AgentRequest, ContextSource, ResumeRequest
-from bot.runs import RunTraces
+from bot.runs import RunTraces, step
 from bot.store import Asker, Store
 
 AWAITING_APPROVAL = "I'd like to make the change below; it needs your approval."
@@ -73,7 +73,8 @@ async def answer(
         user_id=question.user_id,
         history=tuple(history),
         run_id=question.run_id,
-        context=await context.gather(question.text) if context is not None else (),
+        # A step: a resumed run reuses what was looked up instead of reading Jira again.
+        context=await step("context.gather", context.gather, question.text) if context is not None else (),
     )
     async for event in _recorded(question.run_id, agent.answer(request), store=store, desk=desk):
         yield event
@@ -126,7 +127,9 @@ async def _pause(
         yield Failed(NO_WRITES, False, proposed.usage)
         return
     asker = Asker(team_id=run.team_id, user_id=run.user_id, channel=run.channel_id, thread_ts=run.thread_ts)
-    requests = await desk.file(run_id, run.conversation_id, proposed.history, asker, proposed.proposals)
+    requests = await step(
+        "approvals.file", desk.file, run_id, run.conversation_id, proposed.history, asker, proposed.proposals
+    )
     for request in requests:
         yield request
     text = proposed.text.strip() or AWAITING_APPROVAL

@@ -1,6 +1,6 @@
 """Workflows that end in a proposed write: thread → Jira issue, and `/triage KEY`.
 
-Each is a tracked run in the asker's thread (dispatcher, sink, stored run) that drafts a typed
+Each is a durable run in the asker's thread (queued, rendered for its origin, stored) that drafts a typed
 result, shows it, and files the write(s) it implies with the approval desk, as a paused agent
 run whose history says the write was proposed (``bot.agent.proposal_history``). From there it is
 the approval flow's: a preview with Approve / Edit / Deny for the asker only, one execution, and
@@ -10,7 +10,7 @@ the agent resumed with the outcome. Nothing here writes to Jira or GitHub.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,8 @@ from bot.events import (
     Usage,
     WorkflowEvent,
 )
-from bot.ports import SinkFactory, Turn
-from bot.runs import Dispatcher, RunJob
+from bot.ports import Origin, Turn
+from bot.runs import RunOrder, Runs, step
 from bot.store import Asker, Store
 from bot.text import explain
 from bot.workflows.ask import ProposalDesk
@@ -34,49 +34,77 @@ from bot.workflows.triage import SEVERITY_PRIORITY, Triager, TriageResult
 from integrations.errors import ChatOpsError
 
 NO_DESK = "Writes are not enabled in this bot, so I can only show the draft."
-Workflow = Callable[[str], AsyncIterator[WorkflowEvent]]
+ISSUE_DRAFT = "issue_draft"
+TRIAGE = "triage"
+
+
+@dataclass(frozen=True)
+class IssueOrder:
+    run_id: str
+    asker: Asker
+    request: IssueRequest
+    thread: tuple[Turn, ...]
+
+
+@dataclass(frozen=True)
+class TriageOrder:
+    run_id: str
+    asker: Asker
+    key: str
 
 
 @dataclass
 class DraftedWrites:
     store: Store
-    dispatcher: Dispatcher
+    runs: Runs
     desk: ProposalDesk | None
     issues: IssueDrafter
     triager: Triager
 
+    def __post_init__(self) -> None:
+        self.runs.program(ISSUE_DRAFT, lambda order: _recorded(self.store, order.run_id, self._issue(order)))
+        self.runs.program(TRIAGE, lambda order: _recorded(self.store, order.run_id, self._triage(order)))
+
     async def issue_from_thread(
-        self, asker: Asker, request: IssueRequest, thread: Sequence[Turn], sinks: SinkFactory
+        self, asker: Asker, request: IssueRequest, thread: Sequence[Turn], origin: Origin
     ) -> str:
         """Start drafting an issue in the asker's thread; returns the run id."""
+        run_id, conversation_id = await self._open(asker)
+        order = IssueOrder(run_id, asker, request, tuple(thread))
+        return await self._start(
+            RunOrder(run_id, conversation_id, ISSUE_DRAFT, order, origin, kind="workflow")
+        )
 
-        async def run(run_id: str) -> AsyncIterator[WorkflowEvent]:
-            yield StatusChanged("drafting the issue")
-            result = await self.issues.draft(request, thread)
-            text = issue_text(result)
-            yield TextDelta(text)
-            tool, arguments = result.proposed_write()
-            async for event in self._propose(run_id, asker, request_task(request), [(tool, arguments)]):
-                yield event
-            yield Finished(text, result.usage)
-
-        return await self._start(asker, run, sinks)
-
-    async def triage(self, asker: Asker, key: str, sinks: SinkFactory) -> str:
+    async def triage(self, asker: Asker, key: str, origin: Origin) -> str:
         """Start triaging ``key`` in the asker's thread; returns the run id."""
+        run_id, conversation_id = await self._open(asker)
+        return await self._start(
+            RunOrder(
+                run_id, conversation_id, TRIAGE, TriageOrder(run_id, asker, key), origin, kind="workflow"
+            )
+        )
 
-        async def run(run_id: str) -> AsyncIterator[WorkflowEvent]:
-            yield StatusChanged(f"triaging {key}")
-            result = await self.triager.run(key)
-            text = triage_text(result)
-            yield TextDelta(text)
-            async for event in self._propose(
-                run_id, asker, f"Triage the Jira issue {key}.", result.proposed_writes()
-            ):
-                yield event
-            yield Finished(text, result.usage)
+    async def _issue(self, order: IssueOrder) -> AsyncIterator[WorkflowEvent]:
+        yield StatusChanged("drafting the issue")
+        # A step: a resumed run keeps the draft instead of asking the model again.
+        result = await step("draft.issue", self.issues.draft, order.request, order.thread)
+        text = issue_text(result)
+        yield TextDelta(text)
+        tool, arguments = result.proposed_write()
+        task = request_task(order.request)
+        async for event in self._propose(order.run_id, order.asker, task, [(tool, arguments)]):
+            yield event
+        yield Finished(text, result.usage)
 
-        return await self._start(asker, run, sinks)
+    async def _triage(self, order: TriageOrder) -> AsyncIterator[WorkflowEvent]:
+        yield StatusChanged(f"triaging {order.key}")
+        result = await step("draft.triage", self.triager.run, order.key)
+        text = triage_text(result)
+        yield TextDelta(text)
+        task = f"Triage the Jira issue {order.key}."
+        async for event in self._propose(order.run_id, order.asker, task, result.proposed_writes()):
+            yield event
+        yield Finished(text, result.usage)
 
     async def _propose(
         self, run_id: str, asker: Asker, task: str, writes: Sequence[tuple[str, dict[str, Any]]]
@@ -89,26 +117,35 @@ class DraftedWrites:
         assert run is not None
         proposals = [ProposedWrite(call_id, tool, dict(arguments)) for call_id, tool, arguments in calls]
         history = proposal_history(task, calls)
-        for request in await self.desk.file(run_id, run.conversation_id, history, asker, proposals):
+        filed = await step(
+            "approvals.file", self.desk.file, run_id, run.conversation_id, history, asker, proposals
+        )
+        for request in filed:
             yield request
 
-    async def _start(self, asker: Asker, workflow: Workflow, sinks: SinkFactory) -> str:
+    async def _open(self, asker: Asker) -> tuple[str, int]:
         conversation_id = await self.store.open_conversation(asker.team_id, asker.channel, asker.thread_ts)
         run_id = await self.store.create_run(conversation_id, trigger="workflow", user_id=asker.user_id)
-        job = RunJob(run_id, conversation_id, lambda: _recorded(self.store, run_id, workflow), sinks(run_id))
+        return run_id, conversation_id
+
+    async def _start(self, order: RunOrder) -> str:
         try:
-            self.dispatcher.submit(job)
+            await self.runs.submit(order)
         except ChatOpsError:
-            await self.store.finish_run(run_id, status="interrupted", usage=Usage(), error="not started")
+            await self.store.finish_run(
+                order.run_id, status="interrupted", usage=Usage(), error="not started"
+            )
             raise
-        return run_id
+        return order.run_id
 
 
-async def _recorded(store: Store, run_id: str, workflow: Workflow) -> AsyncIterator[WorkflowEvent]:
+async def _recorded(
+    store: Store, run_id: str, events: AsyncIterator[WorkflowEvent]
+) -> AsyncIterator[WorkflowEvent]:
     """The workflow's events, with the run marked and its outcome stored; failures said plainly."""
     await store.mark_running(run_id)
     try:
-        async for event in workflow(run_id):
+        async for event in events:
             if isinstance(event, Finished):
                 await store.finish_run(run_id, status="succeeded", usage=event.usage, answer=event.text)
             yield event

@@ -1,22 +1,24 @@
 """Intake: where every entry point (Slack, console) hands over a question.
 
 The question is validated, stored the moment it arrives (so nothing is lost if the process
-dies), a run is created, and the workflow is submitted to the dispatcher with the sink that
-will render it, built for the new run (so the sink knows the run's id from the start).
+dies), a run is created, and the run is enqueued as a durable workflow with its ``Origin``, from
+which whichever process runs it rebuilds the sink that renders it.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.errors import InputRejected, ShuttingDown
-from bot.events import Usage
-from bot.log import log_context
-from bot.ports import AgentPort, ContextSource, SinkFactory
-from bot.runs import Dispatcher, RunJob
+from bot.events import Usage, WorkflowEvent
+from bot.ports import AgentPort, ContextSource, Origin
+from bot.runs import RunOrder, Runs
 from bot.store import Asker, Store
 from bot.workflows.ask import ProposalDesk, Question, answer
+
+ASK = "ask"
 
 Trigger = Literal["ask", "mention", "followup", "dm", "console"]
 
@@ -42,7 +44,7 @@ class Intake:
         self,
         store: Store,
         agent: AgentPort,
-        dispatcher: Dispatcher,
+        runs: Runs,
         *,
         max_chars: int = 4000,
         context: ContextSource | None = None,
@@ -50,10 +52,11 @@ class Intake:
     ) -> None:
         self._store = store
         self._agent = agent
-        self._dispatcher = dispatcher
+        self._runs = runs
         self._max_chars = max_chars
         self._context = context  # looks up what a question mentions before the agent runs
         self._desk = desk  # files the writes the agent proposes, for the asker's approval
+        runs.program(ASK, self._answer)
 
     def clean(self, text: str) -> str:
         """The question as the agent should see it, or InputRejected with a message for the user."""
@@ -66,13 +69,17 @@ class Intake:
             )
         return question
 
-    def stop(self, run_id: str) -> bool:
+    async def stop(self, run_id: str) -> bool:
         """Stop a run in flight on its asker's request (it ends interrupted, its partial answer kept)."""
-        return self._dispatcher.cancel(run_id)
+        return await self._runs.stop(run_id)
 
-    async def accept(self, inquiry: Inquiry, sinks: SinkFactory) -> str:
-        """Store the question, create its run and start it, rendered by ``sinks(run_id)``; the run id."""
-        if not self._dispatcher.accepting:
+    def stop_here(self, run_id: str) -> bool:
+        """Stop a run this process is rendering (Slack's Stop on its stream)."""
+        return self._runs.stop_local(run_id)
+
+    async def accept(self, inquiry: Inquiry, origin: Origin) -> str:
+        """Store the question, create its run and enqueue it, rendered for ``origin``; the run id."""
+        if not self._runs.accepting:
             raise ShuttingDown("the bot is restarting; please ask again in a moment")
         text = self.clean(inquiry.text)
         stored = await self._store.open_question(
@@ -85,25 +92,13 @@ class Intake:
         )
         run_id, conversation_id = stored.run_id, stored.conversation_id
         question = Question(run_id, conversation_id, stored.message_id, inquiry.user_id, text)
-        job = RunJob(
-            run_id,
-            conversation_id,
-            lambda: answer(
-                question, store=self._store, agent=self._agent, context=self._context, desk=self._desk
-            ),
-            sinks(run_id),
-        )
         try:
-            # The run's task copies this context: every record it logs names the run and its thread.
-            with log_context(
-                run_id=run_id,
-                team=inquiry.team_id,
-                channel=inquiry.channel_id,
-                thread_ts=inquiry.thread_ts,
-                kind=inquiry.trigger,
-            ):
-                self._dispatcher.submit(job)
+            order = RunOrder(run_id, conversation_id, ASK, question, origin, kind=inquiry.trigger)
+            await self._runs.submit(order)
         except ShuttingDown:
             await self._store.finish_run(run_id, status="interrupted", usage=Usage(), error="shutting down")
             raise
         return run_id
+
+    def _answer(self, question: Question) -> AsyncIterator[WorkflowEvent]:
+        return answer(question, store=self._store, agent=self._agent, context=self._context, desk=self._desk)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.agent import PydanticDrafter, build_drafter
 from bot.config import Settings
-from bot.runs import DigestScheduler, Dispatcher, Fire
+from bot.runs import DigestScheduler, Fire, Runs
 from bot.store import Schedules, Store
 from bot.workflows.ask import ProposalDesk
 from bot.workflows.digest import DigestScope
@@ -30,12 +30,17 @@ class Workflows:
     default_project: str | None = None  # for `/jira create` and the thread shortcut
     scheduler: DigestScheduler | None = field(default=None)
 
-    def start_scheduler(self, fire: Fire) -> DigestScheduler:
-        """Start posting scheduled digests through ``fire`` (once per process)."""
+    def post_digests_with(self, fire: Fire) -> DigestScheduler:
+        """The scheduler, posting through ``fire``; the edge starts it once the runs have started."""
         if self.scheduler is None:
             self.scheduler = DigestScheduler(self.schedules, fire)
-            self.scheduler.start()
+        self.scheduler.use(fire)
         return self.scheduler
+
+    async def schedules_changed(self) -> None:
+        """A schedule was added or removed here: apply it now rather than at the next re-read."""
+        if self.scheduler is not None:
+            await self.scheduler.sync()
 
     async def aclose(self) -> None:
         if self.scheduler is not None:
@@ -47,7 +52,7 @@ def build_workflows(
     settings: Settings,
     *,
     store: Store,
-    dispatcher: Dispatcher,
+    runs: Runs,
     desk: ProposalDesk | None,
     jira: JiraClient | None,
     github: GitHubClient | None,
@@ -69,7 +74,7 @@ def build_workflows(
         ),
         teams={name: team_scope(words) for name, words in settings.standup_teams.items()},
     )
-    drafted = DraftedWrites(store, dispatcher, desk, IssueDrafter(drafter), Triager(jira, github, drafter))
+    drafted = DraftedWrites(store, runs, desk, IssueDrafter(drafter), Triager(jira, github, drafter))
     default_project = settings.jira_projects[0] if settings.jira_projects else None
     return Workflows(standup, Schedules(store), drafted, drafter, default_project)
 

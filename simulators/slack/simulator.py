@@ -199,6 +199,7 @@ class SlackSimulator(SimulatedServer):
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.startStream": self._start_stream,
             "chat.appendStream": self._append_stream,
@@ -577,6 +578,14 @@ class SlackSimulator(SimulatedServer):
             "text": message.text,
             "message": _payload(message),
         }
+
+    def _delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        # A bot token deletes only the bot's own messages; a streaming one too (its stream ends).
+        message = self._find(args)
+        if message.bot_id != self.bot_id:
+            raise SlackApiRefusal("cant_delete_message")
+        del self._messages[(message.channel, message.ts)]
+        return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _open_view(self, args: dict[str, Any]) -> dict[str, Any]:
         trigger = _required(args, "trigger_id", "invalid_trigger_id")

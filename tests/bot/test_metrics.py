@@ -1,19 +1,25 @@
-"""Metrics fed by a real dispatcher running real workflows, read back from the Prometheus text."""
+"""Metrics fed by real durable runs (DBOS on each database) running real programs, read back from the
+Prometheus text."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 
 from bot.events import Failed, Finished, TextDelta, ToolFinished, ToolStarted, Usage, WorkflowEvent
 from bot.metrics import Metrics, request_kind
-from bot.runs.dispatcher import Dispatcher, RunJob
+from bot.ports import OneSink, Origin
+from bot.runs.durable import RunOrder, Runs, run_queue
+from bot.runs.engine import Engine, system_database_url
 from bot.store.store import Store
-from tests.manual_clock import ManualClock
+from tests.manual_clock import ManualClock, until
 from tests.recording_sink import RecordingSink
+
+MakeRuns = Callable[[Metrics], Runs]
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float:
@@ -21,18 +27,43 @@ def sample(metrics: Metrics, name: str, **labels: str) -> float:
     return 0.0 if value is None else value
 
 
-async def _job(store: Store, workflow: AsyncIterator[WorkflowEvent], thread: str = "1.0") -> RunJob:
+@pytest.fixture
+async def make_runs(store: Store, database_url: str) -> AsyncIterator[MakeRuns]:
+    """Runs feeding ``metrics``, wired as build_services wires them."""
+    made: list[Runs] = []
+
+    def make(metrics: Metrics) -> Runs:
+        system_url, scratch = system_database_url(database_url)
+        engine = Engine(
+            system_url=system_url,
+            app_name="chatops-test",
+            executor_id="test@here",
+            queues=[run_queue(4)],
+            scratch=scratch,
+        )
+        runs = Runs(store, engine, shutdown_grace=0.5, metrics=metrics)
+        metrics.watch_dispatcher(lambda: runs.running, lambda: runs.queued)
+        runs.route("chat", OneSink(RecordingSink()))
+        made.append(runs)
+        return runs
+
+    yield make
+    for runs in made:
+        await runs.shutdown()
+
+
+async def _order(store: Store, program: str, thread: str = "1.0") -> RunOrder:
     conversation = await store.open_conversation("T1", "C1", thread)
     run_id = await store.create_run(conversation, trigger="ask", user_id="U1")
-    return RunJob(run_id, conversation, lambda: workflow, RecordingSink())
+    return RunOrder(run_id, conversation, program, None, Origin("chat", "T1", "C1", thread, "U1"))
 
 
-async def test_a_run_is_measured_from_submission_with_the_injected_clock(store: Store) -> None:
+async def test_a_run_is_measured_with_the_injected_clock(store: Store, make_runs: MakeRuns) -> None:
     clock = ManualClock()
     metrics = Metrics(model="m1", tools=["jira_get_issue"], clock=clock)
     gate = asyncio.Event()
 
-    async def workflow() -> AsyncIterator[WorkflowEvent]:
+    async def program(_payload: Any) -> AsyncIterator[WorkflowEvent]:
         await gate.wait()
         yield ToolStarted("c1", "jira_get_issue", "Jira: get OPS-2")
         yield ToolFinished("c1", "jira_get_issue", True, "OPS-2: Blocked", duration_ms=250)
@@ -42,13 +73,13 @@ async def test_a_run_is_measured_from_submission_with_the_injected_clock(store: 
         clock.advance(3.0)
         yield Finished("OPS-2 waits on OPS-1.", Usage(input_tokens=120, output_tokens=30, requests=2))
 
-    dispatcher = Dispatcher(store, metrics=metrics)
-    metrics.watch_dispatcher(lambda: dispatcher.running, lambda: dispatcher.queued)
-    dispatcher.submit(await _job(store, workflow()))
-    await asyncio.sleep(0)
+    runs = make_runs(metrics)
+    runs.program("measured", program)
+    await runs.submit(await _order(store, "measured"))
+    await until(lambda: runs.running == 1, steps=20_000)
     assert sample(metrics, "chatops_runs_in_flight") == 1
     gate.set()
-    await dispatcher.wait_idle()
+    await runs.wait_idle()
 
     assert sample(metrics, "chatops_runs_total", outcome="succeeded") == 1
     assert sample(metrics, "chatops_run_duration_seconds_sum", outcome="succeeded") == 5.0
@@ -62,26 +93,27 @@ async def test_a_run_is_measured_from_submission_with_the_injected_clock(store: 
     assert sample(metrics, "chatops_runs_in_flight") == 0
 
 
-async def test_queue_depth_counts_runs_waiting_for_their_thread(store: Store) -> None:
+async def test_queue_depth_counts_runs_waiting_for_their_thread(store: Store, make_runs: MakeRuns) -> None:
     metrics = Metrics()
     gate = asyncio.Event()
 
-    async def slow() -> AsyncIterator[WorkflowEvent]:
+    async def slow(_payload: Any) -> AsyncIterator[WorkflowEvent]:
         await gate.wait()
         yield Finished("done")
 
-    async def quick() -> AsyncIterator[WorkflowEvent]:
+    async def quick(_payload: Any) -> AsyncIterator[WorkflowEvent]:
         yield Failed("no")
 
-    dispatcher = Dispatcher(store, metrics=metrics)
-    metrics.watch_dispatcher(lambda: dispatcher.running, lambda: dispatcher.queued)
-    dispatcher.submit(await _job(store, slow()))
-    dispatcher.submit(await _job(store, quick()))  # same thread: waits for the first
-    for _ in range(5):
-        await asyncio.sleep(0)
+    runs = make_runs(metrics)
+    runs.program("slow", slow)
+    runs.program("quick", quick)
+    await runs.submit(await _order(store, "slow"))
+    await until(lambda: runs.running == 1, steps=20_000)
+    await runs.submit(await _order(store, "quick"))  # same thread: waits for the first
+    await asyncio.sleep(0.3)  # three queue polls: it stays queued all along
     assert (sample(metrics, "chatops_runs_in_flight"), sample(metrics, "chatops_queue_depth")) == (1, 1)
     gate.set()
-    await dispatcher.wait_idle()
+    await runs.wait_idle()
     assert (sample(metrics, "chatops_runs_in_flight"), sample(metrics, "chatops_queue_depth")) == (0, 0)
     assert sample(metrics, "chatops_runs_total", outcome="failed") == 1
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 from typing import Any
 
 import pytest
@@ -10,6 +13,7 @@ from bot.agent import PydanticAgent
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.lookup.commands import NO_GITHUB, NO_JIRA
+from bot.runs import CONSOLE_APP, SLACK_APP
 from bot.services import Services, build_services, github_client, jira_client
 from integrations.github.client import GitHubClient
 from integrations.jira.client import JiraClient
@@ -26,7 +30,7 @@ async def test_the_console_services_offer_writes_through_a_desk_and_the_workflow
     assert isinstance(services.agent, PydanticAgent)
     assert {"jira_get_issue", "jira_create_issue", "github_comment"} <= set(services.agent.tool_names)
     assert (await services.lookup.jira("OPS-2")).kind == "jira_issue"
-    assert services.dispatcher.accepting
+    assert services.runs.accepting
 
 
 async def test_write_users_and_channels_reach_the_approval_desk(
@@ -50,7 +54,59 @@ async def test_write_users_and_channels_reach_the_approval_desk(
     finally:
         await services.aclose()
 
-    assert not services.dispatcher.accepting, "closing stops intake first"
+    assert not services.runs.accepting, "closing stops intake first"
+
+
+@pytest.mark.parametrize(
+    ("mode", "port", "executor"),
+    [
+        ("serve", 3001, f"serve@{socket.gethostname()}:3001"),
+        ("socket", None, f"socket@{socket.gethostname()}"),
+    ],
+)
+async def test_the_slack_modes_share_one_application_each_under_a_stable_identity(
+    database_url: str,
+    llm: LLMSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    port: int | None,
+    executor: str,
+) -> None:
+    monkeypatch.delenv("DBOS__VMID", raising=False)
+    services = await build_services(
+        _settings(database_url=database_url, llm_base_url=llm.base_url), mode, port=port
+    )
+    try:
+        engine = services.runs.engine
+        assert engine is not None and (engine.app_name, engine.executor_id) == (SLACK_APP, executor)
+    finally:
+        await services.aclose()
+
+
+@pytest.mark.parametrize("mode", ["console", "demo"])
+async def test_a_terminal_session_runs_as_an_application_of_its_own(
+    database_url: str, llm: LLMSimulator, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    monkeypatch.delenv("DBOS__VMID", raising=False)
+    services = await build_services(_settings(database_url=database_url, llm_base_url=llm.base_url), mode)
+    try:
+        engine = services.runs.engine
+        assert engine is not None and engine.app_name.startswith(CONSOLE_APP)
+        assert engine.executor_id == f"{mode}@{socket.gethostname()}:{os.getpid()}"
+        # DBOS's own rule for application names, checked when the engine launches.
+        assert re.fullmatch(r"[a-z0-9_-]{3,256}", engine.app_name), engine.app_name
+        await services.runs.start()
+    finally:
+        await services.aclose()
+
+
+async def test_executor_id_names_the_process_to_its_runs(database_url: str, llm: LLMSimulator) -> None:
+    settings = _settings(database_url=database_url, llm_base_url=llm.base_url, executor_id="replica-a")
+    services = await build_services(settings, "serve", port=3000)
+    try:
+        assert services.runs.engine is not None and services.runs.engine.executor_id == "replica-a"
+    finally:
+        await services.aclose()
 
 
 async def test_without_jira_or_github_there_are_no_clients_and_no_lookups(

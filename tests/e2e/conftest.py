@@ -43,8 +43,10 @@ class RunningBot:
         return await self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
 
     async def settle(self) -> None:
-        """Wait until every run the bot started has ended."""
-        await self.services.dispatcher.wait_idle()
+        """Wait until every run the bot started has ended (first, until the listeners that
+        enqueue runs after their ack have done so)."""
+        await listeners_done()
+        await self.services.runs.wait_idle()
 
     async def stop(self) -> None:
         if self.http.is_closed:
@@ -109,8 +111,9 @@ async def start_bot(settings: Settings) -> AsyncIterator[StartBot]:
     running: list[RunningBot] = []
 
     async def start() -> RunningBot:
-        services = await build_services(settings)
-        ingress = await start_ingress(settings, services)
+        # One bot at a time in this process (DBOS is a singleton): a restart test stops the first.
+        services = await build_services(settings, "serve")
+        ingress = await start_ingress(settings, services)  # routes "slack" to it, then starts the runs
         server = LocalServer(ingress.web_app())
         await server.start()
         bot = RunningBot(server.url, services, ingress, httpx.AsyncClient(timeout=10), server)

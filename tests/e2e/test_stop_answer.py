@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.runs.dispatcher import STOPPED
+from bot.runs.durable import STOPPED
 from bot.slack.blocks.stop import ANSWER_STOP
 from bot.slack.listeners.stop import ALREADY_FINISHED
 from bot.store.store import RunRecord

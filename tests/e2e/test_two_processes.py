@@ -347,13 +347,11 @@ async def test_a_due_schedule_is_posted_once_by_two_processes(
             return any(fire.outcome for fire in await schedules.fires(schedule_id))
 
         async with serve_processes(upstreams, postgres_url, 2, PATIENT):
-            # Both schedulers tick at start-up and race for the same due time.
-            await _eventually(lambda: _attempted(postgres_url, 2), "both processes try to claim")
+            # Both processes catch up the missed due time at start-up, under its one workflow id.
             await _eventually(lambda: finished(schedule.id), "the digest is posted")
-            # A second schedule, claimed at each process's next tick, shows both ticked again.
+            # A schedule added meanwhile is found by each process at its next re-read of the table.
             later, _ = await _add_due_schedule(store, "C0LATER")
-            await _eventually(lambda: _attempted(postgres_url, 4), "both tick again", timeout=120)
-            await _eventually(lambda: finished(later.id), "the later digest is posted")
+            await _eventually(lambda: finished(later.id), "the later digest is posted", timeout=150)
         fires = await schedules.fires(schedule.id)
     finally:
         await store.close()
@@ -363,8 +361,5 @@ async def test_a_due_schedule_is_posted_once_by_two_processes(
     assert digest["blocks"][0]["text"]["text"] == "Standup · OPS, acme/payments"
     assert len(_digests(slack, "C0LATER")) == 1
     assert [(fire.due_at, fire.outcome) for fire in fires] == [(due, "posted")]
-    assert await _claim_attempts(postgres_url) == 4, "each process tried each due time once"
-
-
-async def _attempted(postgres_url: str, count: int) -> bool:
-    return await _claim_attempts(postgres_url) >= count
+    # One workflow per due time across the fleet: the losing process never even tries to claim.
+    assert await _claim_attempts(postgres_url) == 2, "each due time was claimed once"

@@ -10,7 +10,7 @@ Imports: ``slack_sdk``, the shared root modules and ``bot.text``; never listener
 
 from __future__ import annotations
 
-from bot.slack.delivery.chain import SlackChain
+from bot.slack.delivery.chain import SlackChain, SlackSinks
 from bot.slack.delivery.client import SlackConnection, build_web_client
 from bot.slack.delivery.door import DELIVERY_ERRORS, NO_UNFURL, SlackDelivery, error_code
 
@@ -18,6 +18,7 @@ __all__ = [
     "DELIVERY_ERRORS",
     "NO_UNFURL",
     "SlackChain",
+    "SlackSinks",
     "SlackConnection",
     "SlackDelivery",
     "build_web_client",

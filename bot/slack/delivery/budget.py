@@ -5,6 +5,8 @@ Each (workspace, method) — or (workspace, method, channel) for per-channel lim
 token bucket, kept as a GCRA cell (one "theoretical arrival time" per bucket), so waiting
 callers are served in the order they asked and a burst drains at the steady rate. A 429
 with ``Retry-After`` pauses that method for that workspace only; everything else goes on.
+The buckets and pauses are kept in a ledger (``bot.slack.delivery.ledger``): this process's
+memory, or the app's database so that all processes of a workspace share one budget.
 
 The clock and the sleep are injectable so tests can hold and release the budget without
 waiting on the wall clock.
@@ -21,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot.slack.delivery.counters import DeliveryCounters
+from bot.slack.delivery.ledger import Bucket, Cell, Ledger, MemoryLedger, Rate, wait_after
 from bot.slack.delivery.tiers import Limit, limit_for
 
 Clock = Callable[[], float]
@@ -36,7 +39,6 @@ class Slot:
     channel: str | None = None
 
 
-_EPSILON = 1e-6
 _CURRENT: ContextVar[Slot | None] = ContextVar("slack_budget_slot", default=None)
 
 
@@ -49,49 +51,34 @@ class BudgetExhausted(Exception):
         self.wait = wait
 
 
-class _Cell:
-    """One token bucket as GCRA: ``tat`` is when the bucket would be empty again."""
-
-    def __init__(self, limit: Limit) -> None:
-        self.interval = limit.interval
-        self.tolerance = (limit.burst - 1) * limit.interval
-        self.tat = float("-inf")
-
-    def delay(self, now: float, reserve: int = 0) -> float:
-        """How long until a token is free while ``reserve`` more stay in the bucket."""
-        wait = max(self.tat, now) + reserve * self.interval - self.tolerance - now
-        return wait if wait > _EPSILON else 0.0  # float noise is not a wait
-
-    def reserve(self, now: float) -> float:
-        """Take the next token; returns how long to wait until it may be used."""
-        wait = self.delay(now)
-        self.tat = max(self.tat, now) + self.interval
-        return wait
-
-    def hold_until(self, moment: float) -> None:
-        # After a pause resume at the steady rate, not with a fresh burst that Slack would refuse.
-        self.tat = max(self.tat, moment + self.tolerance)
-
-
 class SlackBudget:
-    """Token buckets per (workspace, method[, channel]) plus 429 pauses per (workspace, method)."""
+    """Token buckets per (workspace, method[, channel]) plus 429 pauses per (workspace, method).
+
+    Without a ``ledger`` the buckets live in this process. With a shared one (``SharedLedger``:
+    the app's database) every process of a workspace draws on the same buckets; then slots are
+    taken and pauses recorded only through the async methods, and the sync queries (``delay``,
+    ``paused_for``) answer from what this process last saw of the ledger: advice for coalescing
+    and stepping down, never a slot. The clock defaults to the wall clock then, the one clock
+    that processes share.
+    """
 
     def __init__(
         self,
         *,
         limits: dict[str, Limit] | None = None,
-        clock: Clock = time.monotonic,
+        ledger: Ledger | None = None,
+        clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
         counters: DeliveryCounters | None = None,
         default_team: str = "",
     ) -> None:
         self._limits = limits
-        self._clock = clock
+        self._seen = MemoryLedger()
+        self._ledger: Ledger = ledger or self._seen
+        self._clock = clock or (time.monotonic if ledger is None else time.time)
         self._sleep = sleep
         self.counters = counters or DeliveryCounters()
         self.default_team = default_team
-        self._cells: dict[tuple[str, str, str | None], _Cell] = {}
-        self._paused: dict[tuple[str, str], float] = {}
         self._promised: Counter[tuple[str, str]] = Counter()
 
     def now(self) -> float:
@@ -104,11 +91,11 @@ class SlackBudget:
 
     def delay(self, team: str, method: str, channel: str | None = None, *, reserve: int = 0) -> float:
         """Seconds until a call could go out (0 when a slot is free now) leaving ``reserve`` slots."""
-        now = self._clock()
-        return max(self._pause_left(team, method, now), self._cell(team, method, channel).delay(now, reserve))
+        bucket, rate = self._bucket(team, method, channel)
+        return self._seen.cell(bucket).delay(rate, self._clock(), reserve)
 
     def paused_for(self, team: str, method: str) -> float:
-        return self._pause_left(team, method, self._clock())
+        return max(0.0, self._seen.cell(Bucket(team, method)).paused_until - self._clock())
 
     @staticmethod
     def current() -> Slot | None:
@@ -119,26 +106,41 @@ class SlackBudget:
 
     async def ready(self, team: str, method: str, channel: str | None = None) -> None:
         """Wait until a slot would be free, without taking it (lets callers coalesce meanwhile)."""
-        while (wait := self.delay(team, method, channel)) > 0:
+        bucket, rate = self._bucket(team, method, channel)
+        while (wait := await self._delay_now(bucket, rate)) > 0:
             await self._sleep(wait)
 
     async def acquire(self, team: str, method: str, channel: str | None = None) -> None:
         """Take a slot, waiting in turn for it and for any pause of the method."""
-        while (pause := self.paused_for(team, method)) > 0:
-            await self._sleep(pause)
-        wait = self._cell(team, method, channel).reserve(self._clock())
+        bucket, rate = self._bucket(team, method, channel)
+        tat = await self._ledger.reserve(bucket, rate, self._clock())
+        assert tat is not None  # an unconditional reservation always takes its token
+        self._note(bucket, Cell(tat))
+        wait = wait_after(tat, rate, self._clock())
         if wait > 0:
             await self._sleep(wait)
-        # A 429 elsewhere may have paused the method while this caller waited its turn.
-        while (pause := self.paused_for(team, method)) > 0:
-            await self._sleep(pause)
+            # A 429 elsewhere may have paused the method while this caller waited its turn.
+            while (pause := (await self._look(Bucket(team, method))).paused_until - self._clock()) > 0:
+                await self._sleep(pause)
+
+    async def atry_acquire(
+        self, team: str, method: str, channel: str | None = None, *, reserve: int = 0
+    ) -> bool:
+        """Take a slot only if one is free now and ``reserve`` more would be left."""
+        bucket, rate = self._bucket(team, method, channel)
+        if self._seen.cell(bucket).delay(rate, self._clock(), reserve) > 0:
+            return False  # this process already knows there is no room: no need to ask the ledger
+        tat = await self._ledger.reserve(bucket, rate, self._clock(), only_if_free_with=reserve)
+        if tat is None:
+            await self._look(bucket)  # why it was refused, for the advice that follows
+            return False
+        self._note(bucket, Cell(tat))
+        return True
 
     def try_acquire(self, team: str, method: str, channel: str | None = None, *, reserve: int = 0) -> bool:
-        """Take a slot only if one is free now and ``reserve`` more would be left."""
-        if self.delay(team, method, channel, reserve=reserve) > 0:
-            return False
-        self._cell(team, method, channel).reserve(self._clock())
-        return True
+        """``atry_acquire`` for a budget kept in this process."""
+        bucket, rate = self._bucket(team, method, channel)
+        return self._own().take(bucket, rate, self._clock(), only_if_free_with=reserve) is not None
 
     @contextlib.asynccontextmanager
     async def slot(
@@ -148,7 +150,7 @@ class SlackBudget:
         (also when fewer than ``reserve`` further slots would be left)."""
         if wait:
             await self.acquire(team, method, channel)
-        elif not self.try_acquire(team, method, channel, reserve=reserve):
+        elif not await self.atry_acquire(team, method, channel, reserve=reserve):
             self.counters.add(f"budget_refused:{method}")
             raise BudgetExhausted(method, self.delay(team, method, channel))
         held = Slot(team, method, channel)
@@ -174,23 +176,38 @@ class SlackBudget:
 
     # -- 429s ------------------------------------------------------------------------------
 
-    def pause(self, team: str, method: str, seconds: float) -> None:
-        """Stop ``method`` for ``team`` for ``seconds`` (Slack's ``Retry-After``)."""
+    async def apause(self, team: str, method: str, seconds: float) -> None:
+        """Stop ``method`` for ``team`` for ``seconds`` (Slack's ``Retry-After``), in every process."""
         until = self._clock() + max(0.0, seconds)
-        self._paused[(team, method)] = max(self._paused.get((team, method), until), until)
-        for (cell_team, cell_method, _), cell in self._cells.items():
-            if (cell_team, cell_method) == (team, method):
-                cell.hold_until(until)
+        self._seen.hold(team, method, until)  # this process stops at once, whatever the ledger does
+        await self._ledger.pause(team, method, until)
 
-    def _pause_left(self, team: str, method: str, now: float) -> float:
-        return self._paused.get((team, method), now) - now
+    def pause(self, team: str, method: str, seconds: float) -> None:
+        """``apause`` for a budget kept in this process."""
+        self._own().hold(team, method, self._clock() + max(0.0, seconds))
 
-    def _cell(self, team: str, method: str, channel: str | None) -> _Cell:
+    def _bucket(self, team: str, method: str, channel: str | None) -> tuple[Bucket, Rate]:
         limit = limit_for(method, self._limits)
-        key = (team, method, channel if limit.per_channel else None)
-        cell = self._cells.get(key)
-        if cell is None:
-            cell = self._cells[key] = _Cell(limit)
-            if (team, method) in self._paused:  # a bucket first used after (or during) a pause
-                cell.hold_until(self._paused[(team, method)])
+        return Bucket(team, method, channel if limit.per_channel else None), Rate.of(limit)
+
+    async def _delay_now(self, bucket: Bucket, rate: Rate) -> float:
+        # A shared ledger only ever runs later than what this process saw of it: a wait seen
+        # here is certain, and only "free" needs asking.
+        wait = self._seen.cell(bucket).delay(rate, self._clock())
+        if wait > 0 or self._ledger is self._seen:
+            return wait
+        return (await self._look(bucket)).delay(rate, self._clock())
+
+    async def _look(self, bucket: Bucket) -> Cell:
+        cell = await self._ledger.peek(bucket)
+        self._note(bucket, cell)
         return cell
+
+    def _note(self, bucket: Bucket, cell: Cell) -> None:
+        if self._ledger is not self._seen:
+            self._seen.note(bucket, cell)
+
+    def _own(self) -> MemoryLedger:
+        if self._ledger is not self._seen:
+            raise RuntimeError("this budget is shared through a ledger: use atry_acquire and apause")
+        return self._seen

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.delivery.budget import SlackBudget
+from bot.slack.delivery.ledger import BudgetTable, SharedLedger
 
 RATE_LIMIT_RETRIES = 3
 # A refused stream start steps down to post + update and a status is best effort: neither waits.
@@ -47,7 +48,7 @@ class BudgetedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         if response is None or response.status_code != 429:
             return False
         team, method = self._target(request)
-        self.budget.pause(team, method, _retry_after(response))
+        await self.budget.apause(team, method, _retry_after(response))
         self.budget.counters.rate_limited(method)
         if method in NO_RETRY_METHODS:
             return False
@@ -134,14 +135,21 @@ class SlackConnection:
 
     @classmethod
     async def open(
-        cls, token: str, base_url: str, *, trace_configs: list[aiohttp.TraceConfig] | None = None
+        cls,
+        token: str,
+        base_url: str,
+        *,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
+        store: BudgetTable | None = None,
     ) -> SlackConnection:
         """Connect and run `auth.test`; raises SlackApiError for a bad token.
 
         ``trace_configs`` see every HTTP attempt on the shared session (metrics count calls and 429s).
+        With a ``store`` (the app's database) the call budget is kept there, shared by every
+        process on that database; without one it lives in this process.
         """
         session = aiohttp.ClientSession(trace_configs=trace_configs)
-        budget = SlackBudget()
+        budget = SlackBudget(ledger=SharedLedger(store) if store is not None else None)
         client = build_web_client(token, base_url, session=session, budget=budget)
         try:
             auth = await client.auth_test()

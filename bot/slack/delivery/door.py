@@ -174,6 +174,15 @@ class SlackDelivery:
         where = _present(channel=channel, ts=ts, unfurl_id=unfurl_id, source=source)
         await self.call("chat.unfurl", {"unfurls": dict(unfurls), **where}, channel=channel)
 
+    async def remove(self, channel: str, ts: str) -> bool:
+        """Delete the bot's message ``ts``; a failure (already gone) is logged, not raised."""
+        try:
+            await self.call("chat.delete", {"channel": channel, "ts": ts}, channel=channel)
+        except DELIVERY_ERRORS as error:
+            log.info("could not delete %s in %s: %s", ts, channel, error_code(error))
+            return False
+        return True
+
     async def say(self, channel: str, text: str, *, thread_ts: str | None = None) -> bool:
         """Post a notice nobody waits on; a failure is logged, not raised. Whether it was posted."""
         try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,7 @@ class SinkOptions:
     respond: Respond | None = None  # a slash command's response_url: the rung below posting
     controls: Sequence[dict[str, Any]] = ()  # under a message still being written, below the stream
     on_user_stop: Callable[[], object] | None = None  # called once Slack says the asker stopped the stream
+    on_reply: Callable[[str], Awaitable[None]] | None = None  # told the ts of the answer's first message
     pacing: Pacing = field(default_factory=Pacing)
     message_limit: int = MESSAGE_LIMIT
 
@@ -77,6 +78,7 @@ class SlackThreadSink:
         self._asker = asker
         self._limit = options.message_limit
         self._on_user_stop = options.on_user_stop
+        self._on_reply = options.on_reply
         self._ladder = Ladder(door, asker, respond=options.respond, controls=options.controls)
         self._coalescer = Coalescer(
             options.pacing, method=self._next_method, ready=self._ready, write=self._write_interim
@@ -89,6 +91,7 @@ class SlackThreadSink:
         self._status_shown = False
         self._opened = False
         self._terminated = False
+        self._stopping: asyncio.Future[None] | None = None  # the flusher's end, when the run is cut off
         self._lock = asyncio.Lock()  # one write to Slack at a time: the flusher's or an event's
 
     @property
@@ -126,15 +129,28 @@ class SlackThreadSink:
 
     async def _open(self, first: WorkflowEvent) -> None:
         self._opened = True
+        if (run := asyncio.current_task()) is not None:
+            run.add_done_callback(self._abandon)
         status = first_status(first)
         await self._set_status(status)
         async with self._lock:
             if self._ladder.rung == "stream":
-                self._adopt(await self._open_reply(chunks=[plan_chunk(status)], post_now=False))
+                await self._adopt(await self._open_reply(chunks=[plan_chunk(status)], post_now=False))
             if self._ladder.rung == "post" and not self._status_shown:
-                self._adopt(await self._open_reply())  # no status: a placeholder shows we are on it
+                await self._adopt(await self._open_reply())  # no status: a placeholder shows we are on it
             await self._ladder.working()
         self._coalescer.start(f"slack-flush-{self._asker.thread_ts}")
+
+    def _abandon(self, _run: asyncio.Task[Any]) -> None:
+        """The run's task ended without a terminal event: cut off by a shutdown, to be resumed
+        elsewhere, which retires this message. Nothing more is written, and the flusher stops."""
+        if not self._terminated:
+            self._terminated = True
+            self._stopping = asyncio.ensure_future(self._stop_writing())
+
+    async def _stop_writing(self) -> None:
+        async with self._lock:  # never mid-call to Slack
+            await self._coalescer.stop()
 
     async def _set_status(self, status: str, *, reserve: int = 0) -> None:
         # Best effort and never waiting: the status is a courtesy, the answer is what matters.
@@ -154,10 +170,12 @@ class SlackThreadSink:
         complete = complete or self._terminated
         return await self._ladder.open(chunks=chunks, text=text, post_now=post_now, complete=complete)
 
-    def _adopt(self, reply: Reply | None) -> None:
+    async def _adopt(self, reply: Reply | None) -> None:
         self._reply = reply
         if self._reply_ts is None and reply is not None:
             self._reply_ts = reply.ts
+            if self._on_reply is not None and reply.ts is not None:
+                await self._on_reply(reply.ts)  # a resumed run finds, and retires, this message
 
     # -- text ------------------------------------------------------------------------------
 
@@ -202,7 +220,7 @@ class SlackThreadSink:
         if self._reply is None and not wait and self._ladder.rung == "post" and not self._room_to_edit():
             raise BudgetExhausted("chat.update", 0.0)  # hold the text; post it later, or whole
         if self._reply is None:
-            self._adopt(await self._open_reply(text=self._segment + text))
+            await self._adopt(await self._open_reply(text=self._segment + text))
         else:
             await self._reply.append(text, wait=wait)
             self._notice_user_stop()
@@ -228,7 +246,7 @@ class SlackThreadSink:
             head = head[: self._limit - len(TOO_LONG_FOR_RESPONSE_URL)] + TOO_LONG_FOR_RESPONSE_URL
             self._door.counters.add("response_url_truncated")
         if self._reply is None:
-            self._adopt(await self._open_reply(text=head, complete=True))
+            await self._adopt(await self._open_reply(text=head, complete=True))
         if last_use:
             self._ladder.exhausted()  # opened first: on "none" there is no message to say it in
         if self._reply is not None:

@@ -33,8 +33,8 @@ from bot.slack.blocks import (
     submitted_arguments,
 )
 from bot.slack.click import Click
-from bot.slack.delivery import DELIVERY_ERRORS, SlackChain, SlackDelivery, error_code
-from bot.store import ApprovalRecord, Asker
+from bot.slack.delivery import DELIVERY_ERRORS, SlackDelivery, error_code
+from bot.store import ApprovalRecord
 from bot.text import escape
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,8 @@ class _ApprovalListeners:
             await _ephemeral(client, body, verdict.message)
             return
         await self._show_outcome(client, body, verdict)
-        record = verdict.approval
-        asker = Asker(record.team_id, record.user_id, record.channel, record.thread_ts)
-        # The resumed run answers in the asker's thread; its own proposals go below it again.
-        await self._desk.resume_if_decided(record.run_id, SlackChain(client, asker, desk=self._desk))
+        # A denial or expiry resumes the paused run here (an approval already did, with its write).
+        await self._desk.resume_if_decided(verdict.approval.run_id)
 
     async def _show_outcome(self, client: AsyncWebClient, body: dict[str, Any], verdict: Verdict) -> None:
         assert verdict.approval is not None

@@ -10,7 +10,7 @@ changes nothing, and a second click on a run already stopping is harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -33,7 +33,7 @@ def only_the_asker(user_id: str) -> str:
 class AnswerStopper:
     """Decides what a click on Stop does; ``stop`` cancels a run in flight (``Intake.stop``)."""
 
-    def __init__(self, store: Store, stop: Callable[[str], bool]) -> None:
+    def __init__(self, store: Store, stop: Callable[[str], Awaitable[bool]]) -> None:
         self._store = store
         self._stop = stop
 
@@ -44,7 +44,7 @@ class AnswerStopper:
             return ALREADY_FINISHED  # pruned, or a value we never wrote: nothing to stop
         if (run.team_id, run.user_id) != (team_id, user_id):
             return only_the_asker(run.user_id)
-        if run.finished or not self._stop(run.id):
+        if run.finished or not await self._stop(run.id):
             return ALREADY_FINISHED
         return None  # the run ends interrupted and its message says so
 

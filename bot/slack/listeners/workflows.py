@@ -20,11 +20,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals import ApprovalDesk
 from bot.errors import InputRejected
 from bot.lookup import LinkPolicy
-from bot.ports import Turn
+from bot.ports import Origin, Turn
 from bot.runs import Fire
 from bot.slack.blocks import digest_message
 from bot.slack.click import Click
-from bot.slack.delivery import DELIVERY_ERRORS, SlackChain, SlackDelivery, error_code
+from bot.slack.delivery import DELIVERY_ERRORS, SlackDelivery, error_code
 from bot.slack.middleware import once_per_trigger
 from bot.store import USAGE as SCHEDULE_USAGE
 from bot.store import Asker, ScheduleRecord, Store, TooManySchedules, parse_spec
@@ -57,7 +57,7 @@ def register_workflows(
     app.command("/jira", matchers=[_is_create], middleware=once)(listeners.jira_create)
     app.shortcut(SHORTCUT, middleware=[once_per_trigger(store, "shortcut")])(listeners.issue_from_thread)
     app.action(UNSCHEDULE_ACTION)(listeners.unschedule_button)
-    workflows.start_scheduler(scheduled_poster(client, workflows, links))
+    workflows.post_digests_with(scheduled_poster(client, workflows, links))
 
 
 async def _is_create(body: dict[str, Any]) -> bool:
@@ -132,6 +132,7 @@ class _WorkflowListeners:
             )
         except TooManySchedules as exc:
             raise InputRejected(f"This channel has too many scheduled digests ({exc}).") from None
+        await self._workflows.schedules_changed()
         return (
             f"Scheduled #{record.id}: a standup digest for {escape(scope.label)} here, {escape(spec.label)}. "
             "`/standup schedules` lists them."
@@ -145,6 +146,8 @@ class _WorkflowListeners:
             if not number.isdigit():
                 raise InputRejected("Usage: `/standup unschedule <id>` (ids are in `/standup schedules`).")
             removed = await self._workflows.schedules.remove(team_id, channel_id, int(number))
+            if removed:
+                await self._workflows.schedules_changed()
             note = f"Removed #{number}." if removed else f"There is no schedule #{number} in this channel."
         schedules = await self._workflows.schedules.in_channel(team_id, channel_id)
         return schedules_message(schedules, note)
@@ -154,6 +157,8 @@ class _WorkflowListeners:
         click = Click.of(body)
         team_id, channel_id, value = click.team_id, click.channel_id, click.value
         removed = value.isdigit() and await self._workflows.schedules.remove(team_id, channel_id, int(value))
+        if removed:
+            await self._workflows.schedules_changed()
         schedules = await self._workflows.schedules.in_channel(team_id, channel_id)
         note = f"Removed #{value}." if removed else f"Schedule #{value} was already removed."
         await respond(replace_original=True, **schedules_message(schedules, note))
@@ -191,7 +196,7 @@ class _WorkflowListeners:
         parent = await _post_parent(client, respond, command, f"asked to triage {key}")
         if parent is not None:
             asker = Asker(command["team_id"], command["user_id"], command["channel_id"], parent)
-            await self._workflows.drafted.triage(asker, key, self._chain(client, asker))
+            await self._workflows.drafted.triage(asker, key, self._origin(asker))
 
     # -- thread → Jira issue -----------------------------------------------------------------
 
@@ -214,7 +219,7 @@ class _WorkflowListeners:
         )
         if parent is not None:
             asker = Asker(command["team_id"], command["user_id"], command["channel_id"], parent)
-            await self._workflows.drafted.issue_from_thread(asker, request, (), self._chain(client, asker))
+            await self._workflows.drafted.issue_from_thread(asker, request, (), self._origin(asker))
 
     async def issue_from_thread(
         self, ack: AsyncAck, body: dict[str, Any], shortcut: dict[str, Any], client: AsyncWebClient
@@ -231,7 +236,7 @@ class _WorkflowListeners:
             return
         thread = await self._thread(asker, str(message.get("text", "")))
         request = IssueRequest(self._workflows.default_project)
-        await self._workflows.drafted.issue_from_thread(asker, request, thread, self._chain(client, asker))
+        await self._workflows.drafted.issue_from_thread(asker, request, thread, self._origin(asker))
 
     async def _thread(self, asker: Asker, clicked_text: str) -> tuple[Turn, ...]:
         """The thread as the bot stored it, ending with the message the shortcut was used on."""
@@ -241,8 +246,11 @@ class _WorkflowListeners:
             turns.append(Turn("user", clicked_text))
         return tuple(turns)
 
-    def _chain(self, client: AsyncWebClient, asker: Asker) -> SlackChain:
-        return SlackChain(client, asker, desk=self._desk)  # proposed writes go below the draft
+    def _origin(self, asker: Asker) -> Origin:
+        # Proposed writes go below the draft.
+        return Origin(
+            "slack", asker.team_id, asker.channel, asker.thread_ts, asker.user_id, desk=self._desk is not None
+        )
 
 
 def schedules_message(schedules: list[ScheduleRecord], note: str = "") -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from dbos import DBOS
 from pydantic import BaseModel, ValidationError
 
 from bot.agent import PydanticAgent, build_agent
@@ -17,8 +18,9 @@ from bot.agent.write_tools import WriteToolSpec, write_specs
 from bot.approvals.desk import DENIED, EXPIRED, INTERRUPTED, ApprovalDesk, field_errors
 from bot.approvals.policy import WritePolicy
 from bot.events import ApprovalRequested, Finished, ProposedWrite
-from bot.ports import every_run
-from bot.runs.dispatcher import Dispatcher
+from bot.ports import OneSink, Origin, SinkFactory
+from bot.runs.durable import Runs, run_queue
+from bot.runs.engine import Engine, system_database_url
 from bot.store.approvals import Approvals, Asker
 from bot.store.store import Store
 from integrations.jira.client import JiraClient
@@ -29,6 +31,7 @@ from tests.recording_sink import RecordingSink
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 ASKER = Asker(team_id="T1", user_id="U1", channel="C1", thread_ts="1700000000.000100")
 COMMENT = {"key": "OPS-1", "body": "Deployed the fix."}
+SURFACE = "chat"
 
 
 class Clock:
@@ -46,7 +49,8 @@ class Desks:
     clock: Clock
     writes: list[WriteToolSpec[Any, Any]]
     agent: PydanticAgent
-    dispatcher: Dispatcher
+    runs: Runs
+    sink: RecordingSink  # where every resumed run renders
 
     def desk(self, policy: WritePolicy | None = None) -> ApprovalDesk:
         return ApprovalDesk(
@@ -54,8 +58,9 @@ class Desks:
             self.writes,
             store=self.store,
             agent=self.agent,
-            dispatcher=self.dispatcher,
+            runs=self.runs,
             policy=policy,
+            surface=SURFACE,
         )
 
     async def file(self, desk: ApprovalDesk, *calls: tuple[str, dict[str, Any]]) -> tuple[str, list[str]]:
@@ -70,7 +75,22 @@ class Desks:
 
 
 @pytest.fixture
-async def desks(store: Store, llm: LLMSimulator, jira: JiraSimulator) -> AsyncIterator[Desks]:
+async def runs(store: Store, database_url: str) -> AsyncIterator[Runs]:
+    system_url, scratch = system_database_url(database_url)
+    engine = Engine(
+        system_url=system_url,
+        app_name="chatops-test",
+        executor_id="test@here",
+        queues=[run_queue(4)],
+        scratch=scratch,
+    )
+    running = Runs(store, engine, shutdown_grace=0.5)
+    yield running
+    await running.shutdown()
+
+
+@pytest.fixture
+async def desks(store: Store, runs: Runs, llm: LLMSimulator, jira: JiraSimulator) -> AsyncIterator[Desks]:
     async with JiraClient.create(jira.url, email="bot@acme.test", api_token="token") as client:
         writes = write_specs(client, None)
         agent = build_agent(
@@ -83,12 +103,13 @@ async def desks(store: Store, llm: LLMSimulator, jira: JiraSimulator) -> AsyncIt
             writes=writes,
             llm_retries=0,
         )
-        dispatcher = Dispatcher(store)
+        sink = RecordingSink()
+        runs.route(SURFACE, OneSink(sink))
+        await runs.start()  # an approved write runs as a durable task
         clock = Clock()
-        yield Desks(
-            store, Approvals(store, ttl=timedelta(minutes=15), clock=clock), clock, writes, agent, dispatcher
-        )
-        await dispatcher.shutdown()
+        approvals = Approvals(store, ttl=timedelta(minutes=15), clock=clock)
+        yield Desks(store, approvals, clock, writes, agent, runs, sink)
+        await runs.shutdown()
         await agent.aclose()
 
 
@@ -232,18 +253,19 @@ async def test_the_paused_run_resumes_once_all_is_decided_and_the_model_learns_e
     run_id, (comment_id, assign_id) = await desks.file(
         desk, ("jira_add_comment", COMMENT), ("jira_assign", {"key": "OPS-1", "assignee": "fmulder"})
     )
-    sink = RecordingSink()
     await desk.decide(comment_id, "approve", team_id="T1", user_id="U1")
-    assert await desk.resume_if_decided(run_id, every_run(sink)) is None, "one proposal is still pending"
+    assert await desk.resume_if_decided(run_id) is None, "one proposal is still pending"
     await desk.decide(assign_id, "deny", team_id="T1", user_id="U1")
     llm.script(["Commented on OPS-1; the assignment was denied."])
 
-    resumed = await desk.resume_if_decided(run_id, every_run(sink))
-    await desks.dispatcher.wait_idle()
-    replayed = await desk.resume_if_decided(run_id, every_run(RecordingSink()))
+    resumed = await desk.resume_if_decided(run_id)
+    await desks.runs.wait_idle()
+    replayed = await desk.resume_if_decided(run_id)
 
     assert resumed is not None and replayed is None
+    sink = desks.sink
     assert isinstance(sink.terminal, Finished) and "denied" in sink.terminal.text
+    assert len(sink.of_type(Finished)) == 1
     run = await desks.store.get_run(resumed)
     assert run is not None and (run.trigger, run.status) == ("approval", "succeeded")
     runs = await desks.store.runs(run.conversation_id)
@@ -255,6 +277,32 @@ async def test_the_paused_run_resumes_once_all_is_decided_and_the_model_learns_e
     assert DENIED in told["call_1"]
 
 
+async def test_the_approval_that_decides_the_last_proposal_resumes_the_run_in_the_askers_thread(
+    desks: Desks, llm: LLMSimulator, jira: JiraSimulator
+) -> None:
+    desk = desks.desk()
+    run_id, (comment_id, assign_id) = await desks.file(
+        desk, ("jira_add_comment", COMMENT), ("jira_assign", {"key": "OPS-1", "assignee": "fmulder"})
+    )
+    await desk.decide(assign_id, "deny", team_id="T1", user_id="U1")
+    llm.script(["Commented on OPS-1."])
+    built: list[Origin] = []
+    edge = OneSink(desks.sink)
+    desks.runs.route(SURFACE, _Noting(edge, built))
+
+    verdict = await desk.decide(comment_id, "approve", team_id="T1", user_id="U1")
+    await desks.runs.wait_idle()
+
+    assert verdict.kind == "executed"
+    assert await desks.approvals.resumed(run_id), "the durable write task resumed it"
+    assert built == [Origin(SURFACE, "T1", "C1", ASKER.thread_ts, "U1", desk=True)]
+    assert isinstance(desks.sink.terminal, Finished) and desks.sink.terminal.text == "Commented on OPS-1."
+    assert await desk.resume_if_decided(run_id) is None, "and only once"
+    assert [(w.operation, w.target) for w in jira.writes()] == [("addComment", "OPS-1")]
+    task = await DBOS.get_workflow_status_async(f"approval-{comment_id}")
+    assert task is not None and task.status == "SUCCESS"
+
+
 async def test_an_expired_proposal_is_told_to_the_model_as_expired(desks: Desks, llm: LLMSimulator) -> None:
     desk = desks.desk()
     run_id, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
@@ -262,21 +310,36 @@ async def test_an_expired_proposal_is_told_to_the_model_as_expired(desks: Desks,
     await desk.decide(approval_id, "deny", team_id="T1", user_id="U1")
     llm.script(["It expired."])
 
-    assert await desk.resume_if_decided(run_id, every_run(RecordingSink())) is not None
-    await desks.dispatcher.wait_idle()
+    assert await desk.resume_if_decided(run_id) is not None
+    await desks.runs.wait_idle()
 
     told = [m["content"] for m in llm.chat_requests()[-1]["messages"] if m["role"] == "tool"]
     assert any(EXPIRED in text for text in told)
 
 
-async def test_nothing_resumes_while_the_dispatcher_is_shutting_down(desks: Desks) -> None:
+async def test_nothing_resumes_while_the_runs_are_shutting_down(desks: Desks) -> None:
     desk = desks.desk()
     run_id, (approval_id,) = await desks.file(desk, ("jira_add_comment", COMMENT))
     await desk.decide(approval_id, "deny", team_id="T1", user_id="U1")
-    await desks.dispatcher.shutdown()
+    await desks.runs.shutdown()
 
-    assert await desk.resume_if_decided(run_id, every_run(RecordingSink())) is None
+    assert await desk.resume_if_decided(run_id) is None
     assert not await desks.approvals.resumed(run_id), "a later process can still resume it"
+
+
+class _Noting:
+    """An edge that notes the origin of each run it renders, then renders it with ``edge``."""
+
+    def __init__(self, edge: OneSink, origins: list[Origin]) -> None:
+        self._edge = edge
+        self._origins = origins
+
+    def sinks(self, origin: Origin) -> SinkFactory:
+        self._origins.append(origin)
+        return self._edge.sinks(origin)
+
+    async def retire(self, origin: Origin, run_id: str) -> None:
+        await self._edge.retire(origin, run_id)
 
 
 def test_field_errors_name_each_top_level_field_once() -> None:

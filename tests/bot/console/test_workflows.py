@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.console.workflows import NOT_AVAILABLE, standup_text, start_issue, start_triage
 from bot.events import ApprovalRequested, Finished
+from bot.ports import OneSink
 from bot.services import Services
 from bot.store.approvals import Asker
 from simulators.jira import JiraSimulator
@@ -43,9 +44,10 @@ async def test_triage_runs_in_the_askers_thread_and_proposes_its_updates(
     services: Services, llm: LLMSimulator
 ) -> None:
     sink = RecordingSink()
+    services.runs.route("console", OneSink(sink))  # as the console session does
 
     assert await start_triage(services.workflows, ASKER, "ops-6", sink) is None
-    await services.dispatcher.wait_idle()
+    await services.runs.wait_idle()
 
     assert "*Triage of OPS-6*" in sink.text
     proposed = [e.tool for e in sink.of_type(ApprovalRequested) if isinstance(e, ApprovalRequested)]
@@ -64,9 +66,10 @@ async def test_triage_without_exactly_one_key_is_a_usage_message(services: Servi
 
 async def test_jira_create_drafts_from_the_words_given_when_the_thread_is_empty(services: Services) -> None:
     sink = RecordingSink()
+    services.runs.route("console", OneSink(sink))
 
     assert await start_issue(services.workflows, ASKER, "OPS checkout times out", sink) is None
-    await services.dispatcher.wait_idle()
+    await services.runs.wait_idle()
 
     assert "*Draft Jira issue for OPS*" in sink.text
     (request,) = sink.of_type(ApprovalRequested)
@@ -94,8 +97,9 @@ async def test_jira_create_drafts_from_what_was_said_in_the_console_thread(servi
         user_id=ASKER.user_id,
     )
     sink = RecordingSink()
+    services.runs.route("console", OneSink(sink))
 
     assert await start_issue(services.workflows, ASKER, "OPS", sink) is None
-    await services.dispatcher.wait_idle()
+    await services.runs.wait_idle()
 
     assert "checkout returns a 500 since the deploy" in sink.text

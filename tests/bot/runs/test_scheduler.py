@@ -1,4 +1,6 @@
-"""The digest scheduler on SQLite and PostgreSQL: once per due time, across processes and restarts."""
+"""Scheduled digests on DBOS's schedules, on SQLite and PostgreSQL: each active row is a cron in
+its time zone, a missed due time within the grace period is caught up once, an older one is
+skipped, and a due time posts once however many times it is started."""
 
 from __future__ import annotations
 
@@ -7,183 +9,121 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+import sqlalchemy as sa
+from dbos import DBOS, SetWorkflowID
+from sqlmodel import col
 
-from bot.runs.scheduler import DigestScheduler
+from bot.runs.scheduler import SKIPPED, DigestScheduler, cron_of, digest_tick, tick_id
+from bot.services import Services
+from bot.store import ScheduleRecord, Schedules, utcnow
 from bot.store.models import DigestSchedule
 from bot.store.schedule import parse_spec
-from bot.store.schedules import ScheduleRecord, Schedules
-from bot.store.store import Store
-from tests.manual_clock import ManualClock, until
 
-# Monday 2026-11-30, 09:30 in Berlin is 08:30 UTC.
-DUE = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
-CREATED = DUE - timedelta(days=3)
-
-OpenStore = Callable[[], Awaitable[Store]]
+Fire = Callable[[ScheduleRecord, datetime], Awaitable[str]]
 
 
 class Posts:
-    """The fire port of the scheduler, recording what it was asked to post."""
+    """The scheduler's fire port: records what it was asked to post."""
 
     def __init__(self) -> None:
-        self.posted: list[tuple[int, datetime, str]] = []
+        self.posted: list[tuple[int, datetime]] = []
 
-    def by(self, who: str) -> Callable[[ScheduleRecord, datetime], Awaitable[str]]:
-        async def fire(schedule: ScheduleRecord, due: datetime) -> str:
-            await asyncio.sleep(0)  # a real post awaits Slack: let the other scheduler run meanwhile
-            self.posted.append((schedule.id, due, who))
-            return "posted"
-
-        return fire
+    async def __call__(self, schedule: ScheduleRecord, due: datetime) -> str:
+        self.posted.append((schedule.id, due))
+        return "posted"
 
 
 @pytest.fixture
-async def open_store(database_url: str) -> AsyncIterator[OpenStore]:
-    """Opens the same database again each call, like another process (or a restart) would."""
-    opened: list[Store] = []
-
-    async def open_one() -> Store:
-        store = await Store.open(database_url)
-        opened.append(store)
-        return store
-
-    yield open_one
-    for store in opened:
-        await store.close()
+async def posts(services: Services) -> AsyncIterator[Posts]:
+    await services.runs.start()
+    yield Posts()
 
 
-async def _schedule(store: Store) -> ScheduleRecord:
-    spec, scope = parse_spec("weekdays 09:30 Europe/Berlin OPS")
-    schedule = await Schedules(store).add(
-        team_id="T1", channel_id="C1", created_by="U1", spec=spec, scope=scope
+async def _schedule(services: Services, text: str, *, created_ago: timedelta) -> ScheduleRecord:
+    spec, scope = parse_spec(text)
+    schedules = Schedules(services.store)
+    record = await schedules.add(team_id="T1", channel_id="C1", created_by="U1", spec=spec, scope=scope)
+    backdate = (
+        sa.update(DigestSchedule)
+        .where(col(DigestSchedule.id) == record.id)
+        .values(created_at=utcnow() - created_ago)
     )
-    return schedule
+    async with services.store.writing() as session:
+        await session.exec(backdate)
+    found = await schedules.get(record.id)
+    assert found is not None
+    return found
 
 
-def _at(when: datetime) -> Callable[[], datetime]:
-    return lambda: when
+async def _fired(services: Services, schedule_id: int, count: int = 1) -> list[tuple[datetime, str | None]]:
+    schedules = Schedules(services.store)
+    for _ in range(200):
+        fires = await schedules.fires(schedule_id)
+        if len([fire for fire in fires if fire.outcome]) >= count:
+            return [(fire.due_at, fire.outcome) for fire in fires]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"schedule {schedule_id} fired {len(fires)} time(s), expected {count}")
 
 
-@pytest.fixture
-async def schedule(open_store: OpenStore) -> ScheduleRecord:
-    store = await open_store()
-    record = await _schedule(store)
-    # Made three days before the due time (the created_at default is the real now).
-    async with store.writing() as session:
-        await session.exec(update(DigestSchedule).values(created_at=CREATED))
-    return record
+def test_a_schedule_is_a_cron_of_its_minute_hour_and_weekdays() -> None:
+    spec, _ = parse_spec("weekdays 09:30 Europe/Berlin")
+    record = ScheduleRecord(7, "T1", "C1", "U1", "", spec, utcnow())
+    assert cron_of(record) == "0 30 9 * * mon,tue,wed,thu,fri"
+    due = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)  # 09:30 in Berlin
+    assert tick_id(record, due) == "sched-digest-7-2026-11-30T09:30:00+01:00"
 
 
-async def test_two_processes_on_one_database_post_a_due_digest_once(
-    open_store: OpenStore, schedule: ScheduleRecord
+async def test_active_schedules_become_dbos_schedules_and_removed_ones_go(
+    services: Services, posts: Posts
 ) -> None:
-    posts = Posts()
-    now = _at(DUE + timedelta(seconds=20))
-    first = DigestScheduler(Schedules(await open_store()), posts.by("a"), clock=now, name="a")
-    second = DigestScheduler(Schedules(await open_store()), posts.by("b"), clock=now, name="b")
+    record = await _schedule(services, "weekdays 09:30 Europe/Berlin OPS", created_ago=timedelta(0))
+    scheduler = DigestScheduler(Schedules(services.store), posts)
+    await scheduler.sync()
+    (entry,) = [e for e in await DBOS.list_schedules_async() if e["schedule_name"] == f"digest-{record.id}"]
+    assert (entry["schedule"], entry["cron_timezone"]) == ("0 30 9 * * mon,tue,wed,thu,fri", "Europe/Berlin")
 
-    fired = await asyncio.gather(first.tick(), second.tick(), first.tick(), second.tick())
-
-    assert sum(len(pairs) for pairs in fired) == 1
-    assert len(posts.posted) == 1 and posts.posted[0][:2] == (schedule.id, DUE)
-    (fire,) = await Schedules(await open_store()).fires(schedule.id)
-    assert fire.due_at == DUE and fire.outcome == "posted" and fire.claimed_by == posts.posted[0][2]
+    assert await Schedules(services.store).remove("T1", "C1", record.id)
+    await scheduler.sync()
+    assert [e for e in await DBOS.list_schedules_async() if e["schedule_name"].startswith("digest-")] == []
+    assert posts.posted == []  # nothing was due
 
 
-async def test_a_restart_after_the_claim_does_not_post_again(
-    open_store: OpenStore, schedule: ScheduleRecord
+async def test_a_due_time_missed_within_the_grace_period_is_caught_up_once(
+    services: Services, posts: Posts
 ) -> None:
-    posts = Posts()
-    started = asyncio.Event()
+    due = (utcnow() - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    record = await _schedule(services, f"daily {due:%H:%M} UTC OPS", created_ago=timedelta(minutes=20))
+    first = DigestScheduler(Schedules(services.store), posts)
+    await first.start()
+    assert await _fired(services, record.id) == [(due, "posted")]
 
-    async def crash_while_posting(record: ScheduleRecord, due: datetime) -> str:
-        started.set()
-        await asyncio.Event().wait()  # the process dies here, after claiming, before posting
-        return "never"
+    # A second process (or a restart) catching up the same due time finds its workflow: no post.
+    second = DigestScheduler(Schedules(services.store), posts)
+    await second.sync()
+    await first.stop()
+    await asyncio.sleep(0.3)
+    assert posts.posted == [(record.id, due)]
 
-    store = await open_store()
-    before = DigestScheduler(Schedules(store), crash_while_posting, clock=_at(DUE + timedelta(seconds=5)))
-    crashed = asyncio.create_task(before.tick())
-    await started.wait()
-    crashed.cancel()
-    await store.close()
 
-    after = DigestScheduler(
-        Schedules(await open_store()), posts.by("restarted"), clock=_at(DUE + timedelta(minutes=1))
-    )
-    assert await after.tick() == []
+async def test_a_due_time_older_than_the_grace_period_is_skipped(services: Services, posts: Posts) -> None:
+    due = (utcnow() - timedelta(minutes=45)).replace(second=0, microsecond=0)
+    record = await _schedule(services, f"daily {due:%H:%M} UTC OPS", created_ago=timedelta(hours=2))
+    scheduler = DigestScheduler(Schedules(services.store), posts)
+    await scheduler.sync()  # nothing within the last 30 minutes to catch up
+    with SetWorkflowID(tick_id(record, due)):  # as DBOS would fire a tick it could not run in time
+        handle = await DBOS.start_workflow_async(digest_tick, due, record.id)
+    await handle.get_result()
     assert posts.posted == []
+    assert await Schedules(services.store).fires(record.id) == []
+    assert SKIPPED.startswith("skipped")
 
 
-async def test_a_fire_missed_while_down_is_caught_up_once_within_the_grace_window(
-    open_store: OpenStore, schedule: ScheduleRecord
-) -> None:
-    posts = Posts()
-    store = await open_store()
-    late = DigestScheduler(
-        Schedules(store),
-        posts.by("late"),
-        clock=_at(DUE + timedelta(minutes=10)),
-        grace=timedelta(minutes=30),
-    )
-    assert await late.tick() == [(schedule.id, DUE)]
-    assert await late.tick() == []
-    again = DigestScheduler(
-        Schedules(await open_store()), posts.by("again"), clock=_at(DUE + timedelta(minutes=20))
-    )
-    assert await again.tick() == []
-    assert [who for _, _, who in posts.posted] == ["late"]
-
-
-async def test_a_fire_missed_by_more_than_the_grace_window_is_skipped(
-    open_store: OpenStore, schedule: ScheduleRecord
-) -> None:
-    posts = Posts()
-    scheduler = DigestScheduler(
-        Schedules(await open_store()),
-        posts.by("x"),
-        clock=_at(DUE + timedelta(minutes=45)),
-        grace=timedelta(minutes=30),
-    )
-    assert await scheduler.tick() == []
+async def test_a_tick_of_a_removed_schedule_posts_nothing(services: Services, posts: Posts) -> None:
+    due = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    record = await _schedule(services, f"daily {due:%H:%M} UTC OPS", created_ago=timedelta(hours=1))
+    DigestScheduler(Schedules(services.store), posts)
+    assert await Schedules(services.store).remove("T1", "C1", record.id)
+    with SetWorkflowID(tick_id(record, due)):
+        handle = await DBOS.start_workflow_async(digest_tick, due, record.id)
+    await handle.get_result()
     assert posts.posted == []
-
-
-async def test_a_schedule_made_after_todays_time_starts_tomorrow(open_store: OpenStore) -> None:
-    store = await open_store()
-    schedule = await _schedule(store)  # created now (real time): any due time before it is not owed
-    posts = Posts()
-    scheduler = DigestScheduler(
-        Schedules(store), posts.by("x"), clock=_at(schedule.created_at + timedelta(minutes=1))
-    )
-    assert await scheduler.tick() == []
-
-
-async def test_the_running_scheduler_sleeps_until_the_due_time_and_fires_then(
-    open_store: OpenStore, schedule: ScheduleRecord
-) -> None:
-    clock = ManualClock(start=(DUE - timedelta(minutes=5)).timestamp())
-    posts = Posts()
-    scheduler = DigestScheduler(
-        Schedules(await open_store()),
-        posts.by("loop"),
-        clock=lambda: datetime.fromtimestamp(clock.now, UTC),
-        sleep=clock.sleep,
-        poll=timedelta(minutes=10),
-    )
-    scheduler.start()
-    try:
-        await until(lambda: clock.sleeping == 1)
-        assert posts.posted == []
-        clock.advance(5 * 60 - 1)
-        await until(lambda: clock.sleeping == 1)
-        assert posts.posted == [], "one second early"
-        clock.advance(1)
-        await until(lambda: len(posts.posted) == 1)
-        await until(lambda: clock.sleeping == 1)
-        clock.advance(60)
-        await until(lambda: clock.sleeping == 1)
-        assert len(posts.posted) == 1
-    finally:
-        await scheduler.stop()

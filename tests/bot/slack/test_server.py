@@ -1,10 +1,13 @@
-"""The HTTP edge against the Slack simulator: start-up checks the token and recovers interrupted runs;
-requests Bolt would turn into a 500 get a 4xx here; while draining, everything gets a 503."""
+"""The HTTP edge against the Slack simulator: start-up checks the token, routes the runs to Slack
+and starts them, so a run the last shutdown left unfinished is resumed in its thread; requests
+Bolt would turn into a 500 get a 4xx here; while draining, everything gets a 503."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -12,14 +15,20 @@ from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.services import Services
+from bot.ports import Origin
+from bot.services import Services, build_services
 from bot.slack.server import EVENTS_PATH, Ingress, start_ingress
-from bot.store.store import Store
+from bot.store.store import RunRecord, Store
+from bot.workflows.intake import Inquiry
 from simulators.base import LocalServer
+from simulators.jira import JiraSimulator
+from simulators.llm import LLMSimulator
 from simulators.slack import SlackSimulator
 from tests.e2e.slack_requests import TEAM, SlackRequests
 
 BOT_TOKEN = "xoxb-server-test-token"
+CHANNEL = "C0GENERAL"
+ASKER = "U0ASKER"
 SIGNING_SECRET = "server-test-signing-secret"
 
 
@@ -40,14 +49,27 @@ async def slack() -> AsyncIterator[SlackSimulator]:
 
 
 @pytest.fixture
-def settings(services: Services, slack: SlackSimulator) -> Settings:
-    return services.settings.model_copy(
-        update={
-            "slack_bot_token": SecretStr(BOT_TOKEN),
-            "slack_signing_secret": SecretStr(SIGNING_SECRET),
-            "slack_api_url": slack.api_url,
-        }
+def settings(llm: LLMSimulator, jira: JiraSimulator, slack: SlackSimulator, database_url: str) -> Settings:
+    return Settings.load(
+        "serve",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_url=database_url,
+        jira_base_url=jira.url,
+        jira_email="me@acme.test",
+        jira_api_token="token",
+        llm_base_url=llm.base_url,
+        llm_api_key="sk-key",
+        shutdown_grace_seconds=0,  # a shutdown leaves the run in flight unfinished at once
     )
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    built = await build_services(settings, "serve")
+    yield built
+    await built.aclose()
 
 
 @pytest.fixture
@@ -60,25 +82,55 @@ async def edge(settings: Settings, services: Services) -> AsyncIterator[Edge]:
         await ingress.aclose()
 
 
-async def _unfinished_run(store: Store) -> str:
-    conversation = await store.open_conversation(TEAM, "C0GENERAL", "1700000000.000100")
-    run_id = await store.create_run(conversation, trigger="mention", user_id="U1")
-    await store.mark_running(run_id)
-    return run_id
+ANSWER = " ".join(f"word{i}" for i in range(60)) + " THE-END"
 
 
-async def test_start_up_marks_runs_a_dead_process_left_as_interrupted(
-    settings: Settings, services: Services
+def _bot_replies(slack: SlackSimulator, root: str) -> list[dict[str, Any]]:
+    return [message for message in slack.thread(CHANNEL, root) if message["bot_id"]]
+
+
+async def _finished(store: Store, run_id: str) -> RunRecord:
+    for _ in range(400):
+        run = await store.get_run(run_id)
+        if run is not None and run.finished:
+            return run
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+async def test_start_up_resumes_in_its_thread_the_run_the_last_shutdown_left_unfinished(
+    settings: Settings, slack: SlackSimulator, llm: LLMSimulator
 ) -> None:
-    run_id = await _unfinished_run(services.store)
-
-    ingress = await start_ingress(settings, services)
+    llm.chunk_delay = 0.05  # still streaming when the process shuts down
+    llm.script([ANSWER, ANSWER])  # the resumed run asks the model again: its request never finished
+    root = slack.post_user_message(CHANNEL, "why is OPS-2 blocked?", user=ASKER)
+    first = await build_services(settings, "serve")
     try:
-        run = await services.store.get_run(run_id)
-        assert run is not None and run.status == "interrupted"
-        assert ingress.accepting()
-    finally:
+        ingress = await start_ingress(settings, first)
+        inquiry = Inquiry(TEAM, CHANNEL, root, ASKER, "why is OPS-2 blocked?", "mention")
+        run_id = await first.intake.accept(inquiry, Origin("slack", TEAM, CHANNEL, root, ASKER))
+        await slack.wait_for(lambda: "word3" in str([m["text"] for m in _bot_replies(slack, root)]))
+        [half] = _bot_replies(slack, root)
+        assert await first.runs.shutdown() == 1  # left to be resumed, not ended
         await ingress.aclose()
+    finally:
+        await first.aclose()
+
+    second = await build_services(settings, "serve")  # the same executor: this process's next life
+    try:
+        ingress = await start_ingress(settings, second)
+        try:
+            await slack.wait_for(lambda: "THE-END" in str([m["text"] for m in _bot_replies(slack, root)]))
+            run = await _finished(second.store, run_id)
+        finally:
+            await ingress.aclose()
+    finally:
+        await second.aclose()
+
+    [answer] = _bot_replies(slack, root)  # the half-written attempt was taken down, not left beside it
+    assert answer["text"] == ANSWER and answer["ts"] != half["ts"]
+    assert [call.args["ts"] for call in slack.calls("chat.delete")] == [half["ts"]]
+    assert run.status == "succeeded"
 
 
 async def test_a_bad_bot_token_fails_start_up(settings: Settings, services: Services) -> None:
@@ -125,5 +177,5 @@ async def test_while_draining_slack_is_told_to_retry_elsewhere(edge: Edge, servi
     assert (response.status_code, response.json()) == (503, {"error": "shutting down"})
     assert (health.status_code, health.json()) == (503, {"status": "draining"})
     assert not edge.ingress.accepting()
-    await services.dispatcher.wait_idle()
-    assert services.dispatcher.active == 0, "nothing was started"
+    await services.runs.wait_idle()
+    assert (services.runs.running, services.runs.queued) == (0, 0), "nothing was started"

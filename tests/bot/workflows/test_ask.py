@@ -14,7 +14,7 @@ from bot.approvals.desk import ApprovalDesk
 from bot.events import ApprovalRequested, Failed, Finished, ToolFinished, Usage, WorkflowEvent
 from bot.lookup.mentions import MentionedIssues
 from bot.ports import ResumeRequest, WriteDecision
-from bot.runs.dispatcher import Dispatcher
+from bot.runs.durable import Runs
 from bot.runs.traces import RunTraces
 from bot.store.approvals import Approvals
 from bot.store.store import Store
@@ -124,9 +124,10 @@ async def test_a_proposed_write_without_a_desk_fails_plainly(
 async def test_a_proposed_write_pauses_the_run_with_the_desk_and_resuming_records_the_new_run(
     store: Store, agent: PydanticAgent, llm: LLMSimulator, jira: JiraClient, github: GitHubClient
 ) -> None:
-    dispatcher = Dispatcher(store)
+    # Driven directly here, outside any durable run: the desk's runs are never started.
+    runs = Runs(store)
     approvals = Approvals(store, ttl=timedelta(minutes=15))
-    desk = ApprovalDesk(approvals, write_specs(jira, github), store=store, agent=agent, dispatcher=dispatcher)
+    desk = ApprovalDesk(approvals, write_specs(jira, github), store=store, agent=agent, runs=runs)
     llm.script([[COMMENT], "Left OPS-1 alone."])
     question = await _question(store, "comment on OPS-1")
 
@@ -153,4 +154,3 @@ async def test_a_proposed_write_pauses_the_run_with_the_desk_and_resuming_record
     assert isinstance(resumed[-1], Finished) and resumed[-1].text == "Left OPS-1 alone."
     after = await store.get_run(resumed_run)
     assert after is not None and after.status == "succeeded" and after.started_at is not None
-    await dispatcher.shutdown()

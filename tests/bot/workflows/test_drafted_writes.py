@@ -1,5 +1,5 @@
-"""Workflows that end in a proposed write, run as tracked runs in the asker's thread: the draft is
-shown, its write filed with the approval desk as a paused run, and failures said plainly."""
+"""Workflows that end in a proposed write, run as durable runs (real DBOS) in the asker's thread: the
+draft is shown, its write filed with the approval desk as a paused run, and failures said plainly."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from dbos import DBOS
 
 from bot.agent import build_agent
 from bot.agent.drafter import PydanticDrafter
@@ -14,8 +15,9 @@ from bot.agent.write_tools import write_specs
 from bot.approvals.desk import ApprovalDesk
 from bot.errors import ShuttingDown
 from bot.events import ApprovalRequested, Failed, Finished, StatusChanged
-from bot.ports import Turn, every_run
-from bot.runs.dispatcher import Dispatcher
+from bot.ports import OneSink, Origin, Turn
+from bot.runs.durable import Runs, run_queue
+from bot.runs.engine import Engine, system_database_url
 from bot.store.approvals import Approvals, Asker
 from bot.store.store import Store
 from bot.workflows.drafted_writes import NO_DESK, DraftedWrites, issue_text, request_task
@@ -28,18 +30,33 @@ from tests.recording_sink import RecordingSink
 
 ASKER = Asker(team_id="T1", user_id="U1", channel="C1", thread_ts="1700000000.000100")
 THREAD = (Turn("user", "checkout returns a 500 since the deploy, urgent"),)
+ORIGIN = Origin("chat", ASKER.team_id, ASKER.channel, ASKER.thread_ts, ASKER.user_id, desk=True)
 
 
 @pytest.fixture
-async def dispatcher(store: Store) -> AsyncIterator[Dispatcher]:
-    running = Dispatcher(store)
+def sink() -> RecordingSink:
+    return RecordingSink()
+
+
+@pytest.fixture
+async def runs(store: Store, database_url: str, sink: RecordingSink) -> AsyncIterator[Runs]:
+    system_url, scratch = system_database_url(database_url)
+    engine = Engine(
+        system_url=system_url,
+        app_name="chatops-test",
+        executor_id="test@here",
+        queues=[run_queue(4)],
+        scratch=scratch,
+    )
+    running = Runs(store, engine, shutdown_grace=0.5)
+    running.route(ORIGIN.surface, OneSink(sink))  # every run of these tests renders into `sink`
     yield running
     await running.shutdown()
 
 
 @pytest.fixture
 async def desk(
-    store: Store, dispatcher: Dispatcher, llm: LLMSimulator, jira: JiraClient, github: GitHubClient
+    store: Store, runs: Runs, llm: LLMSimulator, jira: JiraClient, github: GitHubClient
 ) -> AsyncIterator[ApprovalDesk]:
     writes = write_specs(jira, github)
     agent = build_agent(
@@ -51,36 +68,36 @@ async def desk(
         github=github,
         writes=writes,
     )
-    yield ApprovalDesk(Approvals(store), writes, store=store, agent=agent, dispatcher=dispatcher)
+    yield ApprovalDesk(Approvals(store), writes, store=store, agent=agent, runs=runs)
     await agent.aclose()
 
 
 def _workflows(
     store: Store,
-    dispatcher: Dispatcher,
+    runs: Runs,
     desk: ApprovalDesk | None,
     drafter: PydanticDrafter,
     jira: JiraClient,
     github: GitHubClient,
 ) -> DraftedWrites:
-    return DraftedWrites(store, dispatcher, desk, IssueDrafter(drafter), Triager(jira, github, drafter))
+    return DraftedWrites(store, runs, desk, IssueDrafter(drafter), Triager(jira, github, drafter))
 
 
 async def test_an_issue_from_the_thread_is_shown_then_filed_for_the_askers_approval(
     store: Store,
-    dispatcher: Dispatcher,
+    runs: Runs,
     desk: ApprovalDesk,
     drafter: PydanticDrafter,
     jira: JiraClient,
     github: GitHubClient,
+    sink: RecordingSink,
 ) -> None:
-    sink = RecordingSink()
     request = IssueRequest("OPS", "track the checkout errors")
 
-    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).issue_from_thread(
-        ASKER, request, THREAD, every_run(sink)
+    run_id = await _workflows(store, runs, desk, drafter, jira, github).issue_from_thread(
+        ASKER, request, THREAD, ORIGIN
     )
-    await dispatcher.wait_idle()
+    await runs.wait_idle()
 
     assert sink.events[0] == StatusChanged("drafting the issue")
     assert sink.text.startswith("*Draft Jira issue for OPS* · Bug: track the checkout errors")
@@ -96,21 +113,23 @@ async def test_an_issue_from_the_thread_is_shown_then_filed_for_the_askers_appro
     (record,) = await desk.approvals.for_run(run_id)
     assert record.args["project"] == "OPS" and record.user_id == ASKER.user_id
     assert not await desk.approvals.resumed(run_id)
+    steps = [step["function_name"] for step in await DBOS.list_workflow_steps_async(run_id)]
+    assert steps == ["draft.issue", "approvals.file"], "a resumed run reuses the draft and its filing"
 
 
 async def test_the_paused_history_asks_the_agent_the_workflows_task(
     store: Store,
-    dispatcher: Dispatcher,
+    runs: Runs,
     desk: ApprovalDesk,
     drafter: PydanticDrafter,
     jira: JiraClient,
     github: GitHubClient,
 ) -> None:
     request = IssueRequest("OPS", "track the checkout errors")
-    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).issue_from_thread(
-        ASKER, request, THREAD, every_run(RecordingSink())
+    run_id = await _workflows(store, runs, desk, drafter, jira, github).issue_from_thread(
+        ASKER, request, THREAD, ORIGIN
     )
-    await dispatcher.wait_idle()
+    await runs.wait_idle()
     (record,) = await desk.approvals.for_run(run_id)
     await desk.approvals.deny(record.id, ASKER.user_id)
 
@@ -125,14 +144,17 @@ async def test_the_paused_history_asks_the_agent_the_workflows_task(
 
 
 async def test_without_a_desk_the_draft_is_only_shown(
-    store: Store, dispatcher: Dispatcher, drafter: PydanticDrafter, jira: JiraClient, github: GitHubClient
+    store: Store,
+    runs: Runs,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+    sink: RecordingSink,
 ) -> None:
-    sink = RecordingSink()
-
-    await _workflows(store, dispatcher, None, drafter, jira, github).issue_from_thread(
-        ASKER, IssueRequest("OPS"), THREAD, every_run(sink)
+    await _workflows(store, runs, None, drafter, jira, github).issue_from_thread(
+        ASKER, IssueRequest("OPS"), THREAD, ORIGIN
     )
-    await dispatcher.wait_idle()
+    await runs.wait_idle()
 
     assert sink.text.endswith(f"\n\n{NO_DESK}")
     assert sink.of_type(ApprovalRequested) == []
@@ -141,18 +163,15 @@ async def test_without_a_desk_the_draft_is_only_shown(
 
 async def test_triage_shows_the_classification_and_files_both_updates(
     store: Store,
-    dispatcher: Dispatcher,
+    runs: Runs,
     desk: ApprovalDesk,
     drafter: PydanticDrafter,
     jira: JiraClient,
     github: GitHubClient,
+    sink: RecordingSink,
 ) -> None:
-    sink = RecordingSink()
-
-    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).triage(
-        ASKER, "OPS-6", every_run(sink)
-    )
-    await dispatcher.wait_idle()
+    run_id = await _workflows(store, runs, desk, drafter, jira, github).triage(ASKER, "OPS-6", ORIGIN)
+    await runs.wait_idle()
 
     assert sink.events[0] == StatusChanged("triaging OPS-6")
     lines = sink.text.splitlines()
@@ -167,18 +186,15 @@ async def test_triage_shows_the_classification_and_files_both_updates(
 
 async def test_a_failure_ends_the_run_failed_with_the_explanation(
     store: Store,
-    dispatcher: Dispatcher,
+    runs: Runs,
     desk: ApprovalDesk,
     drafter: PydanticDrafter,
     jira: JiraClient,
     github: GitHubClient,
+    sink: RecordingSink,
 ) -> None:
-    sink = RecordingSink()
-
-    run_id = await _workflows(store, dispatcher, desk, drafter, jira, github).triage(
-        ASKER, "OPS-999", every_run(sink)
-    )
-    await dispatcher.wait_idle()
+    run_id = await _workflows(store, runs, desk, drafter, jira, github).triage(ASKER, "OPS-999", ORIGIN)
+    await runs.wait_idle()
 
     failed = sink.terminal
     assert isinstance(failed, Failed) and failed.message == "That was not found in Jira."
@@ -189,18 +205,16 @@ async def test_a_failure_ends_the_run_failed_with_the_explanation(
 
 async def test_a_workflow_that_cannot_start_leaves_its_run_interrupted(
     store: Store,
-    dispatcher: Dispatcher,
+    runs: Runs,
     desk: ApprovalDesk,
     drafter: PydanticDrafter,
     jira: JiraClient,
     github: GitHubClient,
 ) -> None:
-    await dispatcher.shutdown()
+    await runs.shutdown()
 
     with pytest.raises(ShuttingDown):
-        await _workflows(store, dispatcher, desk, drafter, jira, github).triage(
-            ASKER, "OPS-6", every_run(RecordingSink())
-        )
+        await _workflows(store, runs, desk, drafter, jira, github).triage(ASKER, "OPS-6", ORIGIN)
 
     conversation = await store.find_conversation(ASKER.team_id, ASKER.channel, ASKER.thread_ts)
     assert conversation is not None

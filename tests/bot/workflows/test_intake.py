@@ -1,17 +1,21 @@
-"""Intake: a question is checked, stored the moment it arrives, and run by the dispatcher into the
-sink built for its run; a stop request ends it, and a closing bot takes nothing new."""
+"""Intake: a question is checked, stored the moment it arrives, and run as a durable run (real DBOS)
+rendered by the sink its origin's edge builds; a stop request ends it, and a closing bot takes
+nothing new."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from dbos import DBOS
 
 from bot.agent import PydanticAgent, build_agent
 from bot.errors import InputRejected, ShuttingDown
 from bot.events import Finished, Interrupted
-from bot.ports import Sink
-from bot.runs.dispatcher import STOPPED, Dispatcher
+from bot.ports import Origin, Sink, SinkFactory
+from bot.runs.durable import STOPPED, Runs, run_queue
+from bot.runs.engine import Engine, system_database_url
 from bot.store.store import Store
 from bot.workflows.intake import Inquiry, Intake
 from integrations.jira.client import JiraClient
@@ -20,18 +24,25 @@ from tests.manual_clock import until
 from tests.recording_sink import RecordingSink
 
 TEAM, CHANNEL, THREAD = "T1", "C1", "1700000000.000100"
+ORIGIN = Origin("chat", TEAM, CHANNEL, THREAD, "U1", footer=True)
 
 
-class Sinks:
-    """A sink factory that remembers which run each sink was built for."""
+class Edge:
+    """The test's edge: one recording sink, and the origin and run each sink was built for."""
 
     def __init__(self) -> None:
         self.sink = RecordingSink()
-        self.runs: list[str] = []
+        self.built: list[tuple[Origin, str]] = []
 
-    def __call__(self, run_id: str) -> Sink:
-        self.runs.append(run_id)
-        return self.sink
+    def sinks(self, origin: Origin) -> SinkFactory:
+        def build(run_id: str) -> Sink:
+            self.built.append((origin, run_id))
+            return self.sink
+
+        return build
+
+    async def retire(self, origin: Origin, run_id: str) -> None:
+        return None
 
 
 @pytest.fixture
@@ -49,31 +60,52 @@ async def agent(llm: LLMSimulator, jira: JiraClient) -> AsyncIterator[PydanticAg
 
 
 @pytest.fixture
-async def dispatcher(store: Store) -> AsyncIterator[Dispatcher]:
-    running = Dispatcher(store)
+def edge() -> Edge:
+    return Edge()
+
+
+@pytest.fixture
+async def runs(store: Store, database_url: str, edge: Edge) -> AsyncIterator[Runs]:
+    system_url, scratch = system_database_url(database_url)
+    engine = Engine(
+        system_url=system_url,
+        app_name="chatops-test",
+        executor_id="test@here",
+        queues=[run_queue(4)],
+        scratch=scratch,
+    )
+    running = Runs(store, engine, shutdown_grace=0.5)
+    running.route(ORIGIN.surface, edge)
     yield running
     await running.shutdown()
 
 
 @pytest.fixture
-def intake(store: Store, agent: PydanticAgent, dispatcher: Dispatcher) -> Intake:
-    return Intake(store, agent, dispatcher, max_chars=100)
+def intake(store: Store, agent: PydanticAgent, runs: Runs) -> Intake:
+    return Intake(store, agent, runs, max_chars=100)
+
+
+async def _settled(run_id: str) -> None:
+    for _ in range(500):
+        status = await DBOS.get_workflow_status_async(run_id)
+        if status is not None and status.status not in ("ENQUEUED", "PENDING"):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"workflow {run_id} did not end")
 
 
 def _inquiry(text: str) -> Inquiry:
     return Inquiry(TEAM, CHANNEL, THREAD, "U1", text, "mention")
 
 
-async def test_a_question_is_stored_then_answered_into_the_sink_of_its_run(
-    intake: Intake, store: Store, dispatcher: Dispatcher
+async def test_a_question_is_stored_then_answered_into_the_sink_its_origin_routes_to(
+    intake: Intake, store: Store, runs: Runs, edge: Edge
 ) -> None:
-    sinks = Sinks()
+    run_id = await intake.accept(_inquiry("  why is OPS-2 blocked?\x00 "), ORIGIN)
+    await runs.wait_idle()
 
-    run_id = await intake.accept(_inquiry("  why is OPS-2 blocked?\x00 "), sinks)
-    await dispatcher.wait_idle()
-
-    assert sinks.runs == [run_id]
-    assert isinstance(sinks.sink.terminal, Finished)
+    assert edge.built == [(ORIGIN, run_id)]
+    assert isinstance(edge.sink.terminal, Finished)
     run = await store.get_run(run_id)
     assert run is not None and (run.trigger, run.status, run.user_id) == ("mention", "succeeded", "U1")
     turns = await store.history(run.conversation_id)
@@ -91,39 +123,52 @@ async def test_an_empty_or_overlong_question_is_refused_and_nothing_is_stored(
     intake: Intake, store: Store, text: str, message: str
 ) -> None:
     with pytest.raises(InputRejected) as refused:
-        await intake.accept(_inquiry(text), Sinks())
+        await intake.accept(_inquiry(text), ORIGIN)
 
     assert refused.value.message == message
     assert await store.find_conversation(TEAM, CHANNEL, THREAD) is None
 
 
-async def test_a_closing_bot_takes_no_new_question(
-    intake: Intake, store: Store, dispatcher: Dispatcher
-) -> None:
-    await dispatcher.shutdown()
+async def test_a_closing_bot_takes_no_new_question(intake: Intake, store: Store, runs: Runs) -> None:
+    await runs.shutdown()
 
     with pytest.raises(ShuttingDown):
-        await intake.accept(_inquiry("why is OPS-2 blocked?"), Sinks())
+        await intake.accept(_inquiry("why is OPS-2 blocked?"), ORIGIN)
 
     assert await store.find_conversation(TEAM, CHANNEL, THREAD) is None
 
 
 async def test_stop_ends_a_run_in_flight_interrupted_and_nothing_else(
-    intake: Intake, store: Store, dispatcher: Dispatcher, llm: LLMSimulator
+    intake: Intake, store: Store, runs: Runs, edge: Edge, llm: LLMSimulator
 ) -> None:
     llm.stall_next(30)
-    sinks = Sinks()
-    run_id = await intake.accept(_inquiry("why is OPS-2 blocked?"), sinks)
-    await until(lambda: len(llm.chat_requests()) == 1)
+    run_id = await intake.accept(_inquiry("why is OPS-2 blocked?"), ORIGIN)
+    await until(lambda: len(llm.chat_requests()) == 1, steps=20_000)
 
-    assert intake.stop(run_id)
-    await dispatcher.wait_idle()
+    assert await intake.stop(run_id)
+    await runs.wait_idle()
 
-    assert sinks.sink.terminal == Interrupted(STOPPED)
+    assert edge.sink.terminal == Interrupted(STOPPED)
     run = await store.get_run(run_id)
     assert run is not None and run.status == "interrupted"
-    assert not intake.stop(run_id), "it is no longer in flight"
-    assert not intake.stop("no-such-run")
+    await _settled(run_id)  # DBOS records the workflow's end a moment after the run's own
+    assert not await intake.stop(run_id), "it is no longer in flight"
+    assert not await intake.stop("no-such-run")
+
+
+async def test_the_stop_on_a_stream_stops_the_run_this_process_renders(
+    intake: Intake, store: Store, runs: Runs, edge: Edge, llm: LLMSimulator
+) -> None:
+    llm.stall_next(30)
+    run_id = await intake.accept(_inquiry("why is OPS-2 blocked?"), ORIGIN)
+    await until(lambda: len(llm.chat_requests()) == 1, steps=20_000)
+
+    assert intake.stop_here(run_id)
+    await runs.wait_idle()
+
+    assert edge.sink.terminal == Interrupted(STOPPED)
+    assert not intake.stop_here(run_id), "it is no longer in flight"
+    assert not intake.stop_here("no-such-run")
 
 
 def test_clean_trims_and_drops_nul_characters(intake: Intake) -> None:

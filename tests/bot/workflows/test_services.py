@@ -12,7 +12,8 @@ import pytest
 
 from bot.config import Settings
 from bot.errors import InputRejected
-from bot.runs.dispatcher import Dispatcher
+from bot.runs.durable import Runs, run_queue
+from bot.runs.engine import Engine, system_database_url
 from bot.store.schedules import ScheduleRecord
 from bot.store.store import Store
 from bot.workflows.digest import DigestScope
@@ -23,24 +24,36 @@ from simulators.llm import LLMSimulator
 
 
 @pytest.fixture
+async def runs(store: Store, database_url: str) -> AsyncIterator[Runs]:
+    """Runs on a real engine, launched only by the test that needs DBOS (the scheduler's)."""
+    system_url, scratch = system_database_url(database_url)
+    engine = Engine(
+        system_url=system_url,
+        app_name="chatops-test",
+        executor_id="test@here",
+        queues=[run_queue(2)],
+        scratch=scratch,
+    )
+    made = Runs(store, engine)
+    yield made
+    await made.shutdown()
+
+
+@pytest.fixture
 async def build(
-    store: Store, llm: LLMSimulator, jira: JiraClient, github: GitHubClient
+    store: Store, runs: Runs, llm: LLMSimulator, jira: JiraClient, github: GitHubClient
 ) -> AsyncIterator[Any]:
     built: list[Workflows] = []
-    dispatcher = Dispatcher(store)
 
     def make(**settings: Any) -> Workflows:
         loaded = Settings.load("console", llm_base_url=llm.base_url, llm_api_key="sk", **settings)
-        workflows = build_workflows(
-            loaded, store=store, dispatcher=dispatcher, desk=None, jira=jira, github=github
-        )
+        workflows = build_workflows(loaded, store=store, runs=runs, desk=None, jira=jira, github=github)
         built.append(workflows)
         return workflows
 
     yield make
     for workflows in built:
         await workflows.aclose()
-    await dispatcher.shutdown()
 
 
 async def _fire(_schedule: ScheduleRecord, _due: datetime) -> str:
@@ -48,7 +61,7 @@ async def _fire(_schedule: ScheduleRecord, _due: datetime) -> str:
 
 
 def _scheduler_tasks() -> list[asyncio.Task[Any]]:
-    return [task for task in asyncio.all_tasks() if task.get_name() == "digest-scheduler" and not task.done()]
+    return [task for task in asyncio.all_tasks() if task.get_name() == "digest-schedules" and not task.done()]
 
 
 async def test_an_empty_standup_covers_the_configured_projects_and_plain_repositories(build: Any) -> None:
@@ -74,12 +87,17 @@ def test_a_team_entry_splits_into_projects_and_repositories() -> None:
     assert team_scope([]) == DigestScope()
 
 
-async def test_one_scheduler_per_process_and_closing_stops_it(build: Any) -> None:
+async def test_one_scheduler_per_process_started_by_the_edge_and_stopped_on_close(
+    build: Any, runs: Runs
+) -> None:
     workflows = build()
 
-    first = workflows.start_scheduler(_fire)
-    again = workflows.start_scheduler(_fire)
-    assert first is again and len(_scheduler_tasks()) == 1
+    first = workflows.post_digests_with(_fire)
+    again = workflows.post_digests_with(_fire)
+    assert first is again and _scheduler_tasks() == [], "the edge starts it once the runs have"
+    await runs.start()
+    await first.start()
+    assert len(_scheduler_tasks()) == 1
 
     await workflows.aclose()
     assert _scheduler_tasks() == []

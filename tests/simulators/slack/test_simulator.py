@@ -138,6 +138,51 @@ async def test_streaming_message_cannot_be_edited_until_it_expires(
     assert sim.thread("D1", root)[1]["text"] == "full"
 
 
+async def test_delete_removes_the_bots_own_message_from_its_thread(
+    sim: SlackSimulator, client: AsyncWebClient
+) -> None:
+    root = sim.post_user_message("C1", "question")
+    posted = await client.chat_postMessage(channel="C1", thread_ts=root, text="draft")
+    kept = await client.chat_postMessage(channel="C1", thread_ts=root, text="kept")
+
+    deleted = await client.chat_delete(channel="C1", ts=posted["ts"])
+
+    assert (deleted["channel"], deleted["ts"]) == ("C1", posted["ts"])
+    assert sim.message("C1", posted["ts"]) is None
+    assert [m["ts"] for m in sim.thread("C1", root)] == [root, kept["ts"]]
+
+
+async def test_a_streaming_message_can_be_deleted_and_its_stream_is_gone(
+    sim: SlackSimulator, client: AsyncWebClient
+) -> None:
+    root = sim.post_user_message("D1", "question")
+    started = await client.chat_startStream(channel="D1", thread_ts=root, markdown_text="partial")
+
+    await client.chat_delete(channel="D1", ts=started["ts"])
+
+    assert [m["ts"] for m in sim.thread("D1", root)] == [root]
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_appendStream(channel="D1", ts=started["ts"], markdown_text="more")
+    assert error_of(raised) == "message_not_found"
+
+
+async def test_delete_refuses_an_unknown_message_and_a_persons_message(
+    sim: SlackSimulator, client: AsyncWebClient
+) -> None:
+    root = sim.post_user_message("C1", "question")
+    posted = await client.chat_postMessage(channel="C1", thread_ts=root, text="answer")
+    await client.chat_delete(channel="C1", ts=posted["ts"])
+
+    for ts in (posted["ts"], "1700000099.000100"):  # already deleted, never posted
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_delete(channel="C1", ts=ts)
+        assert error_of(raised) == "message_not_found"
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_delete(channel="C1", ts=root)
+    assert error_of(raised) == "cant_delete_message"
+    assert [m["text"] for m in sim.thread("C1", root)] == ["question"]
+
+
 async def test_rate_limit_answers_429_with_retry_after(sim: SlackSimulator, client: AsyncWebClient) -> None:
     sim.rate_limit("chat.postMessage", times=1, retry_after=7)
     with pytest.raises(SlackApiError) as raised:

@@ -1,13 +1,17 @@
-"""SlackBudget: token buckets per workspace and method, pauses after a 429, on a manual clock."""
+"""SlackBudget: token buckets per workspace and method, pauses after a 429, on a manual clock; in
+this process, and shared by two processes through one database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.slack.delivery.budget import BudgetExhausted, SlackBudget
+from bot.slack.delivery.ledger import SharedLedger
 from bot.slack.delivery.tiers import METHOD_LIMITS, TIER_2, TIER_3, TIER_4, Limit, limit_for
+from bot.store import Store
 from tests.manual_clock import ManualClock, until
 
 TEAM, OTHER_TEAM = "T0ONE", "T0TWO"
@@ -98,3 +102,81 @@ async def test_a_slot_that_may_not_wait_is_refused_and_counted(clock: ManualCloc
             pass
     assert refused.value.wait == pytest.approx(3.0)
     assert budget.counters.get("budget_refused:chat.startStream") == 1
+
+
+# -- one budget shared by the processes of a workspace, through the database -------------------
+
+
+@pytest.fixture
+async def two_processes(
+    database_url: str, clock: ManualClock
+) -> AsyncIterator[tuple[SlackBudget, SlackBudget]]:
+    """Two budgets on two stores opened on one database: what two `chatops serve` processes hold."""
+    stores = [await Store.open(database_url), await Store.open(database_url)]
+    limits = {"chat.update": Limit(per_minute=60, burst=3)}
+    try:
+        yield (
+            SlackBudget(limits=limits, ledger=SharedLedger(stores[0]), clock=clock, sleep=clock.sleep),
+            SlackBudget(limits=limits, ledger=SharedLedger(stores[1]), clock=clock, sleep=clock.sleep),
+        )
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_two_processes_share_one_burst_then_the_steady_rate(
+    two_processes: tuple[SlackBudget, SlackBudget], clock: ManualClock
+) -> None:
+    first, second = two_processes
+    assert [await first.atry_acquire(TEAM, "chat.update") for _ in range(3)] == [True, True, True]
+    assert not await second.atry_acquire(TEAM, "chat.update")
+    assert second.delay(TEAM, "chat.update") == pytest.approx(1.0)  # what the refusal showed it
+
+    waiter = asyncio.create_task(second.acquire(TEAM, "chat.update"))
+    await until(lambda: clock.sleeping == 1)
+    clock.advance(0.9)
+    await asyncio.sleep(0.01)
+    assert not waiter.done()
+    clock.advance(0.1)
+    await until(waiter.done)
+    assert await second.atry_acquire(OTHER_TEAM, "chat.update")  # each workspace its own bucket
+
+
+async def test_ready_waits_for_the_tokens_another_process_took(
+    two_processes: tuple[SlackBudget, SlackBudget], clock: ManualClock
+) -> None:
+    first, second = two_processes
+    await second.ready(TEAM, "chat.update")  # nothing taken yet: ready at once
+    for _ in range(3):
+        await first.acquire(TEAM, "chat.update")
+    waiter = asyncio.create_task(second.ready(TEAM, "chat.update"))
+    await until(lambda: clock.sleeping == 1)
+    clock.advance(1.0)
+    await until(waiter.done)
+
+
+async def test_a_429_seen_by_one_process_pauses_the_method_in_the_other(
+    two_processes: tuple[SlackBudget, SlackBudget], clock: ManualClock
+) -> None:
+    first, second = two_processes
+    await first.apause(TEAM, "chat.update", 30)
+    assert first.paused_for(TEAM, "chat.update") == 30
+
+    waiter = asyncio.create_task(second.acquire(TEAM, "chat.update"))
+    await until(lambda: clock.sleeping == 1)
+    clock.advance(29)
+    await asyncio.sleep(0.01)
+    assert not waiter.done()
+    clock.advance(1)
+    await until(waiter.done)
+    assert not await first.atry_acquire(TEAM, "chat.update")  # resumed at the steady rate, no burst
+
+
+async def test_a_shared_budget_refuses_the_sync_forms_with_a_clear_error(
+    two_processes: tuple[SlackBudget, SlackBudget],
+) -> None:
+    first, _ = two_processes
+    with pytest.raises(RuntimeError, match="atry_acquire"):
+        first.try_acquire(TEAM, "chat.update")
+    with pytest.raises(RuntimeError, match="apause"):
+        first.pause(TEAM, "chat.update", 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, ToolFinished, ToolStarted
-from bot.runs.dispatcher import STOPPED
+from bot.runs.durable import STOPPED
 from bot.slack.blocks.stop import ANSWER_STOP, stop_blocks
 from bot.slack.delivery.coalescer import Pacing
 from bot.slack.delivery.door import SlackDelivery
@@ -22,6 +22,7 @@ from bot.slack.delivery.sink import MESSAGE_LIMIT, SinkOptions, SlackThreadSink
 from bot.store.approvals import Asker
 from bot.text.render import escape
 from simulators.slack import RecordedCall, SlackSimulator
+from tests.manual_clock import until
 
 CHANNEL = "C0CHANNEL"
 DM = "D0DIRECT"
@@ -39,10 +40,12 @@ def make_sink(client: AsyncWebClient, root: str) -> SinkFactory:
         respond: AsyncRespond | None = None,
         stop_run: str | None = None,
         message_limit: int = MESSAGE_LIMIT,
+        on_reply: Callable[[str], Awaitable[None]] | None = None,
     ) -> SlackThreadSink:
         options = SinkOptions(
             respond=respond,
             controls=stop_blocks(stop_run) if stop_run else (),
+            on_reply=on_reply,
             pacing=Pacing(flush_interval=0.01, update_interval=0.01),
             message_limit=message_limit,
         )
@@ -266,6 +269,56 @@ async def test_long_answer_continues_in_further_replies(
     assert sink.reply_ts == replies[0]["ts"]
 
 
+class Replies:
+    """Records the ts the sink reports for its answer (what a resumed run would retire)."""
+
+    def __init__(self) -> None:
+        self.reported: list[str] = []
+
+    async def __call__(self, ts: str) -> None:
+        self.reported.append(ts)
+
+
+@pytest.mark.parametrize("streams", [True, False])
+async def test_the_answers_first_message_is_reported_once_however_many_follow(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, streams: bool
+) -> None:
+    if not streams:
+        sim.refuse("chat.startStream", "channel_type_not_supported")  # posted and edited instead
+    replies = Replies()
+    sink = make_sink(message_limit=100, on_reply=replies)
+    paragraph = "A paragraph about the payments service.\n\n"
+    await sink.emit(TextDelta(paragraph * 6))
+    await sink.emit(Finished(paragraph * 6))
+
+    first, *rest = bot_messages(sim, CHANNEL, root)
+    assert len(rest) >= 2 and replies.reported == [first["ts"]] == [sink.reply_ts]
+
+
+async def test_the_streams_ts_is_reported_before_any_text_is_written(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    replies = Replies()
+    sink = make_sink(on_reply=replies)
+    await sink.emit(StatusChanged("thinking"))
+
+    [opened] = bot_messages(sim, CHANNEL, root)
+    assert replies.reported == [opened["ts"]] and opened["text"] == ""
+    await sink.emit(Finished("done"))
+    assert replies.reported == [opened["ts"]]
+
+
+async def test_an_answer_only_on_the_response_url_has_no_message_to_report(
+    sim: SlackSimulator, make_sink: SinkFactory
+) -> None:
+    replies = Replies()
+    sink = make_sink(respond=unpostable(sim), on_reply=replies)
+    await sink.emit(StatusChanged("thinking"))
+    await sink.emit(Finished("The answer."))
+
+    assert sink.rung == "response_url" and replies.reported == []
+
+
 @pytest.mark.parametrize(
     ("terminal", "note"),
     [
@@ -317,6 +370,35 @@ async def test_aclose_without_terminal_event_marks_the_run_interrupted(
     await sink.aclose()
     assert bot_text(sim, CHANNEL, root).startswith("half\n\n:warning: interrupted")
     assert len(sim.calls("chat.stopStream")) == 1
+
+
+async def test_a_run_cut_off_without_a_terminal_event_writes_nothing_more(
+    sim: SlackSimulator, client: AsyncWebClient, root: str
+) -> None:
+    # What a shutdown leaves: the run's task cancelled mid-answer, to be resumed elsewhere.
+    options = SinkOptions(pacing=Pacing(flush_interval=30.0, update_interval=30.0))
+    sink = SlackThreadSink(SlackDelivery(client, team=TEAM), Asker(TEAM, USER, CHANNEL, root), options)
+
+    pending = asyncio.Event()
+
+    async def run() -> None:
+        await sink.emit(TextDelta("Half "))  # a message's first write goes at once
+        await sim.wait_for(lambda: bot_text(sim, CHANNEL, root) == "Half ")
+        await sink.emit(TextDelta("and the rest"))  # pending until the flush interval
+        pending.set()
+        await asyncio.Event().wait()
+
+    task = asyncio.create_task(run())
+    await pending.wait()
+    task.cancel()
+
+    await until(lambda: not [t for t in asyncio.all_tasks() if t.get_name().startswith("slack-flush")])
+    await sink.emit(Finished("Half and the rest"))
+    assert bot_text(sim, CHANNEL, root) == "Half "
+    assert [call.method for call in sim.calls() if call.method.startswith("chat.")] == [
+        "chat.startStream",
+        "chat.appendStream",
+    ]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -1,4 +1,4 @@
-"""What a click on an answer's Stop button does, against a real store and dispatcher."""
+"""What a click on an answer's Stop button does, against a real store and the real durable runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import pytest
 
 from bot.events import Finished, Interrupted, TextDelta, Usage, WorkflowEvent
-from bot.runs.dispatcher import STOPPED, Dispatcher, RunJob
+from bot.ports import OneSink, Origin
+from bot.runs.durable import STOPPED, RunOrder, Runs, run_queue
+from bot.runs.engine import SLACK_APP, Engine, system_database_url
 from bot.slack.blocks.stop import ANSWER_STOP, stop_blocks
 from bot.slack.listeners.stop import ALREADY_FINISHED, AnswerStopper, only_the_asker
 from bot.store.store import Store
@@ -18,32 +20,61 @@ from tests.recording_sink import RecordingSink
 
 TEAM = "T0TEAM"
 ASKER = "U0ASKER"
+CHANNEL = "C0CHANNEL"
+SURFACE = "test"
 
 
 @dataclass
 class Running:
     run_id: str
     sink: RecordingSink
-    dispatcher: Dispatcher
+    runs: Runs
     stopper: AnswerStopper
 
 
-def _partial_then_waiting() -> AsyncIterator[WorkflowEvent]:
-    async def workflow() -> AsyncIterator[WorkflowEvent]:
-        yield TextDelta("half of the answer")
-        await asyncio.Event().wait()  # the rest never comes unless the run is stopped
-
-    return workflow()
+async def _partial_then_waiting(_payload: object) -> AsyncIterator[WorkflowEvent]:
+    yield TextDelta("half of the answer")
+    await asyncio.Event().wait()  # the rest never comes unless the run is stopped
 
 
-async def _start(store: Store) -> Running:
-    conversation = await store.open_conversation(TEAM, "C0CHANNEL", "1700000000.000100")
+async def _answering(_payload: object) -> AsyncIterator[WorkflowEvent]:
+    yield TextDelta("the whole answer")
+    yield Finished("the whole answer")
+
+
+@pytest.fixture
+async def runs(store: Store, database_url: str) -> AsyncIterator[Runs]:
+    """This process's durable runs on the test's database, with the two programs above."""
+    system_url, scratch = system_database_url(database_url)
+    engine = Engine(
+        system_url=system_url,
+        app_name=SLACK_APP,
+        executor_id="test-stop",
+        queues=[run_queue(4)],
+        scratch=scratch,
+    )
+    started = Runs(store, engine)
+    started.program("partial", _partial_then_waiting)
+    started.program("answering", _answering)
+    await started.start()
+    yield started
+    await started.shutdown()
+
+
+async def _submit(store: Store, runs: Runs, program: str, thread_ts: str) -> tuple[str, RecordingSink]:
+    conversation = await store.open_conversation(TEAM, CHANNEL, thread_ts)
     run_id = await store.create_run(conversation, trigger="ask", user_id=ASKER)
-    dispatcher = Dispatcher(store)
     sink = RecordingSink()
-    dispatcher.submit(RunJob(run_id, conversation, _partial_then_waiting, sink))
+    runs.route(SURFACE, OneSink(sink))
+    origin = Origin(SURFACE, TEAM, CHANNEL, thread_ts, ASKER)
+    await runs.submit(RunOrder(run_id, conversation, program, None, origin))
+    return run_id, sink
+
+
+async def _start(store: Store, runs: Runs) -> Running:
+    run_id, sink = await _submit(store, runs, "partial", "1700000000.000100")
     await until(lambda: bool(sink.events))  # the partial answer is out: the run is in flight
-    return Running(run_id, sink, dispatcher, AnswerStopper(store, dispatcher.cancel))
+    return Running(run_id, sink, runs, AnswerStopper(store, runs.stop))
 
 
 async def test_the_button_carries_the_run_id() -> None:
@@ -52,11 +83,11 @@ async def test_the_button_carries_the_run_id() -> None:
     assert (actions["type"], button["action_id"], button["value"]) == ("actions", ANSWER_STOP, "run-1")
 
 
-async def test_the_askers_click_stops_the_run_and_keeps_the_partial_answer(store: Store) -> None:
-    running = await _start(store)
+async def test_the_askers_click_stops_the_run_and_keeps_the_partial_answer(store: Store, runs: Runs) -> None:
+    running = await _start(store, runs)
 
     assert await running.stopper.click(running.run_id, team_id=TEAM, user_id=ASKER) is None
-    await running.dispatcher.wait_idle()
+    await running.runs.wait_idle()
 
     assert running.sink.text == "half of the answer"
     assert running.sink.terminal == Interrupted(STOPPED)
@@ -66,35 +97,26 @@ async def test_the_askers_click_stops_the_run_and_keeps_the_partial_answer(store
 
 @pytest.mark.parametrize(("team_id", "user_id"), [(TEAM, "U0SOMEONE"), ("T0OTHER", ASKER)])
 async def test_anyone_else_is_told_who_can_stop_it_and_the_run_goes_on(
-    store: Store, team_id: str, user_id: str
+    store: Store, runs: Runs, team_id: str, user_id: str
 ) -> None:
-    running = await _start(store)
+    running = await _start(store, runs)
 
     reply = await running.stopper.click(running.run_id, team_id=team_id, user_id=user_id)
 
     assert reply == only_the_asker(ASKER) == f"Only <@{ASKER}> can stop this answer."
     await asyncio.sleep(0.05)  # room for a wrongly cancelled run to end
-    assert running.dispatcher.active == 1 and len(running.sink.events) == 1
+    assert running.runs.running == 1 and len(running.sink.events) == 1
     run = await store.get_run(running.run_id)
     assert run is not None and not run.finished
-    running.dispatcher.cancel(running.run_id)
-    await running.dispatcher.wait_idle()
+    assert await running.runs.stop(running.run_id)
+    await running.runs.wait_idle()
 
 
-async def test_a_click_after_the_run_ended_changes_nothing(store: Store) -> None:
-    conversation = await store.open_conversation(TEAM, "C0CHANNEL", "1700000000.000200")
-    run_id = await store.create_run(conversation, trigger="ask", user_id=ASKER)
-    dispatcher = Dispatcher(store)
-    sink = RecordingSink()
-
-    async def answering() -> AsyncIterator[WorkflowEvent]:
-        yield TextDelta("the whole answer")
-        yield Finished("the whole answer")
-
-    dispatcher.submit(RunJob(run_id, conversation, answering, sink))
-    await dispatcher.wait_idle()
+async def test_a_click_after_the_run_ended_changes_nothing(store: Store, runs: Runs) -> None:
+    run_id, sink = await _submit(store, runs, "answering", "1700000000.000200")
+    await runs.wait_idle()
     await store.finish_run(run_id, status="succeeded", usage=Usage())
-    stopper = AnswerStopper(store, dispatcher.cancel)
+    stopper = AnswerStopper(store, runs.stop)
 
     assert await stopper.click(run_id, team_id=TEAM, user_id=ASKER) == ALREADY_FINISHED
     assert await stopper.click("no-such-run", team_id=TEAM, user_id=ASKER) == ALREADY_FINISHED
@@ -103,14 +125,14 @@ async def test_a_click_after_the_run_ended_changes_nothing(store: Store) -> None
     assert run is not None and run.status == "succeeded"
 
 
-async def test_a_double_click_stops_the_run_once(store: Store) -> None:
-    running = await _start(store)
+async def test_a_double_click_stops_the_run_once(store: Store, runs: Runs) -> None:
+    running = await _start(store, runs)
 
     replies = await asyncio.gather(
         running.stopper.click(running.run_id, team_id=TEAM, user_id=ASKER),
         running.stopper.click(running.run_id, team_id=TEAM, user_id=ASKER),
     )
-    await running.dispatcher.wait_idle()
+    await running.runs.wait_idle()
 
     assert None in replies and set(replies) <= {None, ALREADY_FINISHED}
     assert running.sink.of_type(Interrupted) == [Interrupted(STOPPED)]

@@ -1,0 +1,379 @@
+"""Runs as durable workflows: every run is a DBOS workflow, enqueued on this app's queue.
+
+A run is ordered (``RunOrder``: its id, conversation, program, payload and ``Origin``) and
+enqueued under its own id, so a duplicated delivery finds the existing workflow instead of
+starting another. The queue gives each process its cap (``MAX_CONCURRENT_RUNS``) and each
+conversation its order, fleet-wide: two follow-ups in one thread run one after the other,
+different threads at once. Whichever process dequeues the run looks up its *program* (what
+the run does: ask, resume, draft …) and rebuilds its sink from the origin through the edge's
+``SinkRouter``.
+
+Inside the workflow, what must not happen twice is a step (``bot.runs.engine.step``: the model's
+requests, tool reads, filing proposals); the rest is re-run on recovery and is idempotent.
+Whatever happens, the sink receives exactly one terminal event and the run's row ends in a
+terminal status — except on shutdown: a run still going when the grace period ends is left
+unfinished, to be resumed by the next process with the same executor id (or by an operator's
+``chatops runs recover``). A resumed run retires the message its first attempt left half-written
+and answers again from its checkpoints: one complete answer, no "ask again".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
+from dbos._error import DBOSWorkflowCancelledError
+
+from bot.errors import ShuttingDown
+from bot.events import Failed, Interrupted, TerminalEvent, Usage, WorkflowEvent, is_terminal
+from bot.log import log_context
+from bot.metrics import Metrics
+from bot.ports import Origin, Sink, SinkRouter
+from bot.runs.engine import Engine, QueueSpec
+from bot.runs.executors import Heartbeat
+from bot.store import Store
+from integrations.budget import time_budget
+
+log = logging.getLogger(__name__)
+
+STOPPED = "stopped at your request"
+RUN_QUEUE = "runs"
+Program = Callable[[Any], AsyncIterator[WorkflowEvent]]
+
+
+@dataclass(frozen=True)
+class RunOrder:
+    """One run to execute: ``programs[program](payload)`` yields its events, rendered for ``origin``.
+
+    Pickled into the system database: fields are primitives and frozen dataclasses; renaming
+    one means bumping ``RUNS_VERSION``.
+    """
+
+    run_id: str
+    conversation_id: int
+    program: str
+    payload: Any
+    origin: Origin
+    kind: str = ""  # what started it (ask, mention, followup, dm, approval …), for the logs
+
+
+def run_queue(max_concurrent: int, fleet_cap: int | None = None) -> QueueSpec:
+    """The runs' queue: a per-process cap, an optional fleet cap, one run at a time per conversation."""
+    return QueueSpec(
+        RUN_QUEUE, worker_concurrency=max_concurrent, global_concurrency=fleet_cap, partitioned=True
+    )
+
+
+class Runs:
+    """This process's side of the runs: enqueues them, runs what it dequeues, stops and drains."""
+
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine | None = None,
+        *,
+        run_timeout: float = 120.0,
+        shutdown_grace: float = 20.0,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._store = store
+        self.engine = engine
+        self._metrics = metrics
+        self._run_timeout = run_timeout
+        self._grace = shutdown_grace
+        self._programs: dict[str, Program] = {}
+        self._routes: dict[str, SinkRouter] = {}
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._stopped: set[str] = set()  # runs stopped on request, not by shutdown
+        # Enqueued here and not started here yet, with when; a run another process dequeued is
+        # forgotten once it must have ended (it is no longer this process's business).
+        self._enqueued: dict[str, float] = {}
+        self._closed = False
+        self._started = False
+        self._heartbeat: Heartbeat | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # -- wiring ----------------------------------------------------------------------------------
+
+    def program(self, name: str, program: Program) -> None:
+        """What a run named ``name`` does with its payload (registered by its owner at start-up)."""
+        self._programs[name] = program
+
+    def route(self, surface: str, router: SinkRouter) -> None:
+        """The edge that renders runs from ``surface`` in this process."""
+        self._routes[surface] = router
+
+    async def start(self) -> None:
+        """Launch the engine (once): from here on this process runs what it dequeues, and first
+        what its executor left unfinished. Route the edges before, so those find their sinks."""
+        global _current
+        if self._started:
+            return
+        self._started = True
+        _current = self
+        if self.engine is not None:
+            await self.engine.start()
+            self._heartbeat = Heartbeat(self._store, self.engine.executor_id, self.engine.app_name)
+            await self._heartbeat.start()
+
+    # -- gauges ----------------------------------------------------------------------------------
+
+    @property
+    def accepting(self) -> bool:
+        return not self._closed
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    @property
+    def queued(self) -> int:
+        return len(self._enqueued)
+
+    # -- submitting and stopping -----------------------------------------------------------------
+
+    async def submit(self, order: RunOrder) -> None:
+        """Enqueue ``order`` under its run id (a second submit of the same id finds the first)."""
+        if self._closed:
+            raise ShuttingDown("the bot is restarting; please ask again in a moment")
+        await self.start()
+        self._prune_enqueued()
+        self._enqueued[order.run_id] = time.monotonic()
+        self._idle.clear()
+        with SetWorkflowID(order.run_id), SetEnqueueOptions(queue_partition_key=str(order.conversation_id)):
+            handle = await DBOS.enqueue_workflow_async(RUN_QUEUE, run_workflow, order)
+        status = await handle.get_status()
+        if status.status not in ("ENQUEUED", "PENDING"):  # a duplicate of a run that has ended
+            self._forget_enqueued(order.run_id)
+
+    def stop_local(self, run_id: str) -> bool:
+        """Stop a run this process is executing (Slack's own Stop on its stream); False if not here."""
+        task = self._tasks.get(run_id)
+        if task is None or task.done():
+            return False
+        if run_id not in self._stopped:  # a second cancel would cut short its ending
+            self._stopped.add(run_id)
+            task.cancel()
+        return True
+
+    async def stop(self, run_id: str) -> bool:
+        """Stop a run on its asker's request, wherever it runs; False when it is not in flight.
+
+        Here: its task is cancelled and it ends at once. Elsewhere in the fleet: DBOS cancels the
+        workflow, and the process running it ends it at its next step. Still queued: it never starts.
+        """
+        if self.stop_local(run_id):
+            return True
+        if not self._started:
+            return False
+        status = await DBOS.get_workflow_status_async(run_id)
+        if status is None or status.status not in ("ENQUEUED", "PENDING"):
+            return False
+        await DBOS.cancel_workflow_async(run_id)
+        if status.status == "ENQUEUED":
+            self._forget_enqueued(run_id)
+            await self._store.finish_run(run_id, status="interrupted", usage=Usage(), error=STOPPED)
+        return True
+
+    async def wait_idle(self) -> None:
+        """Wait until no run submitted or executing here is in flight (the console and tests)."""
+        await self._idle.wait()
+
+    async def shutdown(self) -> int:
+        """Stop intake, let runs finish within the grace period, then leave the rest to be resumed.
+
+        Nothing is posted: a run cut off here is unfinished, not failed, and the next process
+        with this executor id (or ``chatops runs recover``) finishes it in its thread.
+        """
+        self._closed = True
+        pending = list(self._tasks.values())
+        left: set[asyncio.Task[Any]] = set()
+        if pending:
+            _, left = await asyncio.wait(pending, timeout=self._grace)
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
+            log.info("shutdown: %d run(s) finished, %d left to resume", len(pending) - len(left), len(left))
+        if self._heartbeat is not None:
+            await self._heartbeat.stop()
+        if self.engine is not None and self._started:
+            await self.engine.stop()
+        global _current
+        if _current is self:
+            _current = None
+        return len(left)
+
+    # -- executing (inside the workflow) ---------------------------------------------------------
+
+    async def execute(self, order: RunOrder) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        if self._closed:
+            # Dequeued while draining: stay unfinished for the next process, start nothing here.
+            raise asyncio.CancelledError
+        self._tasks[order.run_id] = task
+        self._idle.clear()  # also for a run resumed here, which no submit announced
+        self._forget_enqueued(order.run_id)
+        origin = order.origin
+        try:
+            # Every record the run logs names it and its thread, in whichever process runs it.
+            with log_context(
+                run_id=order.run_id,
+                team=origin.team_id,
+                channel=origin.channel_id,
+                thread_ts=origin.thread_ts,
+                kind=order.kind or order.program,
+            ):
+                await self._execute(order)
+        finally:
+            self._tasks.pop(order.run_id, None)
+            self._stopped.discard(order.run_id)
+            self._check_idle()
+
+    async def _execute(self, order: RunOrder) -> None:
+        run = await self._store.get_run(order.run_id)
+        if run is None or run.finished:
+            return  # pruned, or finished by an earlier attempt that died before DBOS recorded it
+        router = self._routes.get(order.origin.surface)
+        if router is None:
+            log.error("run %s: no %r edge in this process", order.run_id, order.origin.surface)
+            await self._store.finish_run(order.run_id, status="failed", usage=Usage(), error="no edge")
+            return
+        if run.status == "running":  # a resumed run: its first attempt may have begun an answer
+            await router.retire(order.origin, order.run_id)
+        sink = router.sinks(order.origin)(order.run_id)
+        if self._metrics is not None:
+            sink = self._metrics.metered(sink)
+        reporter = _Reporter(sink, order.run_id)
+        try:
+            await self._program(order, reporter)
+        except asyncio.CancelledError:
+            if order.run_id not in self._stopped and not await self._cancelled_elsewhere(order.run_id):
+                raise  # shutdown: leave the run unfinished, to be resumed
+            await self._end(order, reporter, Interrupted(STOPPED), "interrupted")
+        except DBOSWorkflowCancelledError:  # stopped from another process
+            await self._end(order, reporter, Interrupted(STOPPED), "interrupted")
+
+    async def _program(self, order: RunOrder, reporter: _Reporter) -> None:
+        program = self._programs.get(order.program)
+        if program is None:
+            await self._end(order, reporter, Failed(f"unknown run kind {order.program!r}"), "failed")
+            return
+        try:
+            # The budget lets upstream retries refuse waits the run cannot afford (integrations.budget).
+            with time_budget(self._run_timeout):
+                async with asyncio.timeout(self._run_timeout):
+                    async for event in program(order.payload):
+                        await reporter.emit(event)
+                        if is_terminal(event):
+                            return
+            await self._end(order, reporter, Failed("the run ended without an answer"), "failed")
+        except TimeoutError:
+            message = (
+                f"no answer within the {self._run_timeout:g} s time budget; please try a narrower question"
+            )
+            await self._end(order, reporter, Failed(message, retryable=True), "failed")
+        except (asyncio.CancelledError, DBOSWorkflowCancelledError):
+            raise
+        except Exception:
+            log.exception("run %s crashed", order.run_id)
+            await self._end(
+                order, reporter, Failed("something went wrong on my side; please try again"), "failed"
+            )
+
+    async def _end(self, order: RunOrder, reporter: _Reporter, event: TerminalEvent, status: str) -> None:
+        """Record and render a terminal outcome the program itself did not reach."""
+        try:
+            error = getattr(event, "message", None)
+            await asyncio.shield(
+                self._store.finish_run(order.run_id, status=status, usage=Usage(), error=error)  # type: ignore[arg-type]
+            )
+        except Exception:
+            log.exception("could not record the end of run %s", order.run_id)
+        if not reporter.ended:
+            await reporter.emit(event)
+
+    async def _cancelled_elsewhere(self, run_id: str) -> bool:
+        """DBOS cancelled the run's task itself (on PostgreSQL it hears of a cancel at once)."""
+        if self._closed:
+            return False
+        status = await DBOS.get_workflow_status_async(run_id)
+        return status is not None and status.status == "CANCELLED"
+
+    def _forget_enqueued(self, run_id: str) -> None:
+        self._enqueued.pop(run_id, None)
+        self._check_idle()
+
+    def _prune_enqueued(self) -> None:
+        stale = time.monotonic() - 2 * self._run_timeout
+        for run_id in [run_id for run_id, at in self._enqueued.items() if at < stale]:
+            del self._enqueued[run_id]
+
+    def _check_idle(self) -> None:
+        if not self._tasks and not self._enqueued:
+            self._idle.set()
+
+
+_current: Runs | None = None
+
+
+@DBOS.workflow(name="chatops.run")
+async def run_workflow(order: RunOrder) -> str:
+    """Every run, whatever its program: executed by this process's ``Runs``."""
+    if _current is None:
+        raise RuntimeError("a run was dequeued before this process's runs were started")
+    await _current.execute(order)
+    return order.run_id
+
+
+class _Reporter:
+    """Forwards events to a sink; a failing sink is logged, never allowed to kill the run."""
+
+    def __init__(self, sink: Sink, run_id: str) -> None:
+        self._sink = sink
+        self._run_id = run_id
+        self.ended = False
+        self._broken = False
+
+    async def emit(self, event: WorkflowEvent) -> None:
+        if self.ended:
+            return
+        self.ended = is_terminal(event)
+        try:
+            await self._sink.emit(event)
+        except Exception:
+            if not self._broken:
+                log.exception("sink failed for run %s; the run goes on and is recorded", self._run_id)
+            self._broken = True
+
+
+Task = Callable[[Any], Awaitable[Any]]
+_tasks: dict[str, Task] = {}
+
+
+def task(name: str, fn: Task) -> None:
+    """Register a durable task: a short piece of work that must finish once even across a crash
+    (e.g. an approved write and what follows it). Its steps are checkpointed like a run's."""
+    _tasks[name] = fn
+
+
+async def run_once(workflow_id: str, name: str, payload: Any) -> Any:
+    """Run task ``name`` here as the workflow ``workflow_id`` and return its result; the same id
+    a second time returns the first execution's result instead of running it again."""
+    with SetWorkflowID(workflow_id):
+        handle = await DBOS.start_workflow_async(task_workflow, name, payload)
+    return await handle.get_result()
+
+
+@DBOS.workflow(name="chatops.task")
+async def task_workflow(name: str, payload: Any) -> Any:
+    fn = _tasks.get(name)
+    if fn is None:
+        raise RuntimeError(f"no durable task {name!r} in this process")
+    return await fn(payload)

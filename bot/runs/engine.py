@@ -1,0 +1,221 @@
+"""The durable-execution engine: DBOS embedded in this process, its system database and identity.
+
+DBOS checkpoints every run (a workflow) and each of its steps in a *system database*: a SQLite
+file beside ``DATABASE_URL``'s, or the same PostgreSQL database (schema ``dbos``) for a fleet.
+Alembic owns our tables; DBOS owns its own.
+
+Three settings decide what a process may touch, and each is chosen here on purpose:
+- the **application name** (``chatops`` for Slack, ``chatops-console`` for the terminal): queues,
+  recovery and schedules are scoped by it, so a console on the fleet's database never runs the
+  fleet's workflows, nor the fleet the console's;
+- the **executor id** (``EXECUTOR_ID``, else ``DBOS__VMID``, else ``mode@host[:port]``): at launch a
+  process resumes the unfinished workflows of its own id only, so a restart on the same slot picks
+  up where the killed process stopped and a second replica never touches a live peer's runs;
+- the **application version** (``RUNS_VERSION``), pinned: DBOS's default is a hash of the source,
+  which would strand every run in flight at any code change.
+
+DBOS is a process-wide singleton: one engine at a time per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import tempfile
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dbos import DBOS, DBOSClient, DBOSConfig
+from sqlalchemy.engine import make_url
+
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Bump only when a workflow's sequence of steps changes incompatibly: runs in flight on the old
+# version are then left to a process that still has it (blue-green), never replayed on new code.
+RUNS_VERSION = "runs-1"
+SLACK_APP = "chatops"
+CONSOLE_APP = "chatops-console"
+# Enqueue → start is one queue poll; 0.1 s keeps the first sign of a run well under 300 ms.
+QUEUE_POLL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A DBOS queue this process serves, as registered in the system database."""
+
+    name: str
+    worker_concurrency: int | None = None  # per process
+    global_concurrency: int | None = None  # across the fleet
+    partitioned: bool = False  # one run at a time per partition key (a conversation), fleet-wide
+    polling_interval_sec: float = QUEUE_POLL_SECONDS
+
+
+def system_database_url(database_url: str, override: str | None = None) -> tuple[str, Path | None]:
+    """DBOS's system database for ``DATABASE_URL``, and a scratch directory to remove on stop.
+
+    SQLite gets a file of its own beside ours (sharing one file would share its single writer);
+    PostgreSQL the same database (DBOS keeps to its ``dbos`` schema); in-memory SQLite a temporary
+    file, since DBOS needs one its threads can open.
+    """
+    if override:
+        return override, None
+    url = make_url(database_url.strip())
+    if url.get_backend_name() == "postgresql":
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False), None
+    database = url.database or ""
+    if database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    if database in ("", ":memory:") or database.startswith(":memory:"):
+        scratch = Path(tempfile.mkdtemp(prefix="chatops-dbos-"))
+        return f"sqlite:///{scratch / 'dbos.sqlite'}", scratch
+    path = Path(database)
+    return f"sqlite:///{path.with_name(path.stem + '.dbos.sqlite')}", None
+
+
+def executor_identity(mode: str, *, port: int | None = None, explicit: str | None = None) -> str:
+    """This process's executor id: stable across its restarts, distinct from its peers'."""
+    if explicit:
+        return explicit
+    if vmid := os.environ.get("DBOS__VMID"):
+        return vmid
+    host = socket.gethostname()
+    if port is not None:
+        return f"{mode}@{host}:{port}"
+    if mode in ("console", "demo"):
+        # A terminal session is one of many on a host and is not restarted in place.
+        return f"{mode}@{host}:{os.getpid()}"
+    return f"{mode}@{host}"
+
+
+class Engine:
+    """DBOS for this process: launched after migrations, destroyed on shutdown."""
+
+    def __init__(
+        self,
+        *,
+        system_url: str,
+        app_name: str,
+        executor_id: str,
+        queues: Sequence[QueueSpec],
+        scratch: Path | None = None,
+    ) -> None:
+        self.system_url = system_url
+        self.app_name = app_name
+        self.executor_id = executor_id
+        self.queues = tuple(queues)
+        self._scratch = scratch
+        self._launched = False
+
+    async def start(self) -> None:
+        """Migrate DBOS's tables, register the queues, then launch on this event loop.
+
+        Queues are written before launch so that the queue thread serves them from its first
+        poll (one registered after launch is discovered up to a second later).
+        """
+        if DBOS_RUNNING.is_set():
+            raise RuntimeError("a durable-run engine is already running in this process")
+        try:
+            await asyncio.to_thread(self._prepare)
+        except Exception as exc:
+            raise ConfigError("DATABASE_URL", f"cannot open the runs' system database ({exc})") from None
+        DBOS(config=self._config())
+        # On the loop's thread: DBOS then runs queued and recovered workflows on this loop.
+        DBOS.launch()
+        DBOS_RUNNING.set()
+        self._launched = True
+        log.info(
+            "durable runs: executor %s, app %s, version %s", self.executor_id, self.app_name, RUNS_VERSION
+        )
+
+    async def stop(self) -> None:
+        """Destroy DBOS without waiting for workflows: what is unfinished stays to be resumed."""
+        if self._launched:
+            self._launched = False
+            await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=0)
+            DBOS_RUNNING.clear()
+            # DBOS made its thread pool this loop's default executor and shut it down: give the
+            # loop a fresh one, or every later to_thread (a new engine's too) would be refused.
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
+        if self._scratch is not None:
+            _remove_tree(self._scratch)
+            self._scratch = None
+
+    def client(self) -> DBOSClient:
+        """A client on the same system database (for operators' commands, no launch needed)."""
+        return DBOSClient(system_database_url=self.system_url, application_name=self.app_name)
+
+    def _prepare(self) -> None:
+        DBOS.migrate(self.system_url)
+        client = DBOSClient(system_database_url=self.system_url, application_name=self.app_name)
+        try:
+            for queue in self.queues:
+                client.register_queue(
+                    queue.name,
+                    worker_concurrency=queue.worker_concurrency,
+                    global_concurrency=queue.global_concurrency,
+                    partition_concurrency=1 if queue.partitioned else None,
+                    polling_interval_sec=queue.polling_interval_sec,
+                    on_conflict="always_update",
+                    application_name=self.app_name,
+                )
+        finally:
+            client.destroy()
+
+    def _config(self) -> DBOSConfig:
+        return {
+            "name": self.app_name,
+            "system_database_url": self.system_url,
+            "executor_id": self.executor_id,
+            "application_version": RUNS_VERSION,
+            "run_migrations": False,
+            "notification_listener_polling_interval_sec": QUEUE_POLL_SECONDS,
+            "scheduler_polling_interval_sec": 5.0,
+            "sys_db_pool_size": 10,
+            "log_level": "WARNING",
+        }
+
+
+class _Flag:
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+DBOS_RUNNING = _Flag()
+
+
+def in_workflow() -> bool:
+    """True inside a durable run's own code (not inside one of its steps)."""
+    return DBOS_RUNNING.is_set() and DBOS.workflow_id is not None and DBOS.step_id is None
+
+
+async def step(name: str, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    """Run ``fn(*args)`` as a checkpointed step of the current run: a resumed run gets the recorded
+    result instead of running it again. Outside a run it is a plain call. The result must pickle."""
+    if not in_workflow():
+        return await fn(*args)
+    result: T = await DBOS.run_step_async({"name": name, "retries_allowed": False}, fn, *args)
+    return result
+
+
+def _remove_tree(path: Path) -> None:
+    for child in sorted(path.rglob("*"), reverse=True):
+        child.unlink() if child.is_file() else child.rmdir()
+    path.rmdir()
