@@ -22,7 +22,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	# Three workers on two cores: much of the suite waits on real processes, servers and queues.
+	$(BIN)/pytest -q -n 3
 
 run: $(STAMP)
 	$(BIN)/chatops serve

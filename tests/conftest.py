@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dbos import DBOS
 
+from bot.runs.engine import system_database_url
 from bot.store.store import Store
 from tests.postgres_server import PostgresServer
 
@@ -86,6 +88,9 @@ _OUR_VARIABLES = (
     "HTTPS_PROXY",
     "ALL_PROXY",
     "NO_PROXY",
+    "EXECUTOR_ID",
+    "DBOS",
+    "MAX_CONCURRENT_RUNS",
 )
 
 
@@ -147,6 +152,8 @@ def _migrate(url: str) -> None:
 async def _open_and_close(url: str) -> None:
     store = await Store.open(url)
     await store.close()
+    # The durable engine's own tables too (schema dbos): each copy then launches without DDL.
+    await asyncio.to_thread(DBOS.migrate, system_database_url(url)[0])
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from tests.e2e.conftest import SIGNING_SECRET, Upstreams
 from tests.e2e.serve_process import serve_processes
 from tests.e2e.slack_requests import ASKER, BOT_USER, TEAM, SlackRequests
 
-QUESTIONS = 16
+QUESTIONS = 20
 REQUESTS = SlackRequests(SIGNING_SECRET)
 
 

@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from bot.events import Finished, Interrupted, TextDelta, WorkflowEvent, is_terminal
 from bot.ports import Origin
@@ -336,7 +338,11 @@ async def test_no_system_database_yet_is_a_clear_error(store: Store, database_ur
         with pytest.raises(ControlError, match="no runs' system database at .*chatops.dbos.sqlite"):
             await RunControl.open(store, database_url)
         return
-    # PostgreSQL: the server is there, DBOS's tables are not.
+    # PostgreSQL: the server is there, DBOS's tables are not (the test databases are copies of a
+    # template that has them, so take them away first).
+    plain = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    async with await psycopg.AsyncConnection.connect(plain, autocommit=True) as connection:
+        await connection.execute("DROP SCHEMA dbos CASCADE")
     async with control(store, database_url) as operator:
         with pytest.raises(ControlError, match="the runs' system database failed"):
             await operator.workflows(["some-run"])
