@@ -46,6 +46,10 @@ class Services:
     desk: ApprovalDesk | None = None  # proposed writes: decisions, execution, resumption
     workflows: Workflows | None = None  # /standup and its schedules, /triage, thread → Jira issue
 
+    def add_closer(self, closer: Any) -> None:
+        """Something an edge started that must stop before the clients and the database."""
+        self._closers.append(closer)
+
     async def aclose(self) -> None:
         """Stop runs first, then close clients, then the database (the reverse of their use)."""
         await self.runs.shutdown()

@@ -10,6 +10,7 @@ this package (and the agent, for its steps) imports ``dbos``.
 
 from __future__ import annotations
 
+from bot.runs.adoption import Adoption
 from bot.runs.control import ControlError, RunControl, WorkflowState
 from bot.runs.durable import RUN_QUEUE, STOPPED, Program, RunOrder, Runs, run_once, run_queue, task
 from bot.runs.engine import (
@@ -39,6 +40,7 @@ from bot.runs.traces import (
 from bot.runs.usage import DEFAULT_DAYS, GROUPINGS, render_usage, run_usage, summarize
 
 __all__ = [
+    "Adoption",
     "CONSOLE_APP",
     "ControlError",
     "DEFAULT_DAYS",

@@ -118,9 +118,11 @@ class Runs:
         self._started = True
         _current = self
         if self.engine is not None:
-            await self.engine.start()
+            # Beat first: a restart on the same id must not look like a departure to the fleet's
+            # sweepers while DBOS resumes this executor's own runs.
             self._heartbeat = Heartbeat(self._store, self.engine.executor_id, self.engine.app_name)
             await self._heartbeat.start()
+            await self.engine.start()
 
     # -- gauges ----------------------------------------------------------------------------------
 

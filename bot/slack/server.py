@@ -21,6 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.config import Settings
 from bot.log import log_context
 from bot.metrics import Metrics, request_kind
+from bot.runs import Adoption, RunControl
 from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
 from bot.slack.delivery import SlackConnection, SlackSinks
@@ -132,6 +133,14 @@ async def start_runs(services: Services, slack: SlackConnection) -> None:
     its executor left unfinished resume at once, then the digest schedules are applied."""
     services.runs.route("slack", slack_sinks(services, slack))
     await services.runs.start()
+    engine = services.runs.engine
+    if engine is not None:  # the fleet finishes what a departed replica left
+        control = await RunControl.open(
+            services.store, services.settings.database_url, system_url=engine.system_url
+        )
+        adoption = Adoption(control, services.store, app_name=engine.app_name, me=engine.executor_id)
+        adoption.start()
+        services.add_closer(adoption)
     if services.workflows is not None and services.workflows.scheduler is not None:
         await services.workflows.scheduler.start()
 

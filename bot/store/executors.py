@@ -66,6 +66,16 @@ class Executors(Database):
             row = await session.get(Executor, executor_id)
         return None if row is None else _record(row)
 
+    async def forget_executor(self, executor_id: str, beat_at: datetime) -> bool:
+        """Remove ``executor_id``'s row if it has not beaten since ``beat_at`` (its runs were handed
+        over); False when it came back meanwhile."""
+        statement = sa.delete(Executor).where(
+            col(Executor.executor_id) == executor_id, col(Executor.beat_at) == beat_at
+        )
+        async with self.writing() as session:
+            result = await session.exec(statement)
+        return bool(result.rowcount)
+
     async def _set_executor(self, executor_id: str, **values: datetime) -> bool:
         statement = sa.update(Executor).where(col(Executor.executor_id) == executor_id).values(**values)
         async with self.writing() as session:

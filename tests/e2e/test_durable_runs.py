@@ -235,3 +235,34 @@ async def test_an_approved_write_interrupted_before_its_run_went_on_is_made_once
     answers = [m for m in _bot_replies(upstreams, root) if CONTINUED in (m.get("text") or "")]
     assert len(answers) == 1
     assert await _run_statuses(database_url, root) == ["succeeded", "succeeded"]
+
+
+@pytest.mark.timeout(240)
+async def test_a_run_left_by_a_drained_replica_is_finished_by_another_one(
+    upstreams: Upstreams, database_url: str
+) -> None:
+    upstreams.llm.chunk_delay = 0.5  # ~15 s of answer: time to start the new pod
+    upstreams.llm.script([[READ_OPS1], ANSWER])
+    async with (
+        serve(upstreams, database_url, "pod-a1b2") as old,
+        serve(upstreams, database_url, "pod-c3d4") as new,
+    ):
+        await old.start()
+        root = await old.mention("why is OPS-2 blocked?")
+        await upstreams.slack.wait_for(
+            lambda: any("word6" in (m.get("text") or "") for m in _bot_replies(upstreams, root)), timeout=60
+        )
+        await new.start()  # a rolling deploy whose pods get new names: pod-a1b2 never comes back
+        await old.stop()  # SIGTERM: one second of grace (serve_env), then the run is left unfinished
+        assert not _answer_shown(upstreams, root)
+        upstreams.llm.chunk_delay = 0.0
+        upstreams.llm.script([ANSWER])
+        await upstreams.slack.wait_for(lambda: _answer_shown(upstreams, root), timeout=60)
+        await upstreams.slack.wait_for(
+            lambda: all(m.get("state") != "streaming" for m in _bot_replies(upstreams, root)), timeout=30
+        )
+
+    answers = [m for m in _bot_replies(upstreams, root) if "word0" in (m.get("text") or "")]
+    assert len(answers) == 1 and ANSWER in answers[0]["text"]
+    assert len(upstreams.jira.requests_to("/rest/api/3/issue/OPS-1")) == 1
+    assert await _run_statuses(database_url, root) == ["succeeded"]
