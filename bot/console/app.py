@@ -98,9 +98,9 @@ class ConsoleSession:
         elif command == "/ask":
             await self.ask(rest)
         elif command == "/jira" and rest.split(" ", 1)[0].lower() == "create":
-            await self._workflow(start_issue(self._services.workflows, self._asker(), rest[6:], self._sink))
+            await self._workflow(start_issue(self._services.workflows, self._asker(), rest[6:]))
         elif command == "/triage":
-            await self._workflow(start_triage(self._services.workflows, self._asker(), rest, self._sink))
+            await self._workflow(start_triage(self._services.workflows, self._asker(), rest))
         elif command == "/standup":
             self._print(await standup_text(self._services.workflows, rest))
         elif command == "/jira":

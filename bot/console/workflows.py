@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.console.digest import digest_text
 from bot.errors import InputRejected
-from bot.ports import Origin, Sink
+from bot.ports import Origin
 from bot.store import Asker
 from bot.text import explain
 from bot.workflows import Workflows, parse_request
@@ -29,7 +29,7 @@ async def standup_text(workflows: Workflows | None, text: str) -> str:
     return digest_text(result.digest, problems=result.facts.problems)
 
 
-async def start_triage(workflows: Workflows | None, asker: Asker, text: str, sink: Sink) -> str | None:
+async def start_triage(workflows: Workflows | None, asker: Asker, text: str) -> str | None:
     """Start `/triage <text>` in the asker's thread; a message instead when it cannot start."""
     if workflows is None:
         return NOT_AVAILABLE
@@ -41,7 +41,7 @@ async def start_triage(workflows: Workflows | None, asker: Asker, text: str, sin
     return None
 
 
-async def start_issue(workflows: Workflows | None, asker: Asker, text: str, sink: Sink) -> str | None:
+async def start_issue(workflows: Workflows | None, asker: Asker, text: str) -> str | None:
     """Start `/jira create <text>`: a draft from the current thread and the words given."""
     if workflows is None:
         return NOT_AVAILABLE

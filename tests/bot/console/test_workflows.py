@@ -18,8 +18,8 @@ async def test_without_workflows_each_command_says_they_are_not_set_up() -> None
     sink = RecordingSink()
 
     assert await standup_text(None, "OPS") == NOT_AVAILABLE
-    assert await start_triage(None, ASKER, "OPS-6", sink) == NOT_AVAILABLE
-    assert await start_issue(None, ASKER, "OPS checkout", sink) == NOT_AVAILABLE
+    assert await start_triage(None, ASKER, "OPS-6") == NOT_AVAILABLE
+    assert await start_issue(None, ASKER, "OPS checkout") == NOT_AVAILABLE
     assert sink.events == []
 
 
@@ -46,7 +46,7 @@ async def test_triage_runs_in_the_askers_thread_and_proposes_its_updates(
     sink = RecordingSink()
     services.runs.route("console", OneSink(sink))  # as the console session does
 
-    assert await start_triage(services.workflows, ASKER, "ops-6", sink) is None
+    assert await start_triage(services.workflows, ASKER, "ops-6") is None
     await services.runs.wait_idle()
 
     assert "*Triage of OPS-6*" in sink.text
@@ -58,7 +58,7 @@ async def test_triage_runs_in_the_askers_thread_and_proposes_its_updates(
 async def test_triage_without_exactly_one_key_is_a_usage_message(services: Services) -> None:
     sink = RecordingSink()
 
-    message = await start_triage(services.workflows, ASKER, "OPS-6 OPS-7", sink)
+    message = await start_triage(services.workflows, ASKER, "OPS-6 OPS-7")
 
     assert message is not None and "Usage" in message
     assert sink.events == []
@@ -68,7 +68,7 @@ async def test_jira_create_drafts_from_the_words_given_when_the_thread_is_empty(
     sink = RecordingSink()
     services.runs.route("console", OneSink(sink))
 
-    assert await start_issue(services.workflows, ASKER, "OPS checkout times out", sink) is None
+    assert await start_issue(services.workflows, ASKER, "OPS checkout times out") is None
     await services.runs.wait_idle()
 
     assert "*Draft Jira issue for OPS*" in sink.text
@@ -79,8 +79,8 @@ async def test_jira_create_drafts_from_the_words_given_when_the_thread_is_empty(
 async def test_jira_create_needs_a_project_and_something_to_draft_from(services: Services) -> None:
     sink = RecordingSink()
 
-    no_project = await start_issue(services.workflows, ASKER, "checkout times out", sink)
-    nothing = await start_issue(services.workflows, ASKER, "OPS", sink)
+    no_project = await start_issue(services.workflows, ASKER, "checkout times out")
+    nothing = await start_issue(services.workflows, ASKER, "OPS")
 
     assert no_project is not None and "Say which Jira project" in no_project
     assert nothing == "Say what the issue is about, e.g. `/jira create OPS checkout times out`."
@@ -99,7 +99,7 @@ async def test_jira_create_drafts_from_what_was_said_in_the_console_thread(servi
     sink = RecordingSink()
     services.runs.route("console", OneSink(sink))
 
-    assert await start_issue(services.workflows, ASKER, "OPS", sink) is None
+    assert await start_issue(services.workflows, ASKER, "OPS") is None
     await services.runs.wait_idle()
 
     assert "checkout returns a 500 since the deploy" in sink.text
