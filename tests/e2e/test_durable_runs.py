@@ -106,6 +106,21 @@ def _bot_replies(upstreams: Upstreams, root: str) -> list[dict[str, Any]]:
     return [m for m in upstreams.slack.thread(CHANNEL, root) if m.get("bot_id")]
 
 
+async def streamed_up_to(upstreams: Upstreams, root: str, word: str) -> None:
+    """Wait until the answer being streamed into ``root``'s thread has reached ``word``."""
+    await upstreams.slack.wait_for(
+        lambda: any(word in (m.get("text") or "") for m in _bot_replies(upstreams, root)), timeout=60
+    )
+
+
+async def answered(upstreams: Upstreams, root: str) -> None:
+    """Wait until ``root``'s thread shows the whole answer, in a message no longer streaming."""
+    await upstreams.slack.wait_for(lambda: _answer_shown(upstreams, root), timeout=60)
+    await upstreams.slack.wait_for(
+        lambda: all(m.get("state") != "streaming" for m in _bot_replies(upstreams, root)), timeout=30
+    )
+
+
 def _answer_shown(upstreams: Upstreams, root: str) -> bool:
     return any("THE-END" in (m.get("text") or "") for m in _bot_replies(upstreams, root))
 
@@ -129,9 +144,7 @@ async def test_a_run_killed_mid_answer_is_finished_by_the_restarted_process_with
         await bot.start()
         root = await bot.mention("why is OPS-2 blocked?")
         # The read is done and the answer is streaming into the thread: kill it there.
-        await upstreams.slack.wait_for(
-            lambda: any("word6" in (m.get("text") or "") for m in _bot_replies(upstreams, root)), timeout=60
-        )
+        await streamed_up_to(upstreams, root, "word6")
         await bot.kill()
         assert not _answer_shown(upstreams, root)
         reads = len(upstreams.jira.requests_to("/rest/api/3/issue/OPS-1"))
@@ -141,10 +154,7 @@ async def test_a_run_killed_mid_answer_is_finished_by_the_restarted_process_with
         upstreams.llm.chunk_delay = 0.0
         upstreams.llm.script([ANSWER])  # what the model says when the interrupted request is made again
         await bot.start()  # same executor id: DBOS resumes its unfinished run at launch
-        await upstreams.slack.wait_for(lambda: _answer_shown(upstreams, root), timeout=60)
-        await upstreams.slack.wait_for(
-            lambda: all(m.get("state") != "streaming" for m in _bot_replies(upstreams, root)), timeout=30
-        )
+        await answered(upstreams, root)
 
     replies = _bot_replies(upstreams, root)
     answers = [m for m in replies if "word0" in (m.get("text") or "")]
@@ -169,9 +179,7 @@ async def test_a_replica_started_during_an_answer_leaves_it_alone(
     ):
         await first.start()
         root = await first.mention("why is OPS-2 blocked?")
-        await upstreams.slack.wait_for(
-            lambda: any("word3" in (m.get("text") or "") for m in _bot_replies(upstreams, root)), timeout=60
-        )
+        await streamed_up_to(upstreams, root, "word3")
         await second.start()  # the new replica of a rolling deploy, on the same database
         await upstreams.slack.wait_for(lambda: _answer_shown(upstreams, root), timeout=60)
         await first.stop()
@@ -249,18 +257,13 @@ async def test_a_run_left_by_a_drained_replica_is_finished_by_another_one(
     ):
         await old.start()
         root = await old.mention("why is OPS-2 blocked?")
-        await upstreams.slack.wait_for(
-            lambda: any("word6" in (m.get("text") or "") for m in _bot_replies(upstreams, root)), timeout=60
-        )
+        await streamed_up_to(upstreams, root, "word6")
         await new.start()  # a rolling deploy whose pods get new names: pod-a1b2 never comes back
         await old.stop()  # SIGTERM: one second of grace (serve_env), then the run is left unfinished
         assert not _answer_shown(upstreams, root)
         upstreams.llm.chunk_delay = 0.0
         upstreams.llm.script([ANSWER])
-        await upstreams.slack.wait_for(lambda: _answer_shown(upstreams, root), timeout=60)
-        await upstreams.slack.wait_for(
-            lambda: all(m.get("state") != "streaming" for m in _bot_replies(upstreams, root)), timeout=30
-        )
+        await answered(upstreams, root)
 
     answers = [m for m in _bot_replies(upstreams, root) if "word0" in (m.get("text") or "")]
     assert len(answers) == 1 and ANSWER in answers[0]["text"]

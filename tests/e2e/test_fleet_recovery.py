@@ -17,7 +17,7 @@ import pytest
 from bot.store.store import Store
 from tests.e2e.conftest import Upstreams
 from tests.e2e.slack_requests import TEAM
-from tests.e2e.test_durable_runs import ANSWER, CHANNEL, READ_OPS1, serve
+from tests.e2e.test_durable_runs import ANSWER, CHANNEL, READ_OPS1, serve, streamed_up_to
 
 ISSUE = "/rest/api/3/issue/OPS-1"
 
@@ -81,13 +81,9 @@ async def test_recover_refuses_a_fresh_heartbeat_then_hands_the_killed_replicas_
     ):
         await first.start()
         root = await first.mention("why is OPS-2 blocked?")
-        await upstreams.slack.wait_for(
-            lambda: any("word3" in t for t in _replies(upstreams, root)), timeout=60
-        )
+        await streamed_up_to(upstreams, root, "word3")
         await second.start()  # after the run began on replica-1, so replica-1 owns it
-        await upstreams.slack.wait_for(
-            lambda: any("word6" in t for t in _replies(upstreams, root)), timeout=60
-        )
+        await streamed_up_to(upstreams, root, "word6")
         await first.kill()
         assert not any("THE-END" in text for text in _replies(upstreams, root))
         model_calls = len(upstreams.llm.chat_requests())
