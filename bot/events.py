@@ -1,7 +1,7 @@
 """What a workflow yields while it runs. Sinks (Slack, console, tests) render these.
 
 A run's event stream always ends with exactly one terminal event: ``Finished``,
-``Failed`` or ``Interrupted``. The dispatcher guarantees it even when a workflow
+``Failed`` or ``Interrupted``. The runs (``bot.runs``) guarantee it even when a workflow
 crashes or is cancelled, so no thread is left with a dangling "working..." message.
 """
 

@@ -104,8 +104,9 @@ class Metrics:
         """The Prometheus text format of everything registered here."""
         return generate_latest(self.registry)
 
-    def watch_dispatcher(self, running: Callable[[], int], queued: Callable[[], int]) -> None:
-        """Read the gauges from the dispatcher at scrape time, so they can never drift."""
+    def watch_runs(self, running: Callable[[], int], queued: Callable[[], int]) -> None:
+        """Read the gauges from this process's runs (executing; submitted, not yet started) at
+        scrape time, so they can never drift."""
         self.in_flight.set_function(lambda: float(running()))
         self.queue_depth.set_function(lambda: float(queued()))
 

@@ -119,7 +119,7 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
         jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url
     )
     unfurler = Unfurler(jira, github, reader=reader)
-    metrics.watch_dispatcher(lambda: runs.running, lambda: runs.queued)
+    metrics.watch_runs(lambda: runs.running, lambda: runs.queued)
     workflows = build_workflows(settings, store=store, runs=runs, desk=desk, jira=jira, github=github)
     closers.append(workflows)  # last in, first closed: the scheduler stops before the clients
     # Old conversations and runs are pruned hourly; first in the list, so it stops last before the store.

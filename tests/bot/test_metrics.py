@@ -42,7 +42,7 @@ async def make_runs(store: Store, database_url: str) -> AsyncIterator[MakeRuns]:
             scratch=scratch,
         )
         runs = Runs(store, engine, shutdown_grace=0.5, metrics=metrics)
-        metrics.watch_dispatcher(lambda: runs.running, lambda: runs.queued)
+        metrics.watch_runs(lambda: runs.running, lambda: runs.queued)
         runs.route("chat", OneSink(RecordingSink()))
         made.append(runs)
         return runs
