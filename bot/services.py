@@ -11,7 +11,7 @@ from bot.agent import PydanticJqlTranslator, WriteToolSpec, build_agent, build_j
 from bot.approvals import ApprovalDesk, WritePolicy
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.lookup import LinkPolicy, LinkReader, Lookup, MentionedIssues, Unfurler
+from bot.lookup import LinkPolicy, LinkReader, Lookup, Mentions, Unfurler
 from bot.metrics import Metrics
 from bot.otel import start_tracing
 from bot.ports import AgentPort
@@ -106,8 +106,9 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
         shutdown_grace=settings.shutdown_grace_seconds,
         metrics=metrics,
     )
-    # Jira keys a question mentions are read before the agent runs, and given to it as context.
-    context = MentionedIssues(jira, projects=settings.jira_projects) if jira else None
+    # The Jira keys and GitHub references a question mentions are read (all at once) before the
+    # agent runs, and given to it as context.
+    context = Mentions(jira, github, projects=settings.jira_projects) if jira or github else None
     desk = approval_desk(settings, store, agent, runs, writes, surface=surface)
     intake = Intake(store, agent, runs, max_chars=settings.max_question_chars, context=context, desk=desk)
     links = LinkPolicy.for_sites(jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url)

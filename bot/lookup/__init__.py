@@ -12,7 +12,7 @@ from bot.lookup.cards import Card, CardRow, NextPage, notice_card
 from bot.lookup.commands import Lookup
 from bot.lookup.link_policy import LinkPolicy
 from bot.lookup.links import LinkReader, Unfurler
-from bot.lookup.mentions import MentionedIssues
+from bot.lookup.mentions import Mentions
 from bot.lookup.request import parse_github, parse_jira, usage_of
 
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
     "LinkPolicy",
     "LinkReader",
     "Lookup",
-    "MentionedIssues",
+    "Mentions",
     "NextPage",
     "Unfurler",
     "notice_card",

@@ -6,7 +6,7 @@ import json
 
 from bot.agent.runner import CONTEXT_INTRO, user_prompt
 from bot.events import Finished, ToolStarted
-from bot.lookup.mentions import MentionedIssues
+from bot.lookup.mentions import Mentions
 from bot.ports import AgentRequest, ContextItem
 from integrations.jira.client import JiraClient
 from simulators.llm import LLMSimulator
@@ -47,7 +47,7 @@ def test_data_cannot_close_its_own_fence() -> None:
 async def test_a_mentioned_issue_reaches_the_llm_and_is_not_looked_up_again(
     make_agent: AgentFactory, llm: LLMSimulator, jira: JiraClient
 ) -> None:
-    context = await MentionedIssues(jira).gather("why is OPS-2 blocked?")
+    context = await Mentions(jira).gather("why is OPS-2 blocked?")
     request = AgentRequest(question="why is OPS-2 blocked?", user_id="U1", context=context)
 
     events = [event async for event in make_agent().answer(request)]

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.lookup.mentions import MentionedIssues, mentioned_keys
+from bot.lookup.mentions import Mentions, mentioned_keys, mentioned_references
+from integrations.github import GitHubClient
 from integrations.jira import JiraClient
+from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 
 EMAIL = "bot@acme.example"
@@ -56,7 +58,7 @@ def test_keys_outside_the_allowlist_are_dropped_before_they_take_a_slot() -> Non
 async def test_mentioned_issues_are_read_and_kept_as_json_in_mention_order(
     jira: JiraClient, jira_sim: JiraSimulator
 ) -> None:
-    items = await MentionedIssues(jira).gather("is OPS-2 still waiting on OPS-1?")
+    items = await Mentions(jira).gather("is OPS-2 still waiting on OPS-1?")
 
     assert [(item.source, item.name) for item in items] == [("jira", "OPS-2"), ("jira", "OPS-1")]
     first = json.loads(items[0].body)
@@ -65,13 +67,13 @@ async def test_mentioned_issues_are_read_and_kept_as_json_in_mention_order(
 
 
 async def test_an_issue_that_cannot_be_read_is_left_out(jira: JiraClient) -> None:
-    items = await MentionedIssues(jira).gather("what about OPS-999 and OPS-3?")
+    items = await Mentions(jira).gather("what about OPS-999 and OPS-3?")
 
     assert [item.name for item in items] == ["OPS-3"]
 
 
 async def test_a_disallowed_project_costs_no_request(jira: JiraClient, jira_sim: JiraSimulator) -> None:
-    items = await MentionedIssues(jira, projects=["OPS"]).gather("compare SEC-1 with OPS-3")
+    items = await Mentions(jira, projects=["OPS"]).gather("compare SEC-1 with OPS-3")
 
     assert [item.name for item in items] == ["OPS-3"]
     assert _issue_reads(jira_sim) == ["OPS-3"]
@@ -82,11 +84,70 @@ async def test_a_slow_jira_is_cut_off_at_the_budget_and_the_run_goes_on(
 ) -> None:
     jira_sim.stall_next(30)
 
-    items = await MentionedIssues(jira, budget=0.2).gather("OPS-2?")
+    items = await Mentions(jira, budget=0.2).gather("OPS-2?")
 
     assert items == ()
 
 
 async def test_no_keys_means_no_requests(jira: JiraClient, jira_sim: JiraSimulator) -> None:
-    assert await MentionedIssues(jira).gather("why is the build red?") == ()
+    assert await Mentions(jira).gather("why is the build red?") == ()
     assert jira_sim.requests == []
+
+
+# -- GitHub references, read together with the Jira keys -----------------------------------------
+
+
+@pytest.fixture
+async def github_sim() -> AsyncIterator[GitHubSimulator]:
+    async with GitHubSimulator() as sim:
+        yield sim
+
+
+@pytest.fixture
+async def github(github_sim: GitHubSimulator) -> AsyncIterator[GitHubClient]:
+    async with GitHubClient.create(github_sim.url, token="ghp_mentions") as client:
+        yield client
+
+
+def test_github_references_are_found_in_order_once_each_and_capped() -> None:
+    text = (
+        "is acme/payments#42 green, and https://github.com/acme/payments/pull/44/files? "
+        "again acme/payments#42, acme/web#7, acme/ops#1"
+    )
+
+    assert mentioned_references(text) == [("acme/payments", 42), ("acme/payments", 44), ("acme/web", 7)]
+    assert mentioned_references(text, limit=9)[-1] == ("acme/ops", 1)
+
+
+def test_things_that_only_look_like_references_are_not() -> None:
+    text = "#42 alone, payments#42, acme/payments#0, acme/payments#x, see path/a/b#3, a.b/c#4"
+
+    assert mentioned_references(text) == []
+
+
+async def test_jira_and_github_are_read_at_the_same_time_not_one_after_the_other(
+    jira: JiraClient, jira_sim: JiraSimulator, github: GitHubClient, github_sim: GitHubSimulator
+) -> None:
+    # Each upstream takes a second to answer: one after the other, their requests could not overlap.
+    jira_sim.stall_next(1.0)
+    github_sim.stall_next(1.0)
+
+    items = await Mentions(jira, github).gather("why is OPS-2 blocked, and is acme/payments#42 green?")
+
+    assert [(item.source, item.name) for item in items] == [("jira", "OPS-2"), ("github", "acme/payments#42")]
+    assert json.loads(items[1].body)["number"] == 42
+    first_jira, first_github = jira_sim.spans[0], github_sim.spans[0]
+    assert first_jira.overlaps(first_github), "the first GitHub request started while Jira's was in flight"
+
+
+async def test_a_number_that_is_an_issue_not_a_pull_request_is_read_as_an_issue(
+    github: GitHubClient, github_sim: GitHubSimulator
+) -> None:
+    (item,) = await Mentions(None, github).gather("what is acme/payments#40 about?")
+
+    assert item.name == "acme/payments#40"
+    assert json.loads(item.body)["title"] == "Duplicate charges on retry"
+    assert [r.path for r in github_sim.requests] == [
+        "/repos/acme/payments/pulls/40",
+        "/repos/acme/payments/issues/40",
+    ]

@@ -12,7 +12,7 @@ from bot.agent import PydanticAgent, build_agent
 from bot.agent.write_tools import write_specs
 from bot.approvals.desk import ApprovalDesk
 from bot.events import ApprovalRequested, Failed, Finished, ToolFinished, Usage, WorkflowEvent
-from bot.lookup.mentions import MentionedIssues
+from bot.lookup.mentions import Mentions
 from bot.ports import ResumeRequest, WriteDecision
 from bot.runs.durable import Runs
 from bot.runs.traces import RunTraces
@@ -86,7 +86,7 @@ async def test_what_the_question_mentions_is_looked_up_before_the_agent_runs(
     llm.script(["It is blocked."])
     question = await _question(store, "what about OPS-2?")
 
-    await _events(answer(question, store=store, agent=agent, context=MentionedIssues(jira)))
+    await _events(answer(question, store=store, agent=agent, context=Mentions(jira)))
 
     prompt = next(m for m in llm.chat_requests()[0]["messages"] if m["role"] == "user")["content"]
     assert prompt.startswith("what about OPS-2?")
