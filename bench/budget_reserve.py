@@ -25,7 +25,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from databases import postgres_database
 
 from bot.slack.delivery.ledger import Bucket, Ledger, MemoryLedger, Rate, SharedLedger
 from bot.store import Store
@@ -76,20 +79,9 @@ async def run(options: argparse.Namespace) -> None:
 
 
 async def on_postgres(options: argparse.Namespace) -> None:
-    if options.postgres_url:
-        await on_database("postgresql", options.postgres_url, options.rounds)
-        return
-    from tests.postgres_server import PostgresServer
-
-    try:
-        server = PostgresServer.start()
-    except FileNotFoundError:
-        print("postgresql  skipped: no initdb/pg_ctl here (or pass --postgres-url)")
-        return
-    try:
-        await on_database("postgresql", server.create_database(), options.rounds)
-    finally:
-        server.stop()
+    with postgres_database(options.postgres_url) as url:
+        if url is not None:
+            await on_database("postgresql", url, options.rounds)
 
 
 def main() -> None:

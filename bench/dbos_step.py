@@ -25,7 +25,10 @@ from pathlib import Path
 
 from dbos import DBOS, DBOSConfig
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from databases import postgres_database
 
 PAYLOAD = "x" * 2048
 
@@ -110,20 +113,9 @@ async def run(options: argparse.Namespace) -> None:
         directory = tempfile.mkdtemp(prefix="dbos-bench-", dir=options.sqlite_dir)
         await measure("sqlite", f"sqlite:///{directory}/system.sqlite", options.rounds, options.steps)
     if options.backend in ("postgresql", "both"):
-        if options.postgres_url:
-            await measure("postgresql", options.postgres_url, options.rounds, options.steps)
-            return
-        from tests.postgres_server import PostgresServer
-
-        try:
-            server = PostgresServer.start()
-        except FileNotFoundError:
-            print("postgresql  skipped: no initdb/pg_ctl here (or pass --postgres-url)")
-            return
-        try:
-            await measure("postgresql", server.create_database(), options.rounds, options.steps)
-        finally:
-            server.stop()
+        with postgres_database(options.postgres_url) as url:
+            if url is not None:
+                await measure("postgresql", url, options.rounds, options.steps)
 
 
 def main() -> None:

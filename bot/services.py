@@ -23,7 +23,6 @@ from bot.runs import (
     Runs,
     executor_identity,
     run_queue,
-    system_database_url,
 )
 from bot.store import Approvals, Store
 from bot.workflows import Intake, Workflows, build_workflows
@@ -88,15 +87,14 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     )
     closers.append(agent)  # it owns the LLM HTTP client
     metrics.name_tools(agent.tool_names)
-    system_url, scratch = system_database_url(settings.database_url, settings.dbos_system_database_url)
     executor = executor_identity(mode, port=port, explicit=settings.executor_id)
-    engine = Engine(
-        system_url=system_url,
+    engine = Engine.beside(
+        settings.database_url,
         # A terminal session runs only its own questions, even beside other consoles on one database.
         app_name=console_app(executor) if surface == "console" else SLACK_APP,
         executor_id=executor,
         queues=[run_queue(settings.max_concurrent_runs, settings.max_concurrent_runs_fleet)],
-        scratch=scratch,
+        system_url=settings.dbos_system_database_url,
     )
     runs = Runs(
         store,

@@ -22,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import socket
 import tempfile
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -115,6 +117,21 @@ class Engine:
         self._scratch = scratch
         self._launched = False
 
+    @classmethod
+    def beside(
+        cls,
+        database_url: str,
+        *,
+        app_name: str,
+        executor_id: str,
+        queues: Sequence[QueueSpec],
+        system_url: str | None = None,
+    ) -> Engine:
+        """The engine whose system database goes with ``DATABASE_URL`` (``system_database_url``),
+        unless ``system_url`` names one."""
+        url, scratch = system_database_url(database_url, system_url)
+        return cls(system_url=url, app_name=app_name, executor_id=executor_id, queues=queues, scratch=scratch)
+
     async def start(self) -> None:
         """Migrate DBOS's tables, register the queues, then launch on this event loop.
 
@@ -146,11 +163,11 @@ class Engine:
             # loop a fresh one, or every later to_thread (a new engine's too) would be refused.
             asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
         if self._scratch is not None:
-            _remove_tree(self._scratch)
+            shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
     def client(self) -> DBOSClient:
-        """A client on the same system database (for operators' commands, no launch needed)."""
+        """A client on the same system database (reads and steering without a launch)."""
         return DBOSClient(system_database_url=self.system_url, application_name=self.app_name)
 
     def _prepare(self) -> None:
@@ -184,21 +201,7 @@ class Engine:
         }
 
 
-class _Flag:
-    def __init__(self) -> None:
-        self._set = False
-
-    def set(self) -> None:
-        self._set = True
-
-    def clear(self) -> None:
-        self._set = False
-
-    def is_set(self) -> bool:
-        return self._set
-
-
-DBOS_RUNNING = _Flag()
+DBOS_RUNNING = threading.Event()  # DBOS is one per process: is it launched here?
 
 
 def in_workflow() -> bool:
@@ -213,9 +216,3 @@ async def step(name: str, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any)
         return await fn(*args)
     result: T = await DBOS.run_step_async({"name": name, "retries_allowed": False}, fn, *args)
     return result
-
-
-def _remove_tree(path: Path) -> None:
-    for child in sorted(path.rglob("*"), reverse=True):
-        child.unlink() if child.is_file() else child.rmdir()
-    path.rmdir()

@@ -14,7 +14,7 @@ from bot.events import Failed, Finished, TextDelta, ToolFinished, ToolStarted, U
 from bot.metrics import Metrics, request_kind
 from bot.ports import OneSink, Origin
 from bot.runs.durable import RunOrder, Runs, run_queue
-from bot.runs.engine import Engine, system_database_url
+from bot.runs.engine import Engine
 from bot.store.store import Store
 from tests.manual_clock import ManualClock, until
 from tests.recording_sink import RecordingSink
@@ -33,13 +33,8 @@ async def make_runs(store: Store, database_url: str) -> AsyncIterator[MakeRuns]:
     made: list[Runs] = []
 
     def make(metrics: Metrics) -> Runs:
-        system_url, scratch = system_database_url(database_url)
-        engine = Engine(
-            system_url=system_url,
-            app_name="chatops-test",
-            executor_id="test@here",
-            queues=[run_queue(4)],
-            scratch=scratch,
+        engine = Engine.beside(
+            database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(4)]
         )
         runs = Runs(store, engine, shutdown_grace=0.5, metrics=metrics)
         metrics.watch_runs(lambda: runs.running, lambda: runs.queued)

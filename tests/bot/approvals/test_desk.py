@@ -20,7 +20,7 @@ from bot.approvals.policy import WritePolicy
 from bot.events import ApprovalRequested, Finished, ProposedWrite
 from bot.ports import OneSink, Origin, SinkFactory
 from bot.runs.durable import Runs, run_queue
-from bot.runs.engine import Engine, system_database_url
+from bot.runs.engine import Engine
 from bot.store.approvals import Approvals, Asker
 from bot.store.store import Store
 from integrations.jira.client import JiraClient
@@ -76,13 +76,8 @@ class Desks:
 
 @pytest.fixture
 async def runs(store: Store, database_url: str) -> AsyncIterator[Runs]:
-    system_url, scratch = system_database_url(database_url)
-    engine = Engine(
-        system_url=system_url,
-        app_name="chatops-test",
-        executor_id="test@here",
-        queues=[run_queue(4)],
-        scratch=scratch,
+    engine = Engine.beside(
+        database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(4)]
     )
     running = Runs(store, engine, shutdown_grace=0.5)
     yield running

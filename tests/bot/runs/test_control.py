@@ -20,7 +20,7 @@ from bot.events import Finished, Interrupted, TextDelta, WorkflowEvent, is_termi
 from bot.ports import Origin
 from bot.runs.control import SILENT_SECONDS, ControlError, RunControl
 from bot.runs.durable import STOPPED, Program, RunOrder, Runs, run_once, run_queue, task
-from bot.runs.engine import Engine, step, system_database_url
+from bot.runs.engine import Engine, step
 from bot.store.store import Store
 from tests.bot.runs.test_durable import Recorders
 from tests.manual_clock import until
@@ -65,10 +65,7 @@ async def start_bot(store: Store, database_url: str, recorders: Recorders) -> As
     made: list[Runs] = []
 
     async def start(executor: str, programs: dict[str, Program]) -> Runs:
-        system_url, scratch = system_database_url(database_url)
-        engine = Engine(
-            system_url=system_url, app_name=APP, executor_id=executor, queues=[run_queue(8)], scratch=scratch
-        )
+        engine = Engine.beside(database_url, app_name=APP, executor_id=executor, queues=[run_queue(8)])
         runs = Runs(store, engine, run_timeout=30.0, shutdown_grace=0.1)
         runs.route(SURFACE, recorders)
         for name, program in programs.items():

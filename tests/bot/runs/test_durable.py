@@ -15,7 +15,7 @@ from bot.errors import ShuttingDown
 from bot.events import Failed, Finished, Interrupted, TextDelta, WorkflowEvent, is_terminal
 from bot.ports import OneSink, Origin, SinkFactory
 from bot.runs.durable import STOPPED, RunOrder, Runs, run_once, run_queue, task
-from bot.runs.engine import Engine, system_database_url
+from bot.runs.engine import Engine
 from bot.store.store import Store
 from integrations.budget import remaining
 from tests.manual_clock import until
@@ -50,13 +50,8 @@ async def make_runs(store: Store, database_url: str) -> AsyncIterator[MakeRuns]:
     made: list[Runs] = []
 
     def make(*, cap: int = 8, run_timeout: float = 30.0, shutdown_grace: float = 0.2) -> Runs:
-        system_url, scratch = system_database_url(database_url)
-        engine = Engine(
-            system_url=system_url,
-            app_name="chatops-test",
-            executor_id="test@here",
-            queues=[run_queue(cap)],
-            scratch=scratch,
+        engine = Engine.beside(
+            database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(cap)]
         )
         runs = Runs(store, engine, run_timeout=run_timeout, shutdown_grace=shutdown_grace)
         made.append(runs)

@@ -17,7 +17,7 @@ from bot.errors import ShuttingDown
 from bot.events import ApprovalRequested, Failed, Finished, StatusChanged
 from bot.ports import OneSink, Origin, Turn
 from bot.runs.durable import Runs, run_queue
-from bot.runs.engine import Engine, system_database_url
+from bot.runs.engine import Engine
 from bot.store.approvals import Approvals, Asker
 from bot.store.store import Store
 from bot.workflows.drafted_writes import NO_DESK, DraftedWrites, issue_text, request_task
@@ -40,13 +40,8 @@ def sink() -> RecordingSink:
 
 @pytest.fixture
 async def runs(store: Store, database_url: str, sink: RecordingSink) -> AsyncIterator[Runs]:
-    system_url, scratch = system_database_url(database_url)
-    engine = Engine(
-        system_url=system_url,
-        app_name="chatops-test",
-        executor_id="test@here",
-        queues=[run_queue(4)],
-        scratch=scratch,
+    engine = Engine.beside(
+        database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(4)]
     )
     running = Runs(store, engine, shutdown_grace=0.5)
     running.route(ORIGIN.surface, OneSink(sink))  # every run of these tests renders into `sink`

@@ -15,7 +15,7 @@ from bot.errors import InputRejected, ShuttingDown
 from bot.events import Finished, Interrupted
 from bot.ports import Origin, Sink, SinkFactory
 from bot.runs.durable import STOPPED, Runs, run_queue
-from bot.runs.engine import Engine, system_database_url
+from bot.runs.engine import Engine
 from bot.store.store import Store
 from bot.workflows.intake import Inquiry, Intake
 from integrations.jira.client import JiraClient
@@ -66,13 +66,8 @@ def edge() -> Edge:
 
 @pytest.fixture
 async def runs(store: Store, database_url: str, edge: Edge) -> AsyncIterator[Runs]:
-    system_url, scratch = system_database_url(database_url)
-    engine = Engine(
-        system_url=system_url,
-        app_name="chatops-test",
-        executor_id="test@here",
-        queues=[run_queue(4)],
-        scratch=scratch,
+    engine = Engine.beside(
+        database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(4)]
     )
     running = Runs(store, engine, shutdown_grace=0.5)
     running.route(ORIGIN.surface, edge)

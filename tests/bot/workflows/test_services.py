@@ -13,7 +13,7 @@ import pytest
 from bot.config import Settings
 from bot.errors import InputRejected
 from bot.runs.durable import Runs, run_queue
-from bot.runs.engine import Engine, system_database_url
+from bot.runs.engine import Engine
 from bot.store.schedules import ScheduleRecord
 from bot.store.store import Store
 from bot.workflows.digest import DigestScope
@@ -26,13 +26,8 @@ from simulators.llm import LLMSimulator
 @pytest.fixture
 async def runs(store: Store, database_url: str) -> AsyncIterator[Runs]:
     """Runs on a real engine, launched only by the test that needs DBOS (the scheduler's)."""
-    system_url, scratch = system_database_url(database_url)
-    engine = Engine(
-        system_url=system_url,
-        app_name="chatops-test",
-        executor_id="test@here",
-        queues=[run_queue(2)],
-        scratch=scratch,
+    engine = Engine.beside(
+        database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(2)]
     )
     made = Runs(store, engine)
     yield made

@@ -11,7 +11,7 @@ import pytest
 from bot.events import Finished, Interrupted, TextDelta, Usage, WorkflowEvent
 from bot.ports import OneSink, Origin
 from bot.runs.durable import STOPPED, RunOrder, Runs, run_queue
-from bot.runs.engine import SLACK_APP, Engine, system_database_url
+from bot.runs.engine import SLACK_APP, Engine
 from bot.slack.blocks.stop import ANSWER_STOP, stop_blocks
 from bot.slack.listeners.stop import ALREADY_FINISHED, AnswerStopper, only_the_asker
 from bot.store.store import Store
@@ -45,14 +45,7 @@ async def _answering(_payload: object) -> AsyncIterator[WorkflowEvent]:
 @pytest.fixture
 async def runs(store: Store, database_url: str) -> AsyncIterator[Runs]:
     """This process's durable runs on the test's database, with the two programs above."""
-    system_url, scratch = system_database_url(database_url)
-    engine = Engine(
-        system_url=system_url,
-        app_name=SLACK_APP,
-        executor_id="test-stop",
-        queues=[run_queue(4)],
-        scratch=scratch,
-    )
+    engine = Engine.beside(database_url, app_name=SLACK_APP, executor_id="test-stop", queues=[run_queue(4)])
     started = Runs(store, engine)
     started.program("partial", _partial_then_waiting)
     started.program("answering", _answering)
