@@ -20,6 +20,7 @@ and answers again from its checkpoints: one complete answer, no "ask again".
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
-from dbos._error import DBOSWorkflowCancelledError
+from dbos._error import DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError
 
 from bot.errors import ShuttingDown
 from bot.events import Failed, Interrupted, TerminalEvent, Usage, WorkflowEvent, is_terminal
@@ -255,11 +256,12 @@ class Runs:
         reporter = _Reporter(sink, order.run_id)
         try:
             await self._program(order, reporter)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError):
+            # This execution was stopped: by Stop here, by a cancel from elsewhere (seen at a step
+            # as a cancel, or as lost ownership when it lands while the step records), or by
+            # shutdown — which leaves the run unfinished, to be resumed, and says nothing.
             if order.run_id not in self._stopped and not await self._cancelled_elsewhere(order.run_id):
-                raise  # shutdown: leave the run unfinished, to be resumed
-            await self._end(order, reporter, Interrupted(STOPPED), "interrupted")
-        except DBOSWorkflowCancelledError:  # stopped from another process
+                raise
             await self._end(order, reporter, Interrupted(STOPPED), "interrupted")
 
     async def _program(self, order: RunOrder, reporter: _Reporter) -> None:
@@ -281,9 +283,7 @@ class Runs:
                 f"no answer within the {self._run_timeout:g} s time budget; please try a narrower question"
             )
             await self._end(order, reporter, Failed(message, retryable=True), "failed")
-        except (asyncio.CancelledError, DBOSWorkflowCancelledError):
-            raise
-        except Exception:
+        except Exception:  # not a stop: those are BaseExceptions, handled by _execute
             log.exception("run %s crashed", order.run_id)
             await self._end(
                 order, reporter, Failed("something went wrong on my side; please try again"), "failed"
@@ -302,10 +302,13 @@ class Runs:
             await reporter.emit(event)
 
     async def _cancelled_elsewhere(self, run_id: str) -> bool:
-        """DBOS cancelled the run's task itself (on PostgreSQL it hears of a cancel at once)."""
+        """The run was cancelled in DBOS (by a Stop or an operator elsewhere in the fleet)."""
         if self._closed:
             return False
-        status = await DBOS.get_workflow_status_async(run_id)
+        # Read as an outsider: inside the run DBOS would record the read as one of its steps, and
+        # a cancelled run takes no more steps.
+        read = DBOS.get_workflow_status_async(run_id)
+        status = await asyncio.create_task(read, context=contextvars.Context())
         return status is not None and status.status == "CANCELLED"
 
     def _forget_enqueued(self, run_id: str) -> None:
