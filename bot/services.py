@@ -99,6 +99,7 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     runs = Runs(
         store,
         engine,
+        thinking=settings.max_concurrent_runs,
         # A little over the agent's own budget, so the agent reports its timeout itself.
         run_timeout=settings.run_timeout_seconds + 5,
         shutdown_grace=settings.shutdown_grace_seconds,

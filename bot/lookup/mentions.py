@@ -1,12 +1,14 @@
-"""What a message mentions — Jira issues (``OPS-123``) and GitHub pull requests or issues
-(``owner/repo#42``, or their URLs) — looked up before the agent runs.
+"""What a message mentions — Jira issues (``OPS-123``), GitHub pull requests or issues
+(``owner/repo#42``, or their URLs) and commits (``owner/repo@1a2b3c4``, or their URLs) — looked
+up before the agent runs.
 
 A follow-up such as "and what about OPS-7 and acme/payments#42?" reaches the model with both
 already read, so the answer starts from them instead of spending a tool round on each. Every
 lookup of a message starts at once — Jira's and GitHub's together, not one service after the
 other — capped in number and in time; keys outside the project allowlist are skipped before any
-request, and nothing here fails the run: what cannot be read is simply left out (the agent can
-still look it up with its tool and report the error).
+request, and a bare SHA, which names no repository, is not read. Nothing here fails the run:
+what cannot be read is simply left out (the agent can still look it up with its tool and report
+the error).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Protocol
 
 from bot.ports import ContextItem
 from integrations.errors import ChatOpsError, NotFound
-from integrations.github.models import GitHubIssue, PullRequest
+from integrations.github.models import Commit, GitHubIssue, PullRequest
 from integrations.jira.jql import key_allowed
 from integrations.jira.models import JiraIssue
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_ISSUES = 3
 MAX_REFERENCES = 3
+MAX_COMMITS = 3
 BUDGET_SECONDS = 5.0
 
 _KEY = re.compile(r"(?<![\w-])([A-Z][A-Z0-9_]{1,9})-([1-9]\d{0,8})(?![\w-])")
@@ -38,6 +41,11 @@ _REFERENCE = re.compile(
     rf"(?<![\w/.-])({_OWNER})/({_NAME})#([1-9]\d{{0,9}})\b"
     rf"|https?://[^\s/<>|]+/({_OWNER})/({_NAME})/(?:pull|issues)/([1-9]\d{{0,9}})\b"
 )
+# owner/repo@1a2b3c4, or a commit page: https://<host>/owner/repo/commit/1a2b3c4
+_COMMIT = re.compile(
+    rf"(?<![\w/.-])({_OWNER})/({_NAME})@([0-9a-fA-F]{{7,40}})(?![\w-])"
+    rf"|https?://[^\s/<>|]+/({_OWNER})/({_NAME})/commit/([0-9a-fA-F]{{7,40}})(?![\w-])"
+)
 
 
 class IssueReader(Protocol):
@@ -45,11 +53,13 @@ class IssueReader(Protocol):
 
 
 class ItemReader(Protocol):
-    """GitHub's side: a pull request, or an issue when the number is not a pull request."""
+    """GitHub's side: a pull request, or an issue when the number is not a pull request; a commit."""
 
     async def get_pull_request(self, repo: str, number: int) -> PullRequest: ...
 
     async def get_issue(self, repo: str, number: int) -> GitHubIssue: ...
+
+    async def get_commit(self, repo: str, ref: str) -> Commit: ...
 
 
 def mentioned_references(text: str, limit: int = MAX_REFERENCES) -> list[tuple[str, int]]:
@@ -73,6 +83,23 @@ def mentioned_references(text: str, limit: int = MAX_REFERENCES) -> list[tuple[s
     return found
 
 
+def mentioned_commits(text: str, limit: int = MAX_COMMITS) -> list[tuple[str, str]]:
+    """The distinct ``(owner/repo, sha)`` commits in `text`, in order, at most `limit`.
+
+    A short SHA and a longer one it begins in the same repository are one commit, read once.
+    """
+    found: list[tuple[str, str]] = []
+    for match in _COMMIT.finditer(text):
+        owner, name, sha = match.group(1, 2, 3) if match.group(1) else match.group(4, 5, 6)
+        repo, sha = f"{owner}/{name.removesuffix('.git')}", sha.lower()
+        if any(repo == seen and (sha.startswith(known) or known.startswith(sha)) for seen, known in found):
+            continue
+        found.append((repo, sha))
+        if len(found) == limit:
+            break
+    return found
+
+
 def mentioned_keys(text: str, projects: Sequence[str] = (), limit: int = MAX_ISSUES) -> list[str]:
     """The distinct issue keys in `text`, in order, within the allowlist, at most `limit`."""
     keys: list[str] = []
@@ -87,7 +114,7 @@ def mentioned_keys(text: str, projects: Sequence[str] = (), limit: int = MAX_ISS
 
 
 class Mentions:
-    """A ``ContextSource``: the Jira issues and GitHub items a message mentions, all read at once."""
+    """A ``ContextSource``: the Jira issues and GitHub items and commits a message mentions, read at once."""
 
     def __init__(
         self,
@@ -112,6 +139,7 @@ class Mentions:
             ]
         if self._github is not None:
             reads += [self._item(self._github, repo, number) for repo, number in mentioned_references(text)]
+            reads += [self._commit(self._github, repo, sha) for repo, sha in mentioned_commits(text)]
         if not reads:
             return ()
         # Every read starts now: no service waits for another's answer.
@@ -122,7 +150,8 @@ class Mentions:
         if pending:
             await asyncio.wait(pending)
             log.info("left %d mention(s) out: not read within %.1fs", len(pending), self._budget)
-        # Jira's in the order the message mentions them, then GitHub's, whatever order they finished in.
+        # Jira's in the order the message mentions them, then GitHub's items, then its commits,
+        # whatever order they finished in.
         return tuple(item for task in tasks if task in done and (item := task.result()) is not None)
 
     async def _issue(self, jira: IssueReader, key: str) -> ContextItem | None:
@@ -141,6 +170,13 @@ class Mentions:
             return ContextItem(source="github", name=f"{repo}#{number}", body=item.model_dump_json())
 
         return await _courteously(read(), f"{repo}#{number}")
+
+    async def _commit(self, github: ItemReader, repo: str, sha: str) -> ContextItem | None:
+        async def read() -> ContextItem:
+            commit = await github.get_commit(repo, sha)
+            return ContextItem(source="github", name=f"{repo}@{sha}", body=commit.model_dump_json())
+
+        return await _courteously(read(), f"{repo}@{sha}")
 
 
 async def _courteously(read: Coroutine[Any, Any, ContextItem], name: str) -> ContextItem | None:

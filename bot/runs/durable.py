@@ -20,6 +20,7 @@ and answers again from its checkpoints: one complete answer, no "ask again".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import time
@@ -31,13 +32,13 @@ from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
 from dbos._error import DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError
 
 from bot.errors import ShuttingDown
-from bot.events import Failed, Interrupted, TerminalEvent, Usage, WorkflowEvent, is_terminal
+from bot.events import Failed, Finished, Interrupted, TerminalEvent, Usage, WorkflowEvent, is_terminal
 from bot.log import log_context
 from bot.metrics import Metrics
 from bot.ports import Origin, Sink, SinkRouter
-from bot.runs.engine import Engine, QueueSpec
+from bot.runs.engine import Engine, QueueSpec, outside_runs
 from bot.runs.executors import Heartbeat
-from bot.store import Store
+from bot.store import RunRecord, Store
 from integrations.budget import time_budget
 
 log = logging.getLogger(__name__)
@@ -63,10 +64,20 @@ class RunOrder:
     kind: str = ""  # what started it (ask, mention, followup, dm, approval …), for the logs
 
 
+# A run keeps its place in the queue until Slack has its whole answer, but thinks (model, tools)
+# only while it holds one of this process's MAX_CONCURRENT_RUNS thinking slots. So the queue lets a
+# process hold this many times more runs: those past their thinking only wait on Slack's budget.
+RUNS_PER_THINKING_SLOT = 4
+
+
 def run_queue(max_concurrent: int, fleet_cap: int | None = None) -> QueueSpec:
-    """The runs' queue: a per-process cap, an optional fleet cap, one run at a time per conversation."""
+    """The runs' queue: room per process for ``max_concurrent`` runs thinking and more delivering,
+    an optional fleet cap on runs in flight, one run at a time per conversation."""
     return QueueSpec(
-        RUN_QUEUE, worker_concurrency=max_concurrent, global_concurrency=fleet_cap, partitioned=True
+        RUN_QUEUE,
+        worker_concurrency=max_concurrent * RUNS_PER_THINKING_SLOT,
+        global_concurrency=fleet_cap,
+        partitioned=True,
     )
 
 
@@ -78,11 +89,15 @@ class Runs:
         store: Store,
         engine: Engine | None = None,
         *,
+        thinking: int = 8,
         run_timeout: float = 120.0,
         shutdown_grace: float = 20.0,
         metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        self._thinking = asyncio.Semaphore(thinking)  # runs whose program is going, in this process
+        self._waiting: set[str] = set()  # runs here waiting for a thinking slot
+        self._streams: dict[str, _EventStream] = {}  # a run's events on their way to its sink
         self.engine = engine
         self._metrics = metrics
         self._run_timeout = run_timeout
@@ -160,6 +175,9 @@ class Runs:
         task = self._tasks.get(run_id)
         if task is None or task.done():
             return False
+        stream = self._streams.get(run_id)
+        if stream is not None and stream.ended:
+            return True  # it has answered; only the delivery is left, and that is not cut short
         if run_id not in self._stopped:  # a second cancel would cut short its ending
             self._stopped.add(run_id)
             task.cancel()
@@ -179,7 +197,10 @@ class Runs:
         if status is None or status.status not in ("ENQUEUED", "PENDING"):
             return False
         await DBOS.cancel_workflow_async(run_id)
-        if status.status == "ENQUEUED":
+        # Still queued, or dequeued here a moment ago but not started (DBOS cancels its task before
+        # it runs a line): nobody will end it, so its end is recorded here.
+        here = self.engine is not None and status.executor_id == self.engine.executor_id
+        if status.status == "ENQUEUED" or (here and self.stop_local(run_id) is False):
             self._forget_enqueued(run_id)
             await self._store.finish_run(run_id, status="interrupted", usage=Usage(), error=STOPPED)
         return True
@@ -195,6 +216,8 @@ class Runs:
         with this executor id (or ``chatops runs recover``) finishes it in its thread.
         """
         self._closed = True
+        for run_id in self._waiting:  # not begun: left as they are, for the next process
+            self._tasks[run_id].cancel()
         pending = list(self._tasks.values())
         left: set[asyncio.Task[Any]] = set()
         if pending:
@@ -240,43 +263,71 @@ class Runs:
             self._check_idle()
 
     async def _execute(self, order: RunOrder) -> None:
-        run = await self._store.get_run(order.run_id)
-        if run is None or run.finished:
-            return  # pruned, or finished by an earlier attempt that died before DBOS recorded it
-        router = self._routes.get(order.origin.surface)
-        if router is None:
-            log.error("run %s: no %r edge in this process", order.run_id, order.origin.surface)
-            await self._store.finish_run(order.run_id, status="failed", usage=Usage(), error="no edge")
-            return
-        if run.status == "running":  # a resumed run: its first attempt may have begun an answer
-            await router.retire(order.origin, order.run_id)
-        sink = router.sinks(order.origin)(order.run_id)
-        if self._metrics is not None:
-            sink = self._metrics.metered(sink)
-        reporter = _Reporter(sink, order.run_id)
+        stream: _EventStream | None = None
         try:
-            await self._program(order, reporter)
+            opened = await self._open(order)
+            if opened is None:
+                return
+            run, stream = opened
+            if run.finished:
+                await self._end(order, stream, await self._recorded_end(run), run.status)
+            else:
+                await self._program(order, stream)
+            await stream.delivered()
         except (asyncio.CancelledError, DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError):
             # This execution was stopped: by Stop here, by a cancel from elsewhere (seen at a step
             # as a cancel, or as lost ownership when it lands while the step records), or by
             # shutdown — which leaves the run unfinished, to be resumed, and says nothing.
             if order.run_id not in self._stopped and not await self._cancelled_elsewhere(order.run_id):
+                if stream is not None:
+                    stream.abandon()
                 raise
-            await self._end(order, reporter, Interrupted(STOPPED), "interrupted")
+            if stream is None:  # stopped before it showed anything: nothing to take back or say
+                await asyncio.shield(
+                    self._store.finish_run(order.run_id, status="interrupted", usage=Usage(), error=STOPPED)
+                )
+                return
+            await self._end(order, stream, Interrupted(STOPPED), "interrupted")
+            await stream.delivered()
+        finally:
+            self._streams.pop(order.run_id, None)
 
-    async def _program(self, order: RunOrder, reporter: _Reporter) -> None:
+    async def _open(self, order: RunOrder) -> tuple[RunRecord, _EventStream] | None:
+        """The run as stored and the stream to its sink; None when there is nothing to do."""
+        run = await self._store.get_run(order.run_id)
+        if run is None:
+            return None  # pruned
+        router = self._routes.get(order.origin.surface)
+        if router is None:
+            log.error("run %s: no %r edge in this process", order.run_id, order.origin.surface)
+            await self._store.finish_run(order.run_id, status="failed", usage=Usage(), error="no edge")
+            return None
+        if run.status == "running" or run.finished:
+            # A resumed run: its first attempt may have begun an answer. One that had even finished
+            # died before DBOS recorded it, perhaps while Slack still had its answer to take.
+            await router.retire(order.origin, order.run_id)
+        sink = router.sinks(order.origin)(order.run_id)
+        if self._metrics is not None:
+            sink = self._metrics.metered(sink)
+        stream = self._streams[order.run_id] = _EventStream(_Reporter(sink, order.run_id))
+        return run, stream
+
+    async def _program(self, order: RunOrder, reporter: _EventStream) -> None:
+        """Think: the program's events go to the stream without waiting on the sink, and the
+        thinking slot is given back as soon as the program has said its last word."""
         program = self._programs.get(order.program)
         if program is None:
             await self._end(order, reporter, Failed(f"unknown run kind {order.program!r}"), "failed")
             return
         try:
-            # The budget lets upstream retries refuse waits the run cannot afford (integrations.budget).
-            with time_budget(self._run_timeout):
-                async with asyncio.timeout(self._run_timeout):
-                    async for event in program(order.payload):
-                        await reporter.emit(event)
-                        if is_terminal(event):
-                            return
+            async with self._thinking_slot(order.run_id):
+                # The budget lets upstream retries refuse waits the run cannot afford (integrations.budget).
+                with time_budget(self._run_timeout):
+                    async with asyncio.timeout(self._run_timeout):
+                        async for event in program(order.payload):
+                            await reporter.emit(event)
+                            if is_terminal(event):
+                                return
             await self._end(order, reporter, Failed("the run ended without an answer"), "failed")
         except TimeoutError:
             message = (
@@ -289,7 +340,29 @@ class Runs:
                 order, reporter, Failed("something went wrong on my side; please try again"), "failed"
             )
 
-    async def _end(self, order: RunOrder, reporter: _Reporter, event: TerminalEvent, status: str) -> None:
+    @contextlib.asynccontextmanager
+    async def _thinking_slot(self, run_id: str) -> AsyncIterator[None]:
+        self._waiting.add(run_id)
+        try:
+            await self._thinking.acquire()
+        finally:
+            self._waiting.discard(run_id)
+        try:
+            if self._closed:  # the slot came free while draining: leave the run for the next process
+                raise asyncio.CancelledError
+            yield
+        finally:
+            self._thinking.release()
+
+    async def _recorded_end(self, run: RunRecord) -> TerminalEvent:
+        """The terminal event a finished run's record stands for, to deliver it again."""
+        if run.status == "succeeded":
+            return Finished(await self._store.answer(run.id) or "", run.usage)
+        if run.status == "failed":
+            return Failed(run.error or "the run failed", usage=run.usage)
+        return Interrupted(run.error or STOPPED)
+
+    async def _end(self, order: RunOrder, reporter: _EventStream, event: TerminalEvent, status: str) -> None:
         """Record and render a terminal outcome the program itself did not reach."""
         try:
             error = getattr(event, "message", None)
@@ -337,12 +410,51 @@ async def run_workflow(order: RunOrder) -> str:
     return order.run_id
 
 
+class _EventStream:
+    """A run's events between its program and its sink: the program hands them over without
+    waiting, and one task renders them in order, as fast as the sink (Slack's budget) allows.
+
+    A sink that falls behind is handed what piled up at once: the Slack sink coalesces the text.
+    The rendering task runs outside the workflow: nothing a sink does can pass for a run's step.
+    """
+
+    def __init__(self, reporter: _Reporter) -> None:
+        self._reporter = reporter
+        self._events: asyncio.Queue[WorkflowEvent | None] = asyncio.Queue()
+        self.ended = False  # the terminal event has been handed over
+        self._task = asyncio.create_task(
+            self._render(), name=f"render-{reporter.run_id}", context=outside_runs()
+        )
+
+    async def emit(self, event: WorkflowEvent) -> None:
+        if self.ended:
+            return
+        self.ended = is_terminal(event)
+        self._events.put_nowait(event)
+
+    async def delivered(self) -> None:
+        """Wait until the sink has rendered everything handed over, the terminal event last."""
+        if not self.ended:
+            self._events.put_nowait(None)  # every run ends with a terminal event; never hang without
+        await asyncio.shield(self._task)
+
+    def abandon(self) -> None:
+        """Stop rendering (shutdown): the run is resumed elsewhere, which retires what was shown."""
+        self._task.cancel()
+
+    async def _render(self) -> None:
+        while (event := await self._events.get()) is not None:
+            await self._reporter.emit(event)
+            if is_terminal(event):
+                return
+
+
 class _Reporter:
     """Forwards events to a sink; a failing sink is logged, never allowed to kill the run."""
 
     def __init__(self, sink: Sink, run_id: str) -> None:
         self._sink = sink
-        self._run_id = run_id
+        self.run_id = run_id
         self.ended = False
         self._broken = False
 
@@ -354,7 +466,7 @@ class _Reporter:
             await self._sink.emit(event)
         except Exception:
             if not self._broken:
-                log.exception("sink failed for run %s; the run goes on and is recorded", self._run_id)
+                log.exception("sink failed for run %s; the run goes on and is recorded", self.run_id)
             self._broken = True
 
 

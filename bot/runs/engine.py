@@ -20,6 +20,7 @@ DBOS is a process-wide singleton: one engine at a time per process.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import shutil
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dbos import DBOS, DBOSClient, DBOSConfig
+from dbos._context import _clear_local_dbos_context
 from sqlalchemy.engine import make_url
 
 from bot.errors import ConfigError
@@ -202,6 +204,14 @@ class Engine:
 
 
 DBOS_RUNNING = threading.Event()  # DBOS is one per process: is it launched here?
+
+
+def outside_runs() -> contextvars.Context:
+    """A copy of the current context with no run in it: for a task started beside a run (one that
+    renders its events) whose calls must never count as the run's steps."""
+    context = contextvars.copy_context()
+    context.run(_clear_local_dbos_context)
+    return context
 
 
 def in_workflow() -> bool:

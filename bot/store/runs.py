@@ -153,6 +153,12 @@ class Runs(Database):
             row = (await session.exec(query)).first()
         return None if row is None else _run_record(*row)
 
+    async def answer(self, run_id: str) -> str | None:
+        """The answer a finished run recorded (as the thread remembers it), if it gave one."""
+        query = select(Message.text).where(Message.run_id == run_id, Message.role == "assistant")
+        async with self.reading() as session:
+            return (await session.exec(query.order_by(col(Message.id)))).first()
+
     async def runs(self, conversation_id: int) -> list[RunRecord]:
         """The conversation's runs, oldest first."""
         query = (

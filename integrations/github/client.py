@@ -1,4 +1,4 @@
-"""Read access to GitHub: pull requests with reviews and CI, issues, search, compare, Actions.
+"""Read access to GitHub: pull requests with reviews and CI, issues, search, commits, compare, Actions.
 
 One client for github.com and GitHub Enterprise (``base_url`` = ``GITHUB_API_URL``), with a
 personal access token (``create``) or as a GitHub App installation (``create_for_app``).
@@ -34,6 +34,7 @@ from integrations.github.log_tail import read_tail
 from integrations.github.models import (
     FAILED_CONCLUSIONS,
     CheckRun,
+    Commit,
     CommitStatus,
     CommitSummary,
     Comparison,
@@ -343,6 +344,28 @@ class GitHubClient:
         )
 
     # -- commits -----------------------------------------------------------------------------
+
+    async def get_commit(self, repo: str, ref: str) -> Commit:
+        """One commit (a SHA, full or short, or a branch's newest): message, author, files changed."""
+        owner, name = self._allowed(repo)
+        ref = _check_ref(ref)
+        path = f"/repos/{owner}/{name}/commits/{ref}"
+        body = _parse(wire.Commit, await self._get(path, what=f"commit {owner}/{name}@{ref}"))
+        # The schema makes stats optional; without them, the files listed still give the counts.
+        stats = body.stats or wire.CommitStats(
+            additions=sum(entry.additions for entry in body.files),
+            deletions=sum(entry.deletions for entry in body.files),
+        )
+        return Commit(
+            repo=f"{owner}/{name}",
+            **_commit(body).model_dump(),
+            files=FilesSummary(
+                changed_files=len(body.files),
+                additions=stats.additions,
+                deletions=stats.deletions,
+                names=[entry.filename for entry in body.files[:FILE_NAMES]],
+            ),
+        )
 
     async def compare(self, repo: str, base: str, head: str) -> Comparison:
         """How ``head`` differs from ``base``: ahead/behind, the newest commits, the files touched."""

@@ -162,6 +162,13 @@ class CommitSummary(BaseModel):
     url: str = ""
 
 
+class Commit(CommitSummary):
+    """One commit read on its own: the repository it is in, and the files it changed."""
+
+    repo: str  # owner/name
+    files: FilesSummary = Field(default_factory=FilesSummary)
+
+
 class Comparison(BaseModel):
     repo: str
     base: str

@@ -135,11 +135,18 @@ class GitCommit(WireModel):
     author: GitPerson | None = None
 
 
+class CommitStats(WireModel):
+    additions: int = 0
+    deletions: int = 0
+
+
 class Commit(WireModel):
     sha: Text = ""
     html_url: Text = ""
     commit: GitCommit = Field(default_factory=GitCommit)
     author: Account | None = None
+    stats: CommitStats | None = None  # only when one commit is read, not in a comparison's list
+    files: list[PullFile] = Field(default_factory=list)
 
 
 class Comparison(WireModel):

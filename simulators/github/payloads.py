@@ -446,6 +446,18 @@ class GitHubRenderer:
             "parents": [] if parent is None else [{"sha": parent, "url": f"{api}/commits/{parent}"}],
         }
 
+    def commit_with_changes(
+        self, repo: dict[str, Any], commit: dict[str, Any], parent: str | None, files: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """GET .../commits/{ref}: a commit as a comparison lists it, plus its stats and files."""
+        additions = sum(entry["additions"] for entry in files)
+        deletions = sum(entry["deletions"] for entry in files)
+        return {
+            **self.commit(repo, commit, parent),
+            "stats": {"total": additions + deletions, "additions": additions, "deletions": deletions},
+            "files": [self.file(repo, commit["sha"], entry) for entry in files],
+        }
+
     def comparison(
         self,
         repo: dict[str, Any],

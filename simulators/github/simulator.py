@@ -1,11 +1,11 @@
 """SIMULATED GitHub REST API serving the acme/payments demo repository.
 
 Routes: pulls (list, get, reviews, files), issues/{n} (pull requests are issues too),
-commits/{ref}/check-runs and /status, compare/{base}...{head}, Actions runs, jobs and job logs
-(a 302 to a signed plain-text log URL that refuses an Authorization header, like blob storage),
-search/issues, /user and a GitHub App's POST /app/installations/{id}/access_tokens. Writes
-(``simulators.github.writes``): POST issues, issue comments and rerun-failed-jobs change the data
-and are listed by ``writes()``.
+commits/{ref} (a SHA, a unique prefix or a branch) with its check-runs and /status,
+compare/{base}...{head}, Actions runs, jobs and job logs (a 302 to a signed plain-text log URL
+that refuses an Authorization header, like blob storage), search/issues, /user and a GitHub
+App's POST /app/installations/{id}/access_tokens. Writes (``simulators.github.writes``): POST
+issues, issue comments and rerun-failed-jobs change the data and are listed by ``writes()``.
 
 Like GitHub: lists page by ``per_page``/``page`` with a ``Link`` header (``max_per_page`` can be
 lowered to force several pages); GETs carry an ``ETag`` and answer ``If-None-Match`` with a 304
@@ -40,6 +40,7 @@ CORE_LIMIT = 5000
 SEARCH_LIMIT = 30
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 30
+MIN_SHA_PREFIX = 4  # git's shortest abbreviation
 LOG_URL_SECONDS = 60  # GitHub: the redirect URL for a job log expires after one minute
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
@@ -98,6 +99,7 @@ class GitHubSimulator(SimulatedUpstream):
         router.add_get(repo + "/issues/{number:\\d+}", self._get_issue)
         router.add_get(repo + "/commits/{ref:.+}/check-runs", self._check_runs)
         router.add_get(repo + "/commits/{ref:.+}/status", self._combined_status)
+        router.add_get(repo + "/commits/{ref:.+}", self._get_commit)  # after the two above: refs hold "/"
         router.add_get(repo + "/compare/{basehead:.+}", self._compare)
         router.add_get(repo + "/actions/runs", self._list_runs)
         router.add_get(repo + "/actions/runs/{run_id:\\d+}", self._get_run)
@@ -245,6 +247,14 @@ class GitHubSimulator(SimulatedUpstream):
             return self._not_found("commits/statuses#get-the-combined-status-for-a-specific-reference")
         statuses = repo.get("statuses", {}).get(sha, [])
         return web.json_response(self._renderer(request).combined_status(repo, sha, statuses))
+
+    async def _get_commit(self, request: web.Request) -> web.Response:
+        repo = self._repo(request)
+        found = _known_commit(repo, request.match_info["ref"]) if repo else None
+        if repo is None or found is None:
+            return self._not_found("commits/commits#get-a-commit")
+        commit, parent, files = found
+        return web.json_response(self._renderer(request).commit_with_changes(repo, commit, parent, files))
 
     async def _compare(self, request: web.Request) -> web.Response:
         repo = self._repo(request)
@@ -567,6 +577,33 @@ def _commit_of(repo: Item, sha: str) -> Item:
             if commit["sha"] == sha:
                 return dict(commit)
     return {"sha": sha, "message": "", "author": "acme-chatops", "date": "2026-11-01T00:00:00Z"}
+
+
+def _known_commit(repo: Item, ref: str) -> tuple[Item, str | None, list[Item]] | None:
+    """The seed commit ``ref`` names, with its parent and the files it changed; None if none or several."""
+    sha = (_resolve_ref(repo, ref) or ref).lower()
+    if len(sha) < MIN_SHA_PREFIX or any(c not in "0123456789abcdef" for c in sha):
+        return None
+    # Reversed, so that where the seed lists a SHA twice its first record (main's) is the one kept.
+    commits = reversed(_seed_commits(repo))
+    matches = {found[0]["sha"]: found for found in commits if found[0]["sha"].startswith(sha)}
+    return next(iter(matches.values())) if len(matches) == 1 else None
+
+
+def _seed_commits(repo: Item) -> list[tuple[Item, str | None, list[Item]]]:
+    """Every commit of main and of the pull requests, each with its parent and changed files.
+
+    A commit's files are its own ``files`` when the seed gives them, else its pull request's when
+    the pull request is that one commit (a pull's files are those of all its commits together).
+    """
+    main = repo.get("main_commits", [])
+    found = [(c, main[i - 1]["sha"] if i else None, c.get("files", [])) for i, c in enumerate(main)]
+    for item in repo["items"]:
+        commits = item.get("commits", []) if item["kind"] == "pull" else []
+        whole = item.get("files", []) if len(commits) == 1 else []
+        parents = [repo["main_sha"], *(c["sha"] for c in commits)]
+        found += [(c, parents[i], c.get("files") or whole) for i, c in enumerate(commits)]
+    return found
 
 
 def _resolve_ref(repo: Item, ref: str) -> str | None:

@@ -32,13 +32,13 @@ async def make_runs(store: Store, database_url: str) -> AsyncIterator[MakeRuns]:
     """Runs feeding ``metrics``, wired as build_services wires them."""
     made: list[Runs] = []
 
-    def make(metrics: Metrics) -> Runs:
+    def make(metrics: Metrics, sink: RecordingSink | None = None) -> Runs:
         engine = Engine.beside(
             database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(4)]
         )
         runs = Runs(store, engine, shutdown_grace=0.5, metrics=metrics)
         metrics.watch_runs(lambda: runs.running, lambda: runs.queued)
-        runs.route("chat", OneSink(RecordingSink()))
+        runs.route("chat", OneSink(sink or RecordingSink()))
         made.append(runs)
         return runs
 
@@ -57,6 +57,7 @@ async def test_a_run_is_measured_with_the_injected_clock(store: Store, make_runs
     clock = ManualClock()
     metrics = Metrics(model="m1", tools=["jira_get_issue"], clock=clock)
     gate = asyncio.Event()
+    shown = RecordingSink()
 
     async def program(_payload: Any) -> AsyncIterator[WorkflowEvent]:
         await gate.wait()
@@ -65,10 +66,12 @@ async def test_a_run_is_measured_with_the_injected_clock(store: Store, make_runs
         yield ToolFinished("c2", "made_up_tool", False, "unknown tool", duration_ms=5)
         clock.advance(2.0)
         yield TextDelta("OPS-2 waits on OPS-1.")
+        # The sink renders beside the program: the first reply counts once it is shown.
+        await until(lambda: shown.text != "", steps=20_000)
         clock.advance(3.0)
         yield Finished("OPS-2 waits on OPS-1.", Usage(input_tokens=120, output_tokens=30, requests=2))
 
-    runs = make_runs(metrics)
+    runs = make_runs(metrics, shown)
     runs.program("measured", program)
     await runs.submit(await _order(store, "measured"))
     await until(lambda: runs.running == 1, steps=20_000)

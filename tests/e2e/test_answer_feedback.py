@@ -1,5 +1,6 @@
-"""The message under a finished answer: 👍/👎 stored with the run (👎 with an optional reason from
-a dialog), and Details showing the asker which tools the run called and how long each took."""
+"""The controls a finished answer ends with, in its own message: Slack's 👍/👎 stored with the
+run (👎 with an optional reason from a dialog), and Details showing the asker which tools the run
+called and how long each took. The separate 👍/👎 buttons of answers posted before still count."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.slack.blocks.feedback import (
     ANSWER_DETAILS,
+    ANSWER_FEEDBACK,
     FEEDBACK_DOWN,
     FEEDBACK_UP,
     REASON_BLOCK,
@@ -35,7 +37,7 @@ OTHER = "U0OTHER"
 class Answered:
     run_id: str
     root: str
-    message: dict[str, Any]  # the small message with the buttons
+    message: dict[str, Any]  # the answer, its controls at its end
 
 
 def _feedback_message(slack: SlackSimulator, root: str) -> dict[str, Any] | None:
@@ -46,11 +48,32 @@ def _feedback_message(slack: SlackSimulator, root: str) -> dict[str, Any] | None
 
 
 def _button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The click on the button ``action_id`` of ``message``, as Slack reports it."""
     for block in message["blocks"]:
         for element in block.get("elements", []):
             if element.get("action_id") == action_id:
                 return {"action_id": action_id, "block_id": block["block_id"], "value": element["value"]}
     raise AssertionError(f"no {action_id} button")
+
+
+def _thumb(message: dict[str, Any], side: str) -> dict[str, Any]:
+    """The click on the 👍 (``side`` "positive") or 👎 ("negative") of Slack's feedback buttons."""
+    for block in message["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("type") == "feedback_buttons":
+                return {
+                    "type": "feedback_buttons",
+                    "action_id": element["action_id"],
+                    "block_id": block["block_id"],
+                    "value": element[f"{side}_button"]["value"],
+                }
+    raise AssertionError("no feedback buttons")
+
+
+def _older_button(answered: Answered, action_id: str) -> dict[str, Any]:
+    """A click on the separate 👍 or 👎 of an answer posted before the controls moved into it:
+    its value was the run id alone."""
+    return {"action_id": action_id, "block_id": f"feedback:{answered.run_id}", "value": answered.run_id}
 
 
 def _trigger_of(body: str) -> str:
@@ -65,21 +88,30 @@ async def answered(bot: RunningBot, upstreams: Upstreams, slack_requests: SlackR
     root = str(slack.calls("chat.startStream")[-1].args["thread_ts"])
     await slack.wait_for(lambda: _feedback_message(slack, root) is not None, timeout=20)
     await bot.settle()
-    message = _feedback_message(slack, root)
-    assert message is not None
+    (answer,) = slack.thread(CHANNEL, root)[1:]  # one message per answer: the controls are in it
+    assert _feedback_message(slack, root) == answer
     conversation = await bot.services.store.find_conversation(TEAM, CHANNEL, root)
     assert conversation is not None
     (run,) = await bot.services.store.runs(conversation)
-    return Answered(run.id, root, message)
+    return Answered(run.id, root, answer)
 
 
 async def _click(
-    bot: RunningBot, requests: SlackRequests, answered: Answered, action_id: str, *, user: str = ASKER
+    bot: RunningBot, requests: SlackRequests, answered: Answered, action: str, *, user: str = ASKER
 ) -> str:
-    """Click a button as ``user``; the click's trigger_id."""
-    body, headers = requests.block_action(
-        _button(answered.message, action_id), message=answered.message, user=user
+    """Click as ``user``: ``action`` "up" or "down" is Slack's 👍 or 👎 under the answer, anything
+    else the button with that action id. The click's trigger_id."""
+    sides = {"up": "positive", "down": "negative"}
+    clicked = (
+        _thumb(answered.message, sides[action]) if action in sides else _button(answered.message, action)
     )
+    return await _send(bot, requests, answered, clicked, user=user)
+
+
+async def _send(
+    bot: RunningBot, requests: SlackRequests, answered: Answered, action: dict[str, Any], *, user: str = ASKER
+) -> str:
+    body, headers = requests.block_action(action, message=answered.message, user=user)
     assert (await bot.post(body, headers)).status_code == 200
     return _trigger_of(body)
 
@@ -93,17 +125,17 @@ async def test_thumbs_are_stored_with_the_run_and_the_latest_click_wins(
     bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
 ) -> None:
     slack, store = upstreams.slack, bot.services.store
-    up = _button(answered.message, FEEDBACK_UP)
-    assert up["value"] == answered.run_id
+    up = _thumb(answered.message, "positive")
+    assert (up["action_id"], up["value"]) == (ANSWER_FEEDBACK, f"up:{answered.run_id}")
 
-    await _click(bot, slack_requests, answered, FEEDBACK_UP)
+    await _click(bot, slack_requests, answered, "up")
     await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
     assert await store.feedback(answered.run_id) == {ASKER: ("up", None)}
     assert slack.opened_views == [], "👍 is one click"
 
-    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await _click(bot, slack_requests, answered, "down")
     await _opened_after(slack, 0)
-    await _click(bot, slack_requests, answered, FEEDBACK_UP, user=OTHER)
+    await _click(bot, slack_requests, answered, "up", user=OTHER)
     await slack.wait_for(lambda: len(slack.ephemeral_messages) == 2, timeout=20)
     assert await store.feedback(answered.run_id) == {ASKER: ("down", None), OTHER: ("up", None)}
 
@@ -112,7 +144,7 @@ async def test_thumbs_down_is_stored_at_once_and_opens_the_reason_dialog(
     bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
 ) -> None:
     slack, store = upstreams.slack, bot.services.store
-    trigger = await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    trigger = await _click(bot, slack_requests, answered, "down")
     view = await _opened_after(slack, 0)
 
     assert slack.calls("views.open")[-1].args["trigger_id"] == trigger
@@ -126,7 +158,7 @@ async def test_a_submitted_reason_is_stored_with_the_run_and_never_posted(
     bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
 ) -> None:
     slack, store = upstreams.slack, bot.services.store
-    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await _click(bot, slack_requests, answered, "down")
     view = await _opened_after(slack, 0)
     reason = "It read OPS-1 <!channel> *instead* & missed the\nlinked PR"
 
@@ -142,8 +174,8 @@ async def test_an_empty_submission_keeps_thumbs_down_without_a_reason(
     bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
 ) -> None:
     slack, store = upstreams.slack, bot.services.store
-    await _click(bot, slack_requests, answered, FEEDBACK_UP)
-    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await _click(bot, slack_requests, answered, "up")
+    await _click(bot, slack_requests, answered, "down")
     view = await _opened_after(slack, 0)
 
     response = await bot.post(*view_submission(slack_requests, view, {REASON_BLOCK: "  "}))
@@ -155,7 +187,7 @@ async def test_an_empty_submission_keeps_thumbs_down_without_a_reason(
 async def test_a_reason_over_the_limit_is_refused_in_the_dialog(
     bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
 ) -> None:
-    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await _click(bot, slack_requests, answered, "down")
     view = await _opened_after(upstreams.slack, 0)
 
     response = await bot.post(
@@ -172,7 +204,7 @@ async def test_when_the_dialog_cannot_open_the_thumbs_down_is_still_stored_and_t
 ) -> None:
     slack = upstreams.slack
     slack.refuse("views.open", "expired_trigger_id")
-    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await _click(bot, slack_requests, answered, "down")
     await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
     assert "👎" in slack.ephemeral_messages[0]["text"]
     assert await bot.services.store.feedback(answered.run_id) == {ASKER: ("down", None)}
@@ -206,18 +238,34 @@ async def test_details_are_for_the_asker_only(
     assert "jira_get_issue" not in shown["text"]
 
 
-@pytest.mark.parametrize(("action_id", "sentence"), [(ANSWER_DETAILS, NO_DETAILS), (FEEDBACK_UP, NOT_STORED)])
+@pytest.mark.parametrize(
+    ("action", "value", "sentence"),
+    [
+        (ANSWER_DETAILS, "0123456789abcdef", NO_DETAILS),
+        ("up", "up:0123456789abcdef", NOT_STORED),
+        ("up", "sideways:" + "0123456789abcdef", NOT_STORED),  # not a value of ours
+        (FEEDBACK_UP, "0123456789abcdef", NOT_STORED),  # an older answer's button
+    ],
+)
 async def test_a_click_for_an_unknown_run_is_answered_with_a_sentence(
     bot: RunningBot,
     upstreams: Upstreams,
     slack_requests: SlackRequests,
     answered: Answered,
-    action_id: str,
+    action: str,
+    value: str,
     sentence: str,
 ) -> None:
     slack = upstreams.slack
-    button = _button(answered.message, action_id) | {"value": "0123456789abcdef"}
-    response = await bot.post(*slack_requests.block_action(button, message=answered.message))
+    if action == "up":
+        clicked = _thumb(answered.message, "positive")
+    elif action == FEEDBACK_UP:
+        clicked = _older_button(answered, FEEDBACK_UP)
+    else:
+        clicked = _button(answered.message, action)
+    response = await bot.post(
+        *slack_requests.block_action(clicked | {"value": value}, message=answered.message)
+    )
     assert response.status_code == 200
     await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
     assert slack.ephemeral_messages[0]["text"] == sentence
@@ -227,7 +275,7 @@ async def test_a_click_for_an_unknown_run_is_answered_with_a_sentence(
 async def test_a_reason_for_a_run_no_longer_stored_is_refused_in_the_dialog(
     bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
 ) -> None:
-    await _click(bot, slack_requests, answered, FEEDBACK_DOWN)
+    await _click(bot, slack_requests, answered, "down")
     view = await _opened_after(upstreams.slack, 0)
     assert await bot.services.store.forget_thread(TEAM, CHANNEL, answered.root)
 
@@ -235,3 +283,17 @@ async def test_a_reason_for_a_run_no_longer_stored_is_refused_in_the_dialog(
 
     assert response.status_code == 200
     assert response.json()["errors"] == {REASON_BLOCK: NOT_STORED}
+
+
+async def test_the_separate_thumbs_of_an_older_answer_still_count(
+    bot: RunningBot, upstreams: Upstreams, slack_requests: SlackRequests, answered: Answered
+) -> None:
+    slack, store = upstreams.slack, bot.services.store
+    await _send(bot, slack_requests, answered, _older_button(answered, FEEDBACK_UP), user=OTHER)
+    await slack.wait_for(lambda: len(slack.ephemeral_messages) == 1, timeout=20)
+    assert await store.feedback(answered.run_id) == {OTHER: ("up", None)}
+
+    await _send(bot, slack_requests, answered, _older_button(answered, FEEDBACK_DOWN))
+    view = await _opened_after(slack, 0)
+    assert view["private_metadata"] == answered.run_id
+    assert await store.feedback(answered.run_id) == {OTHER: ("up", None), ASKER: ("down", None)}

@@ -27,11 +27,8 @@ async def test_the_answer_footer_follows_the_setting(
     await slack.wait_for(lambda: any(c.ok for c in slack.calls("chat.stopStream")), timeout=20)
     await bot.settle()
     root = str(slack.calls("chat.startStream")[-1].args["thread_ts"])
-    replies = slack.thread(CHANNEL, root)[1:]
-    # The answer is the bot's reply before the feedback buttons' own message.
-    (answer,) = [
-        m["text"] for m in replies if not any("feedback:" in b.get("block_id", "") for b in m["blocks"])
-    ]
+    # One message per answer: the feedback controls are under its text, the footer ends the text.
+    (answer,) = [m["text"] for m in slack.thread(CHANNEL, root)[1:]]
 
     footer = FOOTER.search(answer)
     if settings.answer_footer:

@@ -345,3 +345,42 @@ async def test_compare_refuses_odd_refs_locally(
         await github.compare("acme/payments", base, head)
 
     assert github_sim.requests == []
+
+
+# -- one commit --------------------------------------------------------------------------------
+
+FLAG_SHA = "3f4e5d6c7b8a99aab0c1d2e3f4a5b6c7d8e9f0a1"  # acme/payments#38, a one-commit pull request
+
+
+async def test_a_commit_read_by_its_short_sha(github: GitHubClient, github_sim: GitHubSimulator) -> None:
+    commit = await github.get_commit("acme/payments", "3f4e5d6")
+
+    assert (commit.repo, commit.sha, commit.message, commit.author) == (
+        "acme/payments",
+        FLAG_SHA,
+        "Add payments v2 feature flag",
+        "fmulder",
+    )
+    assert commit.url == f"https://github.com/acme/payments/commit/{FLAG_SHA}"
+    assert commit.date == "2026-11-07T15:39:50Z"
+    assert (commit.files.changed_files, commit.files.additions, commit.files.deletions) == (5, 84, 6)
+    assert commit.files.names[0] == "payments/flags.py"
+    assert [r.path for r in github_sim.requests] == ["/repos/acme/payments/commits/3f4e5d6"]
+
+
+async def test_an_unknown_commit_is_not_found_or_no_access(github: GitHubClient) -> None:
+    with pytest.raises(NotFound) as caught:
+        await github.get_commit("acme/payments", "deadbeef")
+
+    assert str(caught.value) == "github: commit acme/payments@deadbeef not found or no access"
+    assert caught.value.status == 404
+
+
+@pytest.mark.parametrize("ref", ["a..b", "-x", "has space", ""])
+async def test_get_commit_refuses_odd_refs_locally(
+    github: GitHubClient, github_sim: GitHubSimulator, ref: str
+) -> None:
+    with pytest.raises(BadRequest):
+        await github.get_commit("acme/payments", ref)
+
+    assert github_sim.requests == []

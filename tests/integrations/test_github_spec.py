@@ -33,6 +33,7 @@ from tests.openapi_subset import Spec, schema_errors
 SPEC = Spec.load("github-subset.json")
 EXAMPLES = Path(__file__).parents[1] / "specs" / "examples"
 HEAD_SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
+FLAG_SHA = "3f4e5d6c7b8a99aab0c1d2e3f4a5b6c7d8e9f0a1"  # acme/payments#38's one commit
 # Requests that are deliberately not in the subset: GET /user (the doctor's "who am I") is not
 # one of the operations the subset was cut to, and /_logs/ is the simulated blob storage a job
 # log redirects to, not GitHub's API.
@@ -123,6 +124,22 @@ async def test_every_answer_validates_against_its_response_schema(toured: GitHub
             checked.add(operation.operation_id)
 
     assert len(checked) == 11
+
+
+async def test_a_single_commit_answer_has_githubs_commit_schema() -> None:
+    # The subset has no GET .../commits/{ref} (so the tour leaves get_commit out); GitHub answers
+    # it with the "commit" schema, which the subset carries as a comparison's base_commit.
+    compare = SPEC.operation("repos/compare-commits-with-basehead").response_schema(200)
+    assert compare is not None
+    async with GitHubSimulator(token=GITHUB_TOKEN) as sim:
+        async with httpx.AsyncClient(
+            base_url=sim.url, headers={"Authorization": f"Bearer {GITHUB_TOKEN}"}
+        ) as http:
+            answer = await http.get(f"/repos/acme/payments/commits/{FLAG_SHA}")
+
+    assert answer.status_code == 200
+    assert schema_errors(answer.json(), compare["properties"]["base_commit"]) == []
+    assert [entry["filename"] for entry in answer.json()["files"]][:1] == ["payments/flags.py"]
 
 
 async def test_the_installation_token_request_and_answer_match_the_spec(sleeps: SleepRecorder) -> None:

@@ -31,14 +31,15 @@ from bot.slack.blocks.cards import (
 from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.feedback import (
     ANSWER_DETAILS,
+    ANSWER_FEEDBACK,
     FEEDBACK_DOWN,
     FEEDBACK_UP,
-    PROMPT,
     REASON_BLOCK,
     REASON_LIMIT,
     REASON_VIEW,
     TOO_LONG,
     feedback_blocks,
+    feedback_value,
     reason_modal,
     submitted_reason,
     submitted_run_id,
@@ -47,6 +48,7 @@ from bot.slack.blocks.stop import ANSWER_STOP, stop_blocks
 
 __all__ = [
     "ANSWER_DETAILS",
+    "ANSWER_FEEDBACK",
     "ANSWER_STOP",
     "APPROVE",
     "DENY",
@@ -55,7 +57,6 @@ __all__ = [
     "FEEDBACK_DOWN",
     "FEEDBACK_UP",
     "MORE_ACTION",
-    "PROMPT",
     "REASON_BLOCK",
     "REASON_LIMIT",
     "REASON_VIEW",
@@ -66,6 +67,7 @@ __all__ = [
     "digest_message",
     "edit_modal",
     "feedback_blocks",
+    "feedback_value",
     "field_block_id",
     "outcome_blocks",
     "outcome_text",

@@ -1,4 +1,4 @@
-"""The controls under a finished answer: the 👍 / 👎 / Details buttons, and the 👎 reason dialog.
+"""The controls under a finished answer: Slack's native 👍 / 👎, Details, and the 👎 reason dialog.
 
 Block Kit only; the Slack calls that open it and receive it are in ``bot.slack.listeners.feedback``.
 The run id travels in ``private_metadata``: Slack returns it unchanged with the signed
@@ -71,29 +71,46 @@ def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+ANSWER_FEEDBACK = "answer_feedback"  # Slack's feedback_buttons: the value says which
+# The separate 👍 / 👎 buttons of answers posted before the feedback moved into the answer.
 FEEDBACK_UP = "answer_feedback_up"
 FEEDBACK_DOWN = "answer_feedback_down"
 ANSWER_DETAILS = "answer_details"
-PROMPT = "Was this answer useful?"
 
 
 def feedback_blocks(run_id: str) -> list[dict[str, Any]]:
-    """A context line and one row of buttons, each carrying the run id."""
-
-    def button(action_id: str, label: str) -> dict[str, Any]:
-        return {
-            "type": "button",
-            "action_id": action_id,
-            "text": {"type": "plain_text", "text": label, "emoji": True},
-            "value": run_id,
-        }
-
-    buttons = [button(FEEDBACK_UP, ":thumbsup:"), button(FEEDBACK_DOWN, ":thumbsdown:")]
+    """What goes under a finished answer, in its own message: Slack's native 👍/👎
+    (``feedback_buttons`` in a ``context_actions`` block) and the Details button, each carrying
+    the run id."""
+    buttons = {
+        "type": "feedback_buttons",
+        "action_id": ANSWER_FEEDBACK,
+        "positive_button": _feedback_button(":thumbsup:", "up", run_id, "This answer was useful"),
+        "negative_button": _feedback_button(":thumbsdown:", "down", run_id, "This answer was not useful"),
+    }
+    details = {
+        "type": "button",
+        "action_id": ANSWER_DETAILS,
+        "text": {"type": "plain_text", "text": "Details", "emoji": True},
+        "value": run_id,
+    }
     return [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": PROMPT}]},
-        {
-            "type": "actions",
-            "block_id": f"feedback:{run_id}",
-            "elements": [*buttons, button(ANSWER_DETAILS, "Details")],
-        },
+        {"type": "context_actions", "block_id": f"feedback:{run_id}", "elements": [buttons]},
+        {"type": "actions", "block_id": f"details:{run_id}", "elements": [details]},
     ]
+
+
+def feedback_value(value: str) -> tuple[str, str] | None:
+    """``("up" | "down", run id)`` from a native feedback click's value; None when it is not ours."""
+    verdict, _, run_id = value.partition(":")
+    if verdict not in ("up", "down") or not run_id:
+        return None
+    return verdict, run_id
+
+
+def _feedback_button(emoji: str, verdict: str, run_id: str, label: str) -> dict[str, Any]:
+    return {
+        "text": {"type": "plain_text", "text": emoji, "emoji": True},
+        "value": f"{verdict}:{run_id}",
+        "accessibility_label": label,
+    }

@@ -1,8 +1,8 @@
 """A run's Slack sink chain, built in one place once the run exists, so it knows the run's id.
 
-The thread sink renders the answer; around it, innermost first: the footer under the answer
-(``footer``), the feedback buttons after it (``feedback``), the proposed
-writes below it all (``proposals``). All write through one door, in the asker's workspace.
+The thread sink renders the answer, with the feedback buttons in its own last message; around it,
+innermost first: the footer line at the end of the answer (``footer``), the proposed writes
+below it all (``proposals``). All write through one door, in the asker's workspace.
 Every run's chain is also metered, outermost, by the runs (``bot.metrics``).
 
 ``SlackSinks`` is the Slack edge's ``bot.ports.SinkRouter``: a durable run carries only its
@@ -21,9 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals import ApprovalDesk
 from bot.ports import Origin, Sink, SinkFactory
-from bot.slack.blocks import stop_blocks
+from bot.slack.blocks import feedback_blocks, stop_blocks
 from bot.slack.delivery.door import SlackDelivery
-from bot.slack.delivery.feedback import FeedbackSink
 from bot.slack.delivery.footer import FooterSink
 from bot.slack.delivery.proposals import ApprovalPreviews
 from bot.slack.delivery.response_url import Respond
@@ -42,7 +41,7 @@ class SlackChain:
     asker: Asker
     desk: ApprovalDesk | None = None  # proposed writes go below the answer, with their buttons
     footer: bool = False
-    feedback: bool = False
+    feedback: bool = False  # 👍 / 👎 and Details under the finished answer, in its message
     stop: Callable[[str], object] | None = None  # cancels a run: its Stop button and Slack's own Stop
     respond: Respond | None = None  # a slash command's response_url, the ladder's last rung
     on_reply: Callable[[str, str], Awaitable[None]] | None = None  # (run id, ts of its answer)
@@ -52,8 +51,6 @@ class SlackChain:
         sink: Sink = SlackThreadSink(door, self.asker, self._options(run_id))
         if self.footer:
             sink = FooterSink(sink)
-        if self.feedback:
-            sink = FeedbackSink(sink, door, self.asker, run_id)
         if self.desk is not None:
             sink = ApprovalPreviews(sink, door, self.desk, self.asker)
         return sink
@@ -61,12 +58,16 @@ class SlackChain:
     def _options(self, run_id: str) -> SinkOptions:
         stop, on_reply = self.stop, self.on_reply
         recorded = (lambda ts: on_reply(run_id, ts)) if on_reply is not None else None
+        closing = feedback_blocks(run_id) if self.feedback else []
         if stop is None:
-            return SinkOptions(respond=self.respond, on_reply=recorded)
+            return SinkOptions(respond=self.respond, closing=closing, on_reply=recorded)
         # Slack shows the stream's own Stop to the asker alone; below the stream, a button for them.
-        controls = stop_blocks(run_id)
         return SinkOptions(
-            respond=self.respond, controls=controls, on_user_stop=lambda: stop(run_id), on_reply=recorded
+            respond=self.respond,
+            controls=stop_blocks(run_id),
+            closing=closing,
+            on_user_stop=lambda: stop(run_id),
+            on_reply=recorded,
         )
 
 

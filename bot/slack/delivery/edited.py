@@ -1,7 +1,8 @@
 """A posted answer message rewritten in place (chat.postMessage, then chat.update): the post rung.
 
 A message still being written may carry controls (the Stop button) under its text, which then
-goes as a ``markdown`` block; its final write drops the controls and leaves the text alone.
+goes as a ``markdown`` block; its final write swaps them for the closing blocks (a finished
+answer's feedback buttons), or drops them.
 """
 
 from __future__ import annotations
@@ -13,23 +14,17 @@ from typing import Any
 from slack_sdk.models.messages.chunk import Chunk
 
 from bot.slack.delivery.door import NO_UNFURL, SlackDelivery
-from bot.slack.delivery.reply import EMPTY_MESSAGE, PLACEHOLDER
+from bot.slack.delivery.reply import EMPTY_MESSAGE, PLACEHOLDER, message_body
 
 log = logging.getLogger(__name__)
-
-
-def _body(text: str, controls: Sequence[dict[str, Any]], *, blocks: bool) -> dict[str, Any]:
-    """A message's content: ``markdown_text``, or (for a message with controls) a markdown block
-    with the controls under it and ``text`` as the notification fallback."""
-    if not blocks:
-        return {"markdown_text": text}
-    return {"text": text, "blocks": [{"type": "markdown", "text": text}, *controls]}
 
 
 class EditedReply:
     """A posted message rewritten in place; the sink throttles how often ``append`` is called.
 
-    ``controls`` (the Stop button) stay under the text while it grows; the final update drops them.
+    ``controls`` (the Stop button) stay under the text while it grows; the final update puts the
+    closing blocks (a finished answer's feedback buttons) in their place. A message posted whole
+    (``controls`` are then the closing blocks) needs no update at all.
     """
 
     shows_tasks = False
@@ -49,7 +44,7 @@ class EditedReply:
         self._text = text
         self._shown = text
         self._controls = list(controls)
-        self._controls_shown = bool(controls)
+        self._blocks_shown = list(controls)  # what Slack shows under the text
 
     @classmethod
     async def start(
@@ -62,13 +57,13 @@ class EditedReply:
         controls: Sequence[dict[str, Any]] = (),
     ) -> EditedReply:
         """Post the message (a placeholder when ``text`` is empty); raises when posting fails."""
-        body = _body(text or PLACEHOLDER, controls, blocks=bool(controls))
+        body = message_body(text or PLACEHOLDER, controls)
         response = await delivery.call(
             "chat.postMessage",
             {"channel": channel, "thread_ts": thread_ts, **body, **NO_UNFURL},
             channel=channel,
         )
-        delivery.promise("chat.update")  # its final update; interim ones leave room for it
+        delivery.promise("chat.update")  # its final update, if it needs one; interim ones leave room
         return cls(delivery, channel, str(response["ts"]), text, controls)
 
     @property
@@ -77,24 +72,32 @@ class EditedReply:
 
     async def append(self, text: str, *, wait: bool = True) -> None:
         others = self._delivery.promised("chat.update") - 1  # the final updates other messages owe
-        await self._update(self._text + text, final=False, wait=wait, reserve=max(0, others))
+        await self._update(self._text + text, self._controls, final=False, wait=wait, reserve=max(0, others))
         self._text += text  # kept even when Slack refused: the next update carries it
 
     async def task(self, chunk: Chunk) -> None:
         return None
 
-    async def close(self, full_text: str) -> None:
+    async def close(self, full_text: str, closing: Sequence[dict[str, Any]] = ()) -> None:
         try:
-            if full_text != self._shown or not full_text or self._controls_shown:
-                await self._update(full_text or EMPTY_MESSAGE, final=True)
+            if full_text != self._shown or not full_text or self._blocks_shown != list(closing):
+                await self._update(full_text or EMPTY_MESSAGE, closing, final=True)
         finally:
             self._delivery.fulfil("chat.update")
 
-    async def _update(self, text: str, *, final: bool, wait: bool = True, reserve: int = 0) -> None:
-        # Once a message had controls its content stays in blocks: replacing them removes the button.
-        body = _body(text, [] if final else self._controls, blocks=bool(self._controls))
+    async def _update(
+        self,
+        text: str,
+        blocks: Sequence[dict[str, Any]],
+        *,
+        final: bool,
+        wait: bool = True,
+        reserve: int = 0,
+    ) -> None:
+        # Once a message had blocks its content stays in blocks: dropping them removes the buttons.
+        body = message_body(text, blocks, in_blocks=bool(self._blocks_shown))
         args = {"channel": self._channel, "ts": self._ts, **body, **NO_UNFURL}
         if not await self._delivery.rewrite(args, final=final, wait=wait, reserve=reserve):
             return
         self._shown = text
-        self._controls_shown = not final and bool(self._controls)
+        self._blocks_shown = list(blocks)

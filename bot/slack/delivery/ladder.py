@@ -66,16 +66,17 @@ class Ladder:
         text: str = "",
         post_now: bool = True,
         complete: bool = False,
+        closing: Sequence[dict[str, Any]] = (),
     ) -> Reply | None:
         """A new message on the highest rung that works, stepping down on the refusals that call for it.
 
         With ``post_now=False`` a step down to post stops there: the message is posted later,
         with text, rather than as a placeholder that costs an update. A ``complete`` message
-        has no controls: nothing it shows is still coming.
+        has no controls, nothing it shows is still coming, but it may carry ``closing`` blocks.
         """
         while post_now or self.rung != "post":
             try:
-                return await self._start(chunks, text, complete)
+                return await self._start(chunks, text, list(closing) if complete else self._controls)
             except DELIVERY_ERRORS as error:
                 self._step_down(error_code(error))
         return None
@@ -89,7 +90,9 @@ class Ladder:
         """The response_url's last use is taken: nothing further can be shown."""
         self.rung = "none"
 
-    async def _start(self, chunks: Sequence[Chunk], text: str, complete: bool) -> Reply | None:
+    async def _start(
+        self, chunks: Sequence[Chunk], text: str, controls: list[dict[str, Any]]
+    ) -> Reply | None:
         asker = self._asker
         if self.rung == "stream":
             return await StreamedReply.start(
@@ -107,7 +110,7 @@ class Ladder:
                 channel=asker.channel,
                 thread_ts=asker.thread_ts,
                 text=text,
-                controls=[] if complete else self._controls,
+                controls=controls,
             )
         if self.rung == "response_url" and self._url is not None:
             return ResponseUrlReply(self._url)

@@ -3,14 +3,16 @@
 ``Reply`` is what every rung's message offers: ``StreamedReply`` (``bot.slack.delivery.stream``)
 uses Slack's native streaming, ``EditedReply`` (``bot.slack.delivery.edited``) posts a message and
 rewrites it, ``ResponseUrlReply`` (``bot.slack.delivery.response_url``) answers through a slash
-command's response_url where the bot cannot post at all. Either way, ``close(full_text)`` leaves
-the message showing exactly ``full_text``. Every call goes through ``SlackDelivery`` (and so
+command's response_url where the bot cannot post at all. Either way, ``close(full_text, closing)``
+leaves the message showing exactly ``full_text``, with ``closing`` (the feedback buttons of a
+finished answer) under it in the same message. Every call goes through ``SlackDelivery`` (and so
 through the workspace's budget). Text is already escaped here.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from slack_sdk.models.messages.chunk import Chunk
 
@@ -39,4 +41,16 @@ class Reply(Protocol):
 
     async def task(self, chunk: Chunk) -> None: ...
 
-    async def close(self, full_text: str) -> None: ...
+    async def close(self, full_text: str, closing: Sequence[dict[str, Any]] = ()) -> None:
+        """Show exactly ``full_text``, and ``closing`` (blocks) under it, and stop growing."""
+        ...
+
+
+def message_body(
+    text: str, blocks: Sequence[dict[str, Any]] = (), *, in_blocks: bool = False
+) -> dict[str, Any]:
+    """A message's content: ``markdown_text``, or (with blocks under it, or ``in_blocks``) a
+    markdown block followed by ``blocks``, with ``text`` as the notification fallback."""
+    if not blocks and not in_blocks:
+        return {"markdown_text": text}
+    return {"text": text, "blocks": [{"type": "markdown", "text": text}, *blocks]}

@@ -105,5 +105,6 @@ class ResponseUrlReply:
     async def task(self, chunk: Chunk) -> None:
         return None
 
-    async def close(self, full_text: str) -> None:
+    async def close(self, full_text: str, closing: Sequence[dict[str, Any]] = ()) -> None:
+        # No closing blocks: Slack's feedback buttons are not known to work in a response_url message.
         await self._url.say(full_text or EMPTY_MESSAGE)

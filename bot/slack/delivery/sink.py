@@ -7,7 +7,9 @@ calls as the pacing and the budget ask for. Answers over Slack's 12,000-characte
 continue in further replies, cut at paragraphs or code-block edges. Whatever fails on the way,
 the thread ends up showing the whole escaped answer exactly once, followed by a warning when the
 run failed. Below the stream rung, the message being written carries the options' controls (the
-Stop button, ``bot.slack.listeners.stop``) until the run ends.
+Stop button, ``bot.slack.listeners.stop``) until the run ends; a finished answer's last message
+then carries the closing blocks (the feedback buttons): one message per answer, however it was
+delivered.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class SinkOptions:
 
     respond: Respond | None = None  # a slash command's response_url: the rung below posting
     controls: Sequence[dict[str, Any]] = ()  # under a message still being written, below the stream
+    closing: Sequence[dict[str, Any]] = ()  # under a finished answer, in its (last) message
     on_user_stop: Callable[[], object] | None = None  # called once Slack says the asker stopped the stream
     on_reply: Callable[[str], Awaitable[None]] | None = None  # told the ts of the answer's first message
     pacing: Pacing = field(default_factory=Pacing)
@@ -79,6 +82,8 @@ class SlackThreadSink:
         self._limit = options.message_limit
         self._on_user_stop = options.on_user_stop
         self._on_reply = options.on_reply
+        self._closing = list(options.closing)
+        self._ending: list[dict[str, Any]] = []  # the closing blocks, once the answer has finished
         self._ladder = Ladder(door, asker, respond=options.respond, controls=options.controls)
         self._coalescer = Coalescer(
             options.pacing, method=self._next_method, ready=self._ready, write=self._write_interim
@@ -116,7 +121,7 @@ class SlackThreadSink:
         elif isinstance(event, ToolStarted | ToolFinished):
             await self._task(event)
         elif isinstance(event, Finished):
-            await self._terminate(event.text, note="")
+            await self._terminate(event.text, note="", closing=self._closing)
         elif isinstance(event, Failed | Interrupted):
             await self._terminate("", note=failure_note(event))
 
@@ -164,11 +169,19 @@ class SlackThreadSink:
         self._status_shown = True
 
     async def _open_reply(
-        self, *, chunks: Sequence[Chunk] = (), text: str = "", post_now: bool = True, complete: bool = False
+        self,
+        *,
+        chunks: Sequence[Chunk] = (),
+        text: str = "",
+        post_now: bool = True,
+        complete: bool = False,
+        closing: Sequence[dict[str, Any]] = (),
     ) -> Reply | None:
         # Once the run has ended, nothing a new message shows is still coming: no controls.
         complete = complete or self._terminated
-        return await self._ladder.open(chunks=chunks, text=text, post_now=post_now, complete=complete)
+        return await self._ladder.open(
+            chunks=chunks, text=text, post_now=post_now, complete=complete, closing=closing
+        )
 
     async def _adopt(self, reply: Reply | None) -> None:
         self._reply = reply
@@ -220,7 +233,8 @@ class SlackThreadSink:
         if self._reply is None and not wait and self._ladder.rung == "post" and not self._room_to_edit():
             raise BudgetExhausted("chat.update", 0.0)  # hold the text; post it later, or whole
         if self._reply is None:
-            await self._adopt(await self._open_reply(text=self._segment + text))
+            # The last piece of a finished answer is posted whole, its closing blocks with it.
+            await self._adopt(await self._open_reply(text=self._segment + text, closing=self._ending))
         else:
             await self._reply.append(text, wait=wait)
             self._notice_user_stop()
@@ -267,12 +281,13 @@ class SlackThreadSink:
             if self._reply is not None:
                 await self._reply.task(task_chunk(event))
 
-    async def _terminate(self, final_text: str, *, note: str) -> None:
+    async def _terminate(self, final_text: str, *, note: str, closing: Sequence[dict[str, Any]] = ()) -> None:
         self._terminated = True
+        self._ending = list(closing)
         async with self._lock:
             await self._coalescer.stop()  # with the lock held: never mid-call to Slack
             self._coalescer.add(self._text.rest(final_text))
             self._coalescer.add(ending(note, shown=self._written or bool(self._coalescer.pending)))
             await self._flush()
             if self._reply is not None:
-                await self._reply.close(self._segment)
+                await self._reply.close(self._segment, self._ending)

@@ -1,8 +1,9 @@
 """A natively streamed answer message: chat.startStream, appendStream with text and task cards, stopStream.
 
 The stream rung, the top of the delivery ladder. Slack shows its own Stop control to the
-recipient; once Slack has ended the stream (expiry, that Stop) the message is finished with
-chat.update instead.
+recipient; the stop carries a finished answer's closing blocks (its feedback buttons) under the
+streamed text. Once Slack has ended the stream (expiry, that Stop) the message is finished with
+chat.update instead, blocks and all.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from slack_sdk.models.messages.chunk import Chunk, MarkdownTextChunk
 
 from bot.slack.delivery.budget import BudgetExhausted
 from bot.slack.delivery.door import DELIVERY_ERRORS, NO_UNFURL, STREAM_ENDED, SlackDelivery, error_code
-from bot.slack.delivery.reply import EMPTY_MESSAGE
+from bot.slack.delivery.reply import EMPTY_MESSAGE, message_body
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +101,18 @@ class StreamedReply:
         if not self._ended and not self._unsure:
             await self._send([dict(chunk.to_dict())], "")
 
-    async def close(self, full_text: str) -> None:
+    async def close(self, full_text: str, closing: Sequence[dict[str, Any]] = ()) -> None:
+        closing = list(closing)
+        stopped_here = False
         if not self._ended:
             known = not self._unsure and full_text.startswith(self._shown)
-            if await self._stop(full_text[len(self._shown) :] if known else "") and known:
+            stopped_here = await self._stop(full_text[len(self._shown) :] if known else "", closing)
+            if stopped_here and known:
                 self._shown = full_text
         if not self._ended:
             log.error("slack stream %s could not be finished; Slack will end it on expiry", self._ts)
-        elif self._unsure or self._shown != full_text:
-            await self._update(full_text or EMPTY_MESSAGE, final=True)
+        elif self._unsure or self._shown != full_text or (closing and not stopped_here):
+            await self._update(full_text or EMPTY_MESSAGE, final=True, closing=closing)
 
     async def _send(self, extra: list[dict[str, Any]], text: str, *, wait: bool = True) -> None:
         owed = self._text[len(self._shown) :] + text
@@ -127,10 +131,12 @@ class StreamedReply:
         self._text += text
         self._shown = self._text
 
-    async def _stop(self, rest: str) -> bool:
+    async def _stop(self, rest: str, closing: list[dict[str, Any]]) -> bool:
         args: dict[str, Any] = {"channel": self._channel, "ts": self._ts}
         if rest:
             args["chunks"] = [_markdown(rest)]
+        if closing:
+            args["blocks"] = closing  # rendered under the streamed content
         try:
             for _ in range(2):  # one more try for a stop lost in transit; a repeated stop is harmless
                 try:
@@ -169,8 +175,17 @@ class StreamedReply:
         else:
             log.warning("slack stream %s refused (%s); the text is kept for the next call", what, code)
 
-    async def _update(self, text: str, *, final: bool, wait: bool = True, reserve: int = 0) -> None:
-        args = {"channel": self._channel, "ts": self._ts, "markdown_text": text, **NO_UNFURL}
+    async def _update(
+        self,
+        text: str,
+        *,
+        final: bool,
+        wait: bool = True,
+        reserve: int = 0,
+        closing: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        body = message_body(text, closing)
+        args = {"channel": self._channel, "ts": self._ts, **body, **NO_UNFURL}
         if not await self._delivery.rewrite(args, final=final, wait=wait, reserve=reserve):
             return
         self._shown = text

@@ -1,4 +1,5 @@
-"""Jira keys in a message, read before the agent runs: capped, allowlisted, never failing the run."""
+"""Jira keys, GitHub references and commits in a message, read before the agent runs: capped,
+allowlisted, all at once, never failing the run."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.lookup.mentions import Mentions, mentioned_keys, mentioned_references
+from bot.lookup.mentions import Mentions, mentioned_commits, mentioned_keys, mentioned_references
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
+from simulators.base import Span
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 
@@ -151,3 +153,80 @@ async def test_a_number_that_is_an_issue_not_a_pull_request_is_read_as_an_issue(
         "/repos/acme/payments/pulls/40",
         "/repos/acme/payments/issues/40",
     ]
+
+
+# -- commits: owner/repo@sha and commit URLs, read in the same gather -----------------------------
+
+FIRST_42 = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"  # the first commit of acme/payments#42
+HEAD_44 = "b7e6d5c4a3928170f6e5d4c3b2a1908f7e6d5c4b"
+
+
+def test_commits_are_found_in_repo_at_sha_and_commit_urls_once_each_and_capped() -> None:
+    text = (
+        f"did acme/payments@A1B2C3D break it, or https://github.com/acme/payments/commit/{HEAD_44}? "
+        f"acme/payments@{FIRST_42} again, acme/web@1234567, acme/ops@89abcde"
+    )
+
+    assert mentioned_commits(text) == [
+        ("acme/payments", "a1b2c3d"),
+        ("acme/payments", HEAD_44),
+        ("acme/web", "1234567"),
+    ]
+    assert mentioned_commits(text, limit=9)[-1] == ("acme/ops", "89abcde")
+
+
+def test_things_that_only_look_like_commits_are_not() -> None:
+    text = (
+        f"{FIRST_42} alone, payments@a1b2c3d, acme/payments@a1b2c3, acme/payments@main, "
+        f"acme/payments@{FIRST_42}0, acme/payments@a1b2c3dz, x/acme/payments@a1b2c3d, bot@acme.example"
+    )
+
+    assert mentioned_commits(text) == []
+
+
+async def test_a_jira_key_a_pull_request_and_a_commit_are_read_at_the_same_time(
+    jira: JiraClient, jira_sim: JiraSimulator, github: GitHubClient, github_sim: GitHubSimulator
+) -> None:
+    # The first request to each upstream takes a second: one read after another could not overlap.
+    jira_sim.stall_next(1.0)
+    github_sim.stall_next(1.0, times=2)
+
+    items = await Mentions(jira, github).gather(
+        "why is OPS-2 blocked, is acme/payments#42 green, and did acme/payments@a1b2c3d cause it?"
+    )
+
+    assert [(item.source, item.name) for item in items] == [
+        ("jira", "OPS-2"),
+        ("github", "acme/payments#42"),
+        ("github", "acme/payments@a1b2c3d"),
+    ]
+    commit = json.loads(items[2].body)
+    assert (commit["sha"], commit["message"], commit["author"]) == (
+        FIRST_42,
+        "Copy the idempotency key on retry",
+        "dscully",
+    )
+    issue = _span(jira_sim, "/issue/OPS-2")
+    pull = _span(github_sim, "/repos/acme/payments/pulls/42")
+    read = _span(github_sim, "/repos/acme/payments/commits/a1b2c3d")
+    assert issue.overlaps(pull) and issue.overlaps(read) and pull.overlaps(read), "all three in flight"
+
+
+async def test_a_commit_url_is_read_and_an_unknown_sha_is_left_out(
+    github: GitHubClient, github_sim: GitHubSimulator
+) -> None:
+    items = await Mentions(None, github).gather(
+        f"is acme/payments@deadbeef the culprit, or https://github.com/acme/payments/commit/{HEAD_44}?"
+    )
+
+    assert [item.name for item in items] == [f"acme/payments@{HEAD_44}"]
+    assert json.loads(items[0].body)["files"]["changed_files"] == 2
+    assert sorted(r.path for r in github_sim.requests) == [
+        f"/repos/acme/payments/commits/{HEAD_44}",
+        "/repos/acme/payments/commits/deadbeef",
+    ]
+
+
+def _span(sim: JiraSimulator | GitHubSimulator, path_end: str) -> Span:
+    (span,) = [span for span in sim.spans if span.path.endswith(path_end)]
+    return span

@@ -53,7 +53,7 @@ async def make_runs(store: Store, database_url: str) -> AsyncIterator[MakeRuns]:
         engine = Engine.beside(
             database_url, app_name="chatops-test", executor_id="test@here", queues=[run_queue(cap)]
         )
-        runs = Runs(store, engine, run_timeout=run_timeout, shutdown_grace=shutdown_grace)
+        runs = Runs(store, engine, thinking=cap, run_timeout=run_timeout, shutdown_grace=shutdown_grace)
         made.append(runs)
         return runs
 
@@ -78,6 +78,36 @@ async def _order(store: Store, program: str, payload: Any = None, *, thread: str
     conversation = await store.open_conversation(TEAM, CHANNEL, thread)
     run_id = await store.create_run(conversation, trigger="ask", user_id=USER)
     return RunOrder(run_id, conversation, program, payload, Origin(SURFACE, TEAM, CHANNEL, thread, USER))
+
+
+class GatedSink(RecordingSink):
+    """A sink whose rendering of the terminal event waits for ``release`` (Slack's budget is short)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handed: list[WorkflowEvent] = []
+        self.release = asyncio.Event()
+
+    async def emit(self, event: WorkflowEvent) -> None:
+        self.handed.append(event)
+        if is_terminal(event):
+            await self.release.wait()
+        await super().emit(event)
+
+
+class OneRunSinks:
+    """The test edge for two threads: the named threads' sinks, and ``rest`` for any other."""
+
+    def __init__(self, by_thread: dict[str, RecordingSink], rest: RecordingSink) -> None:
+        self._by_thread = by_thread
+        self._rest = rest
+
+    def sinks(self, origin: Origin) -> SinkFactory:
+        sink = self._by_thread.get(origin.thread_ts, self._rest)
+        return lambda _run_id: sink
+
+    async def retire(self, origin: Origin, run_id: str) -> None:
+        return None
 
 
 def _terminals(sink: RecordingSink) -> list[WorkflowEvent]:
@@ -190,12 +220,15 @@ async def test_runs_are_capped_per_process_and_the_rest_wait_their_turn(
     await until(lambda: len(log) == 2, steps=STEPS)
     await asyncio.sleep(0.3)  # three more queue polls: nothing else may start meanwhile
 
-    assert (len(log), runs.running, runs.queued) == (2, 2, 3)
+    assert len(log) == 2 and runs.running + runs.queued == 5
     while len(log) < 10:
         for gate in gates.values():
             gate.set()
         await asyncio.sleep(0.01)
-        assert runs.running <= 2
+        thinking = sum(1 for line in log if line.endswith("start")) - sum(
+            1 for line in log if line.endswith("end")
+        )
+        assert thinking <= 2
     await runs.wait_idle()
 
     assert (runs.running, runs.queued) == (0, 0)
@@ -256,7 +289,7 @@ async def test_stop_ends_a_running_run_keeping_its_partial_answer_and_a_second_s
     assert await runs.stop("no-such-run") is False
 
 
-async def test_stop_of_a_queued_run_means_it_never_starts(
+async def test_stop_of_a_waiting_run_means_it_never_starts(
     make_runs: MakeRuns, store: Store, recorders: Recorders
 ) -> None:
     runs = make_runs(cap=1)
@@ -277,11 +310,13 @@ async def test_stop_of_a_queued_run_means_it_never_starts(
     await runs.wait_idle()
     await asyncio.sleep(0.3)  # three queue polls: time for a stopped run to have started anyway
 
-    assert log == [f"{busy} start", f"{busy} end"]
-    assert recorders[waiting.run_id].events == [], "it never started, so it has nothing to say"
+    assert log == [f"{busy} start", f"{busy} end"], "the stopped run never started thinking"
+    # Still in DBOS's queue it is cancelled there and says nothing; dequeued and waiting for a
+    # thinking slot here it ends at once, saying it was stopped.
+    assert recorders[waiting.run_id].events in ([], [Interrupted(STOPPED)])
     run = await store.get_run(waiting.run_id)
     assert run is not None and (run.status, run.error) == ("interrupted", STOPPED)
-    assert await _status(waiting.run_id) == "CANCELLED"
+    assert await _status(waiting.run_id) in ("CANCELLED", "SUCCESS")
     assert await runs.stop(waiting.run_id) is False, "a second stop finds nothing in flight"
 
 
@@ -449,15 +484,40 @@ async def test_a_resumed_run_first_retires_what_its_earlier_attempt_showed(
     assert _terminals(recorders[order.run_id]) == [Finished("again")]
 
 
-async def test_a_finished_run_is_not_run_again(runs: Runs, store: Store, recorders: Recorders) -> None:
+async def test_a_finished_run_is_not_run_again_but_its_recorded_answer_is_delivered_anew(
+    runs: Runs, store: Store, recorders: Recorders
+) -> None:
     runs.program("hello", _answering("hello"))
     order = await _order(store, "hello")
     await store.finish_run(order.run_id, status="succeeded", usage=Finished("x").usage, answer="x")
 
-    await runs.submit(order)
+    await runs.submit(order)  # finished, then its process died before DBOS recorded it
     await runs.wait_idle()
 
-    assert recorders.by_run == {}, "finished before DBOS recorded it: nothing is said twice"
+    assert recorders.retired == [(order.origin, order.run_id)], "what its delivery had shown goes"
+    assert recorders[order.run_id].events == [Finished("x")], "the recorded answer, not a second run"
+
+
+async def test_a_run_gives_its_thinking_slot_back_once_answered_not_once_delivered(
+    make_runs: MakeRuns, store: Store
+) -> None:
+    slow = GatedSink()  # Slack's budget holds the first answer back
+    fast = RecordingSink()
+    runs = make_runs(cap=1)
+    runs.route(SURFACE, OneRunSinks({"slow": slow}, fast))
+    runs.program("hello", _answering("hi"))
+    first = await _order(store, "hello", thread="slow")
+    second = await _order(store, "hello", thread="other")
+
+    await runs.submit(first)
+    await until(lambda: any(is_terminal(event) for event in slow.handed), steps=STEPS)
+    await runs.submit(second)
+    await asyncio.wait_for(fast.done.wait(), 10)
+
+    assert not slow.done.is_set(), "the second run thought and answered while the first still delivered"
+    slow.release.set()
+    await runs.wait_idle()
+    assert _terminals(slow) == [Finished("hi")] and _terminals(fast) == [Finished("hi")]
 
 
 async def test_shutdown_lets_quick_runs_finish_then_leaves_the_rest_unfinished_and_silent(

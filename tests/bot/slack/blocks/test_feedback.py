@@ -8,14 +8,13 @@ import pytest
 
 from bot.slack.blocks.feedback import (
     ANSWER_DETAILS,
-    FEEDBACK_DOWN,
-    FEEDBACK_UP,
-    PROMPT,
+    ANSWER_FEEDBACK,
     REASON_BLOCK,
     REASON_INPUT,
     REASON_LIMIT,
     REASON_VIEW,
     feedback_blocks,
+    feedback_value,
     reason_modal,
     submitted_reason,
     submitted_run_id,
@@ -60,11 +59,20 @@ def test_the_run_id_comes_from_private_metadata() -> None:
     assert submitted_reason({"state": {"values": {"other": {}}}}) is None
 
 
-def test_the_message_is_a_prompt_and_one_row_of_three_buttons_for_the_run() -> None:
-    context, actions = feedback_blocks("run-123")
-    assert context == {"type": "context", "elements": [{"type": "mrkdwn", "text": PROMPT}]}
-    assert actions["type"] == "actions" and actions["block_id"] == "feedback:run-123"
-    buttons = actions["elements"]
-    assert [button["action_id"] for button in buttons] == [FEEDBACK_UP, FEEDBACK_DOWN, ANSWER_DETAILS]
-    assert [button["text"]["text"] for button in buttons] == [":thumbsup:", ":thumbsdown:", "Details"]
-    assert {button["value"] for button in buttons} == {"run-123"}
+def test_slacks_own_feedback_buttons_and_details_carry_the_run() -> None:
+    feedback, details = feedback_blocks("run-123")
+    assert feedback["type"] == "context_actions" and feedback["block_id"] == "feedback:run-123"
+    (buttons,) = feedback["elements"]
+    assert buttons["type"] == "feedback_buttons" and buttons["action_id"] == ANSWER_FEEDBACK
+    assert buttons["positive_button"]["value"] == "up:run-123"
+    assert buttons["negative_button"]["value"] == "down:run-123"
+    assert details["type"] == "actions" and details["block_id"] == "details:run-123"
+    assert [(b["action_id"], b["value"]) for b in details["elements"]] == [(ANSWER_DETAILS, "run-123")]
+
+
+def test_a_feedback_value_reads_back_as_verdict_and_run() -> None:
+    assert feedback_value("up:run-1") == ("up", "run-1")
+    assert feedback_value("down:run:with:colons") == ("down", "run:with:colons")
+    assert feedback_value("sideways:run-1") is None
+    assert feedback_value("up:") is None
+    assert feedback_value("") is None

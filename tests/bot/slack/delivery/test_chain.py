@@ -19,7 +19,7 @@ from bot.events import ApprovalRequested, Finished, Interrupted, TextDelta, Tool
 from bot.ports import Origin
 from bot.services import Services
 from bot.slack.blocks.approvals import APPROVE
-from bot.slack.blocks.feedback import ANSWER_DETAILS, FEEDBACK_DOWN, FEEDBACK_UP
+from bot.slack.blocks.feedback import feedback_blocks
 from bot.slack.blocks.stop import ANSWER_STOP
 from bot.slack.delivery.chain import SlackChain, SlackSinks
 from bot.store.approvals import Asker
@@ -27,19 +27,16 @@ from bot.store.store import Store
 from bot.workflows.intake import Inquiry
 from simulators.llm import LLMSimulator
 from simulators.slack import SlackSimulator
-from tests.bot.slack.delivery.threads import CHANNEL, TEAM, USER, bot_messages, buttons
+from tests.bot.slack.delivery.threads import CHANNEL, TEAM, USER, bot_messages, buttons, feedback_values
 from tests.manual_clock import until
 
 RUN = "run-chain-7"
 FOOTER = re.compile(r"\n\n_[^\n]+ · [\d,]+ tokens · \d+\.\d s_$")
 
 
-def feedback_values(message: dict[str, object]) -> list[str]:
-    return [
-        str(button["value"])
-        for action in (FEEDBACK_UP, FEEDBACK_DOWN, ANSWER_DETAILS)
-        for button in buttons(message, action)  # type: ignore[arg-type]
-    ]
+def controls_of(run_id: str) -> list[str]:
+    """What the feedback controls under an answer of ``run_id`` carry: 👍, 👎, Details."""
+    return [f"up:{run_id}", f"down:{run_id}", run_id]
 
 
 def origin(root: str, **flags: bool | str | None) -> Origin:
@@ -64,7 +61,7 @@ async def test_a_chain_without_extras_renders_the_answer_alone(
     assert not [call for call in sim.calls() if "blocks" in call.args]
 
 
-async def test_an_answer_gets_its_footer_and_then_the_feedback_buttons_of_its_run(
+async def test_an_answer_ends_with_its_footer_and_the_feedback_controls_of_its_run_in_one_message(
     sim: SlackSimulator, client: AsyncWebClient, root: str
 ) -> None:
     sink = SlackChain(client, Asker(TEAM, USER, CHANNEL, root), footer=True, feedback=True)(RUN)
@@ -72,9 +69,10 @@ async def test_an_answer_gets_its_footer_and_then_the_feedback_buttons_of_its_ru
     await sink.emit(TextDelta("OPS-2 is blocked."))
     await sink.emit(Finished("OPS-2 is blocked.", Usage(input_tokens=10, output_tokens=2)))
 
-    answer, feedback = bot_messages(sim, root)
+    [answer] = bot_messages(sim, root)
     assert FOOTER.search(answer["text"]) and "jira_get_issue · 12 tokens" in answer["text"]
-    assert feedback_values(feedback) == [RUN, RUN, RUN]
+    assert answer["blocks"] == feedback_blocks(RUN)  # under the streamed text, from its stop
+    assert feedback_values(answer) == controls_of(RUN)
 
 
 async def test_below_the_stream_the_stop_button_names_the_run_from_the_first_message_on(
@@ -146,8 +144,8 @@ async def test_the_origins_footer_and_feedback_flags_bring_them_for_that_run(
     await sink.emit(TextDelta("OPS-2 is blocked."))
     await sink.emit(Finished("OPS-2 is blocked.", Usage(input_tokens=10, output_tokens=2)))
 
-    answer, feedback = bot_messages(sim, root)
-    assert FOOTER.search(answer["text"]) and feedback_values(feedback) == [run_id] * 3
+    [answer] = bot_messages(sim, root)
+    assert FOOTER.search(answer["text"]) and feedback_values(answer) == controls_of(run_id)
 
 
 @pytest.mark.parametrize("stop", [True, False])
@@ -272,9 +270,10 @@ async def test_intake_builds_the_chain_with_the_id_of_the_run_it_stored(
 
     first = sim.calls("chat.postMessage")[0]
     assert [button["value"] for button in buttons(first.args, ANSWER_STOP)] == [run_id]
-    answer, feedback = bot_messages(sim, root)
+    [answer] = bot_messages(sim, root)
     assert FOOTER.search(answer["text"]) and not buttons(answer, ANSWER_STOP)
-    assert feedback_values(feedback) == [run_id] * 3
+    assert answer["blocks"][1:] == feedback_blocks(run_id)  # the Stop button made way for them
+    assert feedback_values(answer) == controls_of(run_id)
 
 
 async def test_a_workflows_proposed_writes_are_posted_below_its_answer(

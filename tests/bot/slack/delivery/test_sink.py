@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -14,15 +14,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.events import Failed, Finished, Interrupted, StatusChanged, TextDelta, ToolFinished, ToolStarted
 from bot.runs.durable import STOPPED
+from bot.slack.blocks.feedback import feedback_blocks
 from bot.slack.blocks.stop import ANSWER_STOP, stop_blocks
+from bot.slack.delivery.budget import SlackBudget
+from bot.slack.delivery.client import build_web_client
 from bot.slack.delivery.coalescer import Pacing
 from bot.slack.delivery.door import SlackDelivery
+from bot.slack.delivery.edited import EditedReply
 from bot.slack.delivery.response_url import TOO_LONG_FOR_RESPONSE_URL
 from bot.slack.delivery.sink import MESSAGE_LIMIT, SinkOptions, SlackThreadSink
+from bot.slack.delivery.tiers import Limit
 from bot.store.approvals import Asker
 from bot.text.render import escape
 from simulators.slack import RecordedCall, SlackSimulator
+from tests.bot.slack.delivery.threads import TOKEN, feedback_values
 from tests.manual_clock import until
+from tests.slack_budgets import UNLIMITED
 
 CHANNEL = "C0CHANNEL"
 DM = "D0DIRECT"
@@ -41,10 +48,12 @@ def make_sink(client: AsyncWebClient, root: str) -> SinkFactory:
         stop_run: str | None = None,
         message_limit: int = MESSAGE_LIMIT,
         on_reply: Callable[[str], Awaitable[None]] | None = None,
+        closing: Sequence[dict[str, Any]] = (),
     ) -> SlackThreadSink:
         options = SinkOptions(
             respond=respond,
             controls=stop_blocks(stop_run) if stop_run else (),
+            closing=closing,
             on_reply=on_reply,
             pacing=Pacing(flush_interval=0.01, update_interval=0.01),
             message_limit=message_limit,
@@ -574,3 +583,140 @@ async def test_without_a_stop_button_the_response_url_working_message_stays_priv
     working, answer = sim.response_url_messages("T0KEN")
     assert working["response_type"] == "ephemeral" and not stop_buttons(working)
     assert answer["response_type"] == "in_channel" and answer["text"] == "The answer."
+
+
+# -- one message per answer: the closing blocks (the feedback controls) in its last message ---------
+
+CLOSING = feedback_blocks(RUN)
+CONTROLS = [f"up:{RUN}", f"down:{RUN}", RUN]  # what the closing blocks carry: 👍, 👎, Details
+
+
+def calls_with_closing(sim: SlackSimulator) -> list[RecordedCall]:
+    return [call for call in sim.calls() if feedback_values(call.args)]
+
+
+async def test_a_streamed_answer_is_one_message_ending_with_the_closing_blocks_from_its_stop(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory
+) -> None:
+    sink = make_sink(stop_run=RUN, closing=CLOSING)
+    await stream_deltas(sink, sim, root, ["OPS-2 is ", "blocked."])
+    await sink.emit(Finished("OPS-2 is blocked."))
+
+    [answer] = bot_messages(sim, CHANNEL, root)
+    assert (answer["text"], answer["state"]) == ("OPS-2 is blocked.", "stopped")
+    assert answer["blocks"][-len(CLOSING) :] == CLOSING and feedback_values(answer) == CONTROLS
+    [stop] = sim.calls("chat.stopStream")
+    assert stop.args["blocks"] == CLOSING
+    assert calls_with_closing(sim) == [stop]
+    assert sim.calls("chat.postMessage") == [] and sim.calls("chat.update") == []
+
+
+@pytest.mark.parametrize("text_after_expiry", [True, False])
+async def test_a_stream_slack_ended_gets_the_closing_blocks_with_its_final_update(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, text_after_expiry: bool
+) -> None:
+    sink = make_sink(closing=CLOSING)
+    await stream_deltas(sink, sim, root, ["before expiry, "])
+    sim.expire_streams()
+    rest = "after expiry." if text_after_expiry else ""  # without: only the blocks are missing
+    if rest:
+        await sink.emit(TextDelta(rest))
+    await sink.emit(Finished("before expiry, " + rest))
+
+    [answer] = bot_messages(sim, CHANNEL, root)
+    assert answer["blocks"] == [{"type": "markdown", "text": "before expiry, " + rest}, *CLOSING]
+    [final] = [call for call in calls_with_closing(sim) if call.ok]  # the stop tried first, too late
+    assert final.method == "chat.update" and final is sim.calls("chat.update")[-1]
+    assert final.args["ts"] == answer["ts"] and final.args["text"] == "before expiry, " + rest
+
+
+@pytest.mark.parametrize("stop_run", [RUN, None])
+async def test_a_posted_and_updated_answer_is_one_message_whose_last_update_swaps_in_the_closing_blocks(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, stop_run: str | None
+) -> None:
+    sim.refuse("chat.startStream", "channel_type_not_supported")
+    sink = make_sink(stop_run=stop_run, closing=CLOSING)
+    deltas = ["Checking ", "the ", "payments ", "service."]
+    await stream_deltas(sink, sim, root, deltas)  # all of it shown: only the blocks change at the end
+    await sink.emit(Finished("".join(deltas)))
+
+    [answer] = bot_messages(sim, CHANNEL, root)
+    text = "Checking the payments service."
+    assert answer["blocks"] == [{"type": "markdown", "text": text}, *CLOSING]
+    assert answer["text"] == text and not stop_buttons(answer)
+    assert len(sim.calls("chat.postMessage")) == 1
+    assert calls_with_closing(sim) == [sim.calls("chat.update")[-1]]
+
+
+@pytest.mark.parametrize("deltas", [[], ["Checking ", "the ", "service."]])
+async def test_an_answer_posted_whole_carries_the_closing_blocks_and_is_never_updated(
+    sim: SlackSimulator, root: str, deltas: list[str]
+) -> None:
+    # chat.update has one slot, and another thread's answer owes it: this one holds its text
+    # and posts it whole at the end, since a posted message would owe an update too.
+    client = build_web_client(
+        TOKEN, sim.api_url, budget=SlackBudget(limits=UNLIMITED | {"chat.update": Limit(60, 1)})
+    )
+    other_root = sim.post_user_message(CHANNEL, "and the other thing?", user=USER)
+    await EditedReply.start(
+        SlackDelivery(client, team=TEAM), channel=CHANNEL, thread_ts=other_root, text="Other."
+    )
+    sim.refuse("chat.startStream", "channel_type_not_supported")
+    options = SinkOptions(closing=CLOSING, pacing=Pacing(flush_interval=0.01, update_interval=0.01))
+    sink = SlackThreadSink(SlackDelivery(client, team=TEAM), Asker(TEAM, USER, CHANNEL, root), options)
+    for delta in deltas:
+        await sink.emit(TextDelta(delta))
+        await asyncio.sleep(0.03)  # the flusher's turns come and go: no room to post and edit
+    await sink.emit(Finished("Checking the service."))
+
+    [answer] = bot_messages(sim, CHANNEL, root)
+    assert answer["blocks"] == [{"type": "markdown", "text": "Checking the service."}, *CLOSING]
+    [post] = [call for call in sim.calls("chat.postMessage") if call.args["thread_ts"] == root]
+    assert calls_with_closing(sim) == [post] and post.args["text"] == "Checking the service."
+    assert sim.calls("chat.update") == []
+
+
+@pytest.mark.parametrize("streams", [True, False])
+@pytest.mark.parametrize("terminal", [Failed("Jira is unavailable"), Interrupted(STOPPED)])
+async def test_an_answer_that_did_not_finish_gets_no_closing_blocks(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, streams: bool, terminal: Failed | Interrupted
+) -> None:
+    if not streams:
+        sim.refuse("chat.startStream", "channel_type_not_supported")
+    sink = make_sink(stop_run=RUN, closing=CLOSING)
+    await stream_deltas(sink, sim, root, ["Partial answer."])
+    await sink.emit(terminal)
+
+    [answer] = bot_messages(sim, CHANNEL, root)
+    assert bot_text(sim, CHANNEL, root).startswith("Partial answer.\n\n:warning: ")
+    assert calls_with_closing(sim) == [] and not stop_buttons(answer)
+
+
+@pytest.mark.parametrize("streams", [True, False])
+async def test_a_long_answer_has_the_closing_blocks_in_its_last_message_only(
+    sim: SlackSimulator, root: str, make_sink: SinkFactory, streams: bool
+) -> None:
+    if not streams:
+        sim.refuse("chat.startStream", "channel_type_not_supported")
+    sink = make_sink(message_limit=100, stop_run=RUN, closing=CLOSING)
+    paragraph = "A paragraph about the payments service.\n\n"  # 41 characters: two per message
+    await sink.emit(TextDelta(paragraph * 6))
+    await sink.emit(Finished(paragraph * 6))
+
+    *earlier, last = bot_messages(sim, CHANNEL, root)
+    assert len(earlier) == 2 and bot_text(sim, CHANNEL, root) == paragraph * 6
+    assert [feedback_values(message) for message in earlier] == [[], []]
+    assert last["blocks"][-len(CLOSING) :] == CLOSING and feedback_values(last) == CONTROLS
+    assert not any(stop_buttons(message) for message in [*earlier, last])
+    assert len(calls_with_closing(sim)) == 1  # the last message's closing write alone
+
+
+async def test_on_the_response_url_the_answer_goes_without_the_closing_blocks(
+    sim: SlackSimulator, make_sink: SinkFactory
+) -> None:
+    sink = make_sink(respond=unpostable(sim), closing=CLOSING)
+    await sink.emit(StatusChanged("thinking"))
+    await sink.emit(Finished("The answer."))
+
+    *_, answer = sim.response_url_messages("T0KEN")
+    assert answer["text"] == "The answer." and calls_with_closing(sim) == []

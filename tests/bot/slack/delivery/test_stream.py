@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.messages.chunk import TaskUpdateChunk
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.blocks.feedback import feedback_blocks
 from bot.slack.delivery.door import SlackDelivery
 from bot.slack.delivery.rendering import plan_chunk
 from bot.slack.delivery.stream import StreamedReply
@@ -67,3 +68,15 @@ async def test_after_the_users_stop_the_message_is_finished_with_an_update(
     await reply.close("before after, stopped")
     assert bot_messages(sim, root)[0]["text"] == "before after, stopped"
     assert sim.calls("chat.update")[-1].args["markdown_text"] == "before after, stopped"
+
+
+async def test_the_stop_carries_the_closing_blocks_under_the_streamed_text(
+    sim: SlackSimulator, client: AsyncWebClient, root: str
+) -> None:
+    reply = await started(SlackDelivery(client, team=TEAM), root, "Done.")
+    await reply.close("Done.", feedback_blocks("r1"))
+
+    [message] = bot_messages(sim, root)
+    assert (message["text"], message["blocks"]) == ("Done.", feedback_blocks("r1"))
+    assert sim.calls("chat.stopStream")[0].args["blocks"] == feedback_blocks("r1")
+    assert sim.calls("chat.update") == []
