@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -37,9 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import load_ask
 
 from simulators.llm import SIMULATED_NOTE
+from simulators.slack import RecordedCall
 from simulators.slack.tiers import TierEnforcer
 
 POST_PER_CHANNEL_PER_S = 1.0
+MAX_RUNS = int(os.environ.get("FLOOR_MAX_RUNS", "8"))
+PROFILE = Path(os.environ["FLOOR_PROFILE"]) if os.environ.get("FLOOR_PROFILE") else None
 
 
 def channel(index: int, channels: int) -> str:
@@ -101,12 +107,20 @@ def answered(upstreams: load_ask.Upstreams, roots: dict[str, str]) -> dict[str, 
     return done
 
 
-async def run(n: int, channels: int, burst: float, limit_s: float) -> None:
+async def run(n: int, channels: int, burst: float, limit_s: float, dump: Path | None = None) -> float:
+    """One round; its completion time in seconds (NaN when not every answer was complete)."""
     upstreams = load_ask.Upstreams(chunk_delay=0.0)
     upstreams.slack.tiers = TierEnforcer(burst_minutes=burst)
     await upstreams.start()
     options = load_ask.Options(
-        n=n, max_runs=8, chunk_delay=0.0, repeat=1, timeout=limit_s, grace=5, warm_up=False, profile=None
+        n=n,
+        max_runs=MAX_RUNS,
+        chunk_delay=0.0,
+        repeat=1,
+        timeout=limit_s,
+        grace=5,
+        warm_up=False,
+        profile=PROFILE,
     )
     try:
         with tempfile.TemporaryDirectory(prefix="chatops-floor-") as scratch:
@@ -125,11 +139,13 @@ async def run(n: int, channels: int, burst: float, limit_s: float) -> None:
                     await asyncio.sleep(0.5)
                 methods = Counter(c.method for c in upstreams.slack.calls())
                 refused = Counter(c.method for c in upstreams.slack.calls() if c.status == 429)
+                if dump is not None:
+                    _dump(dump, upstreams.slack.calls(), first_sent)
             finally:
                 await load_ask.stop_bot(bot, 5)
     finally:
         await upstreams.stop()
-    _report(n, channels, burst, first_sent, acks, roots, done, methods, refused)
+    return _report(n, channels, burst, first_sent, acks, roots, done, methods, refused)
 
 
 async def _answered(
@@ -158,6 +174,15 @@ async def _parents(upstreams: load_ask.Upstreams) -> dict[str, str]:
     }
 
 
+def _dump(path: Path, calls: list[RecordedCall], start: float) -> None:
+    with path.open("w") as out:
+        for call in calls:
+            where = call.args.get("channel") or call.args.get("channel_id")
+            line = {"method": call.method, "channel": where, "at": round(call.at - start, 3)}
+            line |= {"thread_ts": call.args.get("thread_ts"), "text": str(call.args.get("text") or "")[:30]}
+            out.write(json.dumps({**line, "status": call.status, "error": call.error}) + "\n")
+
+
 def _report(
     n: int,
     channels: int,
@@ -168,7 +193,7 @@ def _report(
     done: dict[str, tuple[float, str, int]],
     methods: Counter[str],
     refused: Counter[str],
-) -> None:
+) -> float:
     floor = floor_seconds(n, channels)
     complete = (
         max((at for at, _, _ in done.values()), default=float("nan")) - first_sent if done else float("nan")
@@ -186,6 +211,22 @@ def _report(
     print(f"  messages per answer (thread replies): {per_answer:.2f}; rungs: {dict(rungs)}")
     print(f"  refused by Slack's tiers (429): {sum(refused.values())} {dict(refused)}")
     print("  calls: " + ", ".join(f"{m} {c}" for m, c in methods.most_common()))
+    return complete if len(done) == n else float("nan")
+
+
+async def rounds(options: argparse.Namespace) -> None:
+    """``--repeat`` rounds, each against fresh simulators and a fresh bot, then their median."""
+    completions = [
+        await run(options.n, options.channels, options.burst, options.timeout, options.dump)
+        for _ in range(options.repeat)
+    ]
+    if options.repeat > 1:
+        floor = floor_seconds(options.n, options.channels)
+        middle = statistics.median(completions)
+        print(
+            f"median of {options.repeat} rounds: completion {middle:.1f} s, floor {floor:.1f} s, "
+            f"ratio {middle / floor:.2f} (rounds: {', '.join(f'{c:.1f}' for c in completions)})"
+        )
 
 
 def main() -> None:
@@ -196,8 +237,10 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=20)
     parser.add_argument("--burst", type=float, default=0.05, help="minutes of burst Slack tolerates")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--dump", type=Path, help="write every Slack call (JSON lines) here, to study")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the median is reported")
     options = parser.parse_args()
-    asyncio.run(run(options.n, options.channels, options.burst, options.timeout))
+    asyncio.run(rounds(options))
 
 
 if __name__ == "__main__":

@@ -253,7 +253,8 @@ class AnswerWatch:
             return Terminal("failed", call.at, "refused in thread")
         if call.method == "chat.postMessage":
             # Under a tight chat.update budget an answer is posted once, whole (bot/slack/delivery/sink.py).
-            text = str(call.args.get("markdown_text", ""))
+            # markdown_text, or (with the feedback buttons under it) a markdown block and its fallback text
+            text = str(call.args.get("markdown_text") or call.args.get("text") or "")
             finished = any(mark in text for mark in (SIMULATED_NOTE, WARNING_MARK, NO_ANSWER_MARK))
             return Terminal(_classify(text), call.at, "post (whole)") if finished else None
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
@@ -44,12 +44,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command in REPORTS:
             return asyncio.run(run_report(args))
-        return asyncio.run(_run(command))
+        with asyncio.Runner(loop_factory=_event_loop(command)) as runner:
+            return runner.run(_run(command))
     except ConfigError as exc:
         print(f"chatops: configuration error: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _event_loop(command: Mode) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop a long-running edge runs on: uvloop's (libuv) where it is installed, which
+    spends a fraction of asyncio's own time per callback; the standard one elsewhere."""
+    if command not in ("serve", "socket"):
+        return None
+    try:
+        import uvloop
+    except ImportError:  # not on this platform (Windows): asyncio's loop does the same, slower
+        return None
+    return uvloop.new_event_loop
 
 
 async def _run(command: Mode) -> int:

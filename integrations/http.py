@@ -24,6 +24,7 @@ from integrations.errors import (
     UpstreamError,
 )
 from integrations.etag_cache import ConditionalTransport, ETagCache
+from integrations.memo import MemoTransport
 from integrations.retry import (
     RetryingTransport,
     RetryPolicy,
@@ -57,6 +58,7 @@ def build_http_client(
     if cache is not None:
         # Outside the retries: a 304 is a final answer, and a retried 200 is stored once.
         stack = ConditionalTransport(stack, cache)
+    stack = MemoTransport(stack)  # outermost: a read repeated within a question sends nothing
     return httpx.AsyncClient(
         base_url=base_url,
         headers=headers,

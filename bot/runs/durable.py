@@ -40,6 +40,7 @@ from bot.runs.engine import Engine, QueueSpec, outside_runs
 from bot.runs.executors import Heartbeat
 from bot.store import RunRecord, Store
 from integrations.budget import time_budget
+from integrations.memo import reads_once
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class RunOrder:
 # A run keeps its place in the queue until Slack has its whole answer, but thinks (model, tools)
 # only while it holds one of this process's MAX_CONCURRENT_RUNS thinking slots. So the queue lets a
 # process hold this many times more runs: those past their thinking only wait on Slack's budget.
-RUNS_PER_THINKING_SLOT = 4
+RUNS_PER_THINKING_SLOT = 16
 
 
 def run_queue(max_concurrent: int, fleet_cap: int | None = None) -> QueueSpec:
@@ -321,8 +322,9 @@ class Runs:
             return
         try:
             async with self._thinking_slot(order.run_id):
-                # The budget lets upstream retries refuse waits the run cannot afford (integrations.budget).
-                with time_budget(self._run_timeout):
+                # The budget lets upstream retries refuse waits the run cannot afford (integrations.budget);
+                # what the run reads once (its prefetch) its tools get again without a request.
+                with time_budget(self._run_timeout), reads_once():
                     async with asyncio.timeout(self._run_timeout):
                         async for event in program(order.payload):
                             await reporter.emit(event)

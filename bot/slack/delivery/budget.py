@@ -4,7 +4,8 @@ Every write the bot makes to Slack takes a slot first: ``async with budget.slot(
 Each (workspace, method) — or (workspace, method, channel) for per-channel limits — is a
 token bucket, kept as a GCRA cell (one "theoretical arrival time" per bucket), so waiting
 callers are served in the order they asked and a burst drains at the steady rate. A 429
-with ``Retry-After`` pauses that method for that workspace only; everything else goes on.
+with ``Retry-After`` pauses that bucket only (the method in that workspace, or in that channel
+for a per-channel limit); everything else goes on.
 The buckets and pauses are kept in a ledger (``bot.slack.delivery.ledger``): this process's
 memory, or the app's database so that all processes of a workspace share one budget.
 
@@ -52,7 +53,7 @@ class BudgetExhausted(Exception):
 
 
 class SlackBudget:
-    """Token buckets per (workspace, method[, channel]) plus 429 pauses per (workspace, method).
+    """Token buckets per (workspace, method[, channel]), each with its 429 pause.
 
     Without a ``ledger`` the buckets live in this process. With a shared one (``SharedLedger``:
     the app's database) every process of a workspace draws on the same buckets; then slots are
@@ -94,8 +95,9 @@ class SlackBudget:
         bucket, rate = self._bucket(team, method, channel)
         return self._seen.cell(bucket).delay(rate, self._clock(), reserve)
 
-    def paused_for(self, team: str, method: str) -> float:
-        return max(0.0, self._seen.cell(Bucket(team, method)).paused_until - self._clock())
+    def paused_for(self, team: str, method: str, channel: str | None = None) -> float:
+        bucket, _ = self._bucket(team, method, channel)
+        return max(0.0, self._seen.cell(bucket).paused_until - self._clock())
 
     @staticmethod
     def current() -> Slot | None:
@@ -120,7 +122,7 @@ class SlackBudget:
         if wait > 0:
             await self._sleep(wait)
             # A 429 elsewhere may have paused the method while this caller waited its turn.
-            while (pause := (await self._look(Bucket(team, method))).paused_until - self._clock()) > 0:
+            while (pause := (await self._look(bucket)).paused_until - self._clock()) > 0:
                 await self._sleep(pause)
 
     async def atry_acquire(
@@ -176,15 +178,18 @@ class SlackBudget:
 
     # -- 429s ------------------------------------------------------------------------------
 
-    async def apause(self, team: str, method: str, seconds: float) -> None:
-        """Stop ``method`` for ``team`` for ``seconds`` (Slack's ``Retry-After``), in every process."""
+    async def apause(self, team: str, method: str, seconds: float, channel: str | None = None) -> None:
+        """Stop ``method`` for ``team`` (in ``channel`` alone, for a per-channel limit) for ``seconds``
+        (Slack's ``Retry-After``), in every process."""
+        bucket, _ = self._bucket(team, method, channel)
         until = self._clock() + max(0.0, seconds)
-        self._seen.hold(team, method, until)  # this process stops at once, whatever the ledger does
-        await self._ledger.pause(team, method, until)
+        self._seen.hold(bucket, until)  # this process stops at once, whatever the ledger does
+        await self._ledger.pause(bucket, until)
 
-    def pause(self, team: str, method: str, seconds: float) -> None:
+    def pause(self, team: str, method: str, seconds: float, channel: str | None = None) -> None:
         """``apause`` for a budget kept in this process."""
-        self._own().hold(team, method, self._clock() + max(0.0, seconds))
+        bucket, _ = self._bucket(team, method, channel)
+        self._own().hold(bucket, self._clock() + max(0.0, seconds))
 
     def _bucket(self, team: str, method: str, channel: str | None) -> tuple[Bucket, Rate]:
         limit = limit_for(method, self._limits)

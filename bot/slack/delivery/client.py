@@ -29,8 +29,9 @@ _DEFAULT_RETRY_AFTER = 1.0
 class BudgetedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
     """The SDK's 429 retry, with ``Retry-After`` recorded in the budget first.
 
-    Recording pauses the method for the workspace, so every other caller waits too instead
-    of running into the same 429; the retry itself then waits for a slot like any call.
+    Recording pauses the method for the workspace (for a per-channel limit, in that channel), so
+    every other caller there waits too instead of running into the same 429; the retry itself
+    then waits for a slot like any call.
     """
 
     def __init__(self, budget: SlackBudget, max_retry_count: int = RATE_LIMIT_RETRIES) -> None:
@@ -48,7 +49,9 @@ class BudgetedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         if response is None or response.status_code != 429:
             return False
         team, method = self._target(request)
-        await self.budget.apause(team, method, _retry_after(response))
+        current = self.budget.current()
+        channel = current.channel if current is not None and current.method == method else None
+        await self.budget.apause(team, method, _retry_after(response), channel)
         self.budget.counters.rate_limited(method)
         if method in NO_RETRY_METHODS:
             return False

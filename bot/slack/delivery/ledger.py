@@ -76,8 +76,8 @@ class Ledger(Protocol):
         """The bucket, without taking anything."""
         ...
 
-    async def pause(self, team: str, method: str, until: float) -> None:
-        """Hold every bucket of ``method`` in ``team`` until ``until`` (a longer pause stays)."""
+    async def pause(self, bucket: Bucket, until: float) -> None:
+        """Hold ``bucket`` until ``until`` (a longer pause stays)."""
         ...
 
 
@@ -86,10 +86,10 @@ class MemoryLedger:
 
     def __init__(self) -> None:
         self._tats: dict[Bucket, float] = {}
-        self._pauses: dict[tuple[str, str], float] = {}
+        self._pauses: dict[Bucket, float] = {}
 
     def cell(self, bucket: Bucket) -> Cell:
-        return Cell(self._tats.get(bucket, NEVER), self._pauses.get((bucket.team, bucket.method), NEVER))
+        return Cell(self._tats.get(bucket, NEVER), self._pauses.get(bucket, NEVER))
 
     def take(
         self, bucket: Bucket, rate: Rate, now: float, *, only_if_free_with: int | None = None
@@ -100,14 +100,14 @@ class MemoryLedger:
         tat = self._tats[bucket] = cell.start(rate, now) + rate.interval
         return tat
 
-    def hold(self, team: str, method: str, until: float) -> None:
-        if until > self._pauses.get((team, method), NEVER):
-            self._pauses[(team, method)] = until
+    def hold(self, bucket: Bucket, until: float) -> None:
+        if until > self._pauses.get(bucket, NEVER):
+            self._pauses[bucket] = until
 
     def note(self, bucket: Bucket, cell: Cell) -> None:
         """Remember what a shared ledger said; what was seen later is never undone by an earlier answer."""
         self._tats[bucket] = max(self._tats.get(bucket, NEVER), cell.tat)
-        self.hold(bucket.team, bucket.method, cell.paused_until)
+        self.hold(bucket, cell.paused_until)
 
     async def reserve(
         self, bucket: Bucket, rate: Rate, now: float, *, only_if_free_with: int | None = None
@@ -117,8 +117,8 @@ class MemoryLedger:
     async def peek(self, bucket: Bucket) -> Cell:
         return self.cell(bucket)
 
-    async def pause(self, team: str, method: str, until: float) -> None:
-        self.hold(team, method, until)
+    async def pause(self, bucket: Bucket, until: float) -> None:
+        self.hold(bucket, until)
 
 
 class BudgetTable(Protocol):
@@ -162,7 +162,7 @@ class SharedLedger:
     ) -> float | None:
         return await self._table.reserve_budget(
             _key(bucket),
-            _pause_key(bucket.team, bucket.method),
+            _key(bucket),
             interval=rate.interval,
             tolerance=rate.tolerance,
             now=now,
@@ -170,18 +170,13 @@ class SharedLedger:
         )
 
     async def peek(self, bucket: Bucket) -> Cell:
-        reading = await self._table.read_budget(_key(bucket), _pause_key(bucket.team, bucket.method))
+        reading = await self._table.read_budget(_key(bucket), _key(bucket))
         return Cell(reading.tat, reading.paused_until)
 
-    async def pause(self, team: str, method: str, until: float) -> None:
-        await self._table.pause_budget(_pause_key(team, method), until)
+    async def pause(self, bucket: Bucket, until: float) -> None:
+        await self._table.pause_budget(_key(bucket), until)
 
 
 def _key(bucket: Bucket) -> str:
     # Slack's ids and method names hold no "/", so the parts cannot run into one another.
     return f"{bucket.team}/{bucket.method}/{bucket.channel or ''}"
-
-
-def _pause_key(team: str, method: str) -> str:
-    # The pause lives on the method's bucket without a channel.
-    return _key(Bucket(team, method))

@@ -196,6 +196,8 @@ class SlackThreadSink:
         if self._reply is not None:
             method = self._reply.write_method
             return None if method == "response_url" else method
+        if self._ladder.rung == "post" and not self._room_to_edit():
+            return None  # the answer will be posted whole: no interim post to wait for a slot for
         return self._ladder.opening_method
 
     async def _ready(self, method: str) -> None:

@@ -1,9 +1,11 @@
 """How fast the bot may call each Slack Web API method: the tier table, in one place.
 
 Slack limits calls "per API method per workspace per app" and tolerates short bursts
-(docs.slack.dev/apis/web-api/rate-limits). The rates are the documented minimums; the burst
-sizes are our own, deliberately smaller than a minute's worth, because Slack does not say how
-much burst it tolerates and a refused stream start costs more than a slower one.
+(docs.slack.dev/apis/web-api/rate-limits). The rates are the documented minimums. Slack does not
+say how much burst it tolerates, so the bursts here are small, a few seconds' worth: a refused
+call pauses its method for the whole workspace (``Retry-After``), which costs far more than
+pacing the call would have. chat.postMessage, about one a second per channel, is paced a little
+slower than that, because calls reserved a second apart can reach Slack closer together.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ class Limit:
 
 
 TIER_1 = Limit(per_minute=1, burst=1)
-TIER_2 = Limit(per_minute=20, burst=10)
-TIER_3 = Limit(per_minute=50, burst=20)
-TIER_4 = Limit(per_minute=100, burst=40)
-# "Special" tiers, as documented: chat.postMessage about one per second per channel.
-POST_PER_CHANNEL = Limit(per_minute=60, burst=3, per_channel=True)
+TIER_2 = Limit(per_minute=20, burst=2)
+TIER_3 = Limit(per_minute=50, burst=3)
+TIER_4 = Limit(per_minute=100, burst=5)
+# "Special" tiers, as documented: chat.postMessage about one per second per channel, paced at
+# 0.95/s with a burst of two: calls reserved a second apart can leave a busy process, or cross
+# the network, closer together than that.
+POST_PER_CHANNEL = Limit(per_minute=57, burst=2, per_channel=True)
 # Undocumented ("Special"); generous, since a status is the thread's first sign of life.
-STATUS = Limit(per_minute=600, burst=100)
+STATUS = Limit(per_minute=600, burst=30)
 
 METHOD_LIMITS: dict[str, Limit] = {
     "chat.postMessage": POST_PER_CHANNEL,

@@ -31,7 +31,7 @@ def test_the_tier_table_states_slacks_tiers() -> None:
     assert limit_for("chat.appendStream") is TIER_4
     assert limit_for("chat.update") is TIER_3
     post = limit_for("chat.postMessage")
-    assert post.per_channel and post.interval == 1.0
+    assert post.per_channel and 1.0 <= post.interval <= 1.1  # about one a second, a little under
     assert (TIER_2.per_minute, TIER_3.per_minute, TIER_4.per_minute) == (20, 50, 100)
     assert all(limit.burst <= limit.per_minute for limit in METHOD_LIMITS.values())
 
@@ -92,6 +92,16 @@ async def test_a_pause_holds_one_method_of_one_workspace_and_resumes_without_a_b
     assert not budget.try_acquire(TEAM, "chat.update")  # the burst allowance was spent by the pause
 
 
+async def test_a_pause_of_a_per_channel_limit_holds_that_channel_only(clock: ManualClock) -> None:
+    budget = budget_on(clock, {"chat.postMessage": Limit(per_minute=60, burst=1, per_channel=True)})
+    budget.pause(TEAM, "chat.postMessage", 30, channel="C1")  # Slack's 429 for a post in C1
+
+    assert budget.paused_for(TEAM, "chat.postMessage", "C1") == 30
+    assert budget.paused_for(TEAM, "chat.postMessage", "C2") == 0
+    assert budget.try_acquire(TEAM, "chat.postMessage", "C2"), "other channels post on"
+    assert not budget.try_acquire(TEAM, "chat.postMessage", "C1")
+
+
 async def test_a_slot_that_may_not_wait_is_refused_and_counted(clock: ManualClock) -> None:
     budget = budget_on(clock, {"chat.startStream": Limit(per_minute=20, burst=1)})
     async with budget.slot(TEAM, "chat.startStream", wait=False) as held:
@@ -113,7 +123,10 @@ async def two_processes(
 ) -> AsyncIterator[tuple[SlackBudget, SlackBudget]]:
     """Two budgets on two stores opened on one database: what two `chatops serve` processes hold."""
     stores = [await Store.open(database_url), await Store.open(database_url)]
-    limits = {"chat.update": Limit(per_minute=60, burst=3)}
+    limits = {
+        "chat.update": Limit(per_minute=60, burst=3),
+        "chat.postMessage": Limit(per_minute=60, burst=1, per_channel=True),
+    }
     try:
         yield (
             SlackBudget(limits=limits, ledger=SharedLedger(stores[0]), clock=clock, sleep=clock.sleep),
@@ -180,3 +193,14 @@ async def test_a_shared_budget_refuses_the_sync_forms_with_a_clear_error(
         first.try_acquire(TEAM, "chat.update")
     with pytest.raises(RuntimeError, match="apause"):
         first.pause(TEAM, "chat.update", 1)
+
+
+async def test_a_429_in_one_channel_pauses_that_channel_in_every_process(
+    two_processes: tuple[SlackBudget, SlackBudget],
+) -> None:
+    first, second = two_processes
+    await first.apause(TEAM, "chat.postMessage", 30, channel="C1")
+
+    assert not await second.atry_acquire(TEAM, "chat.postMessage", "C1")
+    assert await second.atry_acquire(TEAM, "chat.postMessage", "C2"), "other channels post on"
+    assert second.paused_for(TEAM, "chat.postMessage", "C1") == 30
