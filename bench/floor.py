@@ -28,8 +28,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -80,30 +81,37 @@ def floor_seconds(n: int, channels: int) -> float:
     return max(2 * count for count in per_channel.values()) / POST_PER_CHANNEL_PER_S
 
 
-def answered(upstreams: load_ask.Upstreams, roots: dict[str, str]) -> dict[str, tuple[float, str, int]]:
-    """Per root: when its answer was complete, its rung, and how many bot messages its thread has."""
+def answered(
+    upstreams: load_ask.Upstreams, roots: dict[str, str], done: dict[str, tuple[float, str, int]]
+) -> dict[str, tuple[float, str, int]]:
+    """Per root: when its answer was complete, its rung, and how many bot messages its thread has.
+
+    Runs on the simulators' loop, so it must be quick: one pass over the messages and the calls,
+    and only the threads not yet seen complete (``done`` is added to and returned).
+    """
     slack = upstreams.slack
-    done: dict[str, tuple[float, str, int]] = {}
-    calls = slack.calls()
-    for root, chan in roots.items():
-        replies = [m for m in slack.thread(chan, root) if m["ts"] != root and m.get("bot_id")]
-        finished = [
-            m for m in replies if SIMULATED_NOTE in (m.get("text") or "") and m["state"] != "streaming"
-        ]
-        if not finished:
+    replies: dict[str, list[Any]] = defaultdict(list)
+    for message in slack._messages.values():  # a bench may read the table (tests use its calls)
+        if message.thread_ts in roots and message.ts != message.thread_ts and message.bot_id:
+            replies[message.thread_ts].append(message)
+    touching: dict[str, list[RecordedCall]] = defaultdict(list)
+    reply_root = {m.ts: root for root, found in replies.items() for m in found}
+    for call in slack.calls():
+        root = call.args.get("thread_ts") or reply_root.get(str(call.args.get("ts")))
+        if call.ok and root in roots:
+            touching[root].append(call)
+    for root in roots:
+        found = replies.get(root, [])
+        if root in done or not any(SIMULATED_NOTE in m.text and m.state != "streaming" for m in found):
             continue
-        timestamps = {m["ts"] for m in replies}
-        touching = [
-            c for c in calls if c.ok and (c.args.get("ts") in timestamps or c.args.get("thread_ts") == root)
-        ]
-        methods = {c.method for c in touching}
+        methods = {c.method for c in touching[root]}
         rung = (
             "stream"
             if "chat.startStream" in methods
             else ("post+update" if "chat.update" in methods else "post")
         )
-        at = max(c.at for c in touching) if touching else time.monotonic()
-        done[root] = (at, rung, len(replies))
+        at = max((c.at for c in touching[root]), default=time.monotonic())
+        done[root] = (at, rung, len(found))
     return done
 
 
@@ -133,7 +141,7 @@ async def run(n: int, channels: int, burst: float, limit_s: float, dump: Path | 
                 deadline = time.monotonic() + limit_s
                 done: dict[str, tuple[float, str, int]] = {}
                 while time.monotonic() < deadline:
-                    done = await upstreams.run(_answered(upstreams, roots))
+                    done = await upstreams.run(_answered(upstreams, roots, done))
                     if len(done) >= n:
                         break
                     await asyncio.sleep(0.5)
@@ -149,9 +157,9 @@ async def run(n: int, channels: int, burst: float, limit_s: float, dump: Path | 
 
 
 async def _answered(
-    upstreams: load_ask.Upstreams, roots: dict[str, str]
+    upstreams: load_ask.Upstreams, roots: dict[str, str], done: dict[str, tuple[float, str, int]]
 ) -> dict[str, tuple[float, str, int]]:
-    return answered(upstreams, roots)
+    return answered(upstreams, roots, done)
 
 
 async def _roots(upstreams: load_ask.Upstreams, channels: int, n: int, deadline: float) -> dict[str, str]:

@@ -20,11 +20,13 @@ DBOS is a process-wide singleton: one engine at a time per process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
 import shutil
 import socket
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Sequence
@@ -173,6 +175,7 @@ class Engine:
         return DBOSClient(system_database_url=self.system_url, application_name=self.app_name)
 
     def _prepare(self) -> None:
+        _write_ahead_log(self.system_url)
         DBOS.migrate(self.system_url)
         client = DBOSClient(system_database_url=self.system_url, application_name=self.app_name)
         try:
@@ -204,6 +207,16 @@ class Engine:
 
 
 DBOS_RUNNING = threading.Event()  # DBOS is one per process: is it launched here?
+
+
+def _write_ahead_log(system_url: str) -> None:
+    """Put a SQLite system database in WAL mode (it stays so): DBOS leaves SQLite in its rollback
+    journal, where every step's commit syncs twice and a reader blocks the writers."""
+    url = make_url(system_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    with contextlib.closing(sqlite3.connect(url.database)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
 
 
 def outside_runs() -> contextvars.Context:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -72,16 +73,19 @@ class Runs(Database):
             return run.id
 
     async def mark_running(self, run_id: str) -> None:
+        # One statement, no row loaded: every run takes this write, often under load.
+        running = (
+            sa.update(Run)
+            .where(col(Run.id) == run_id, col(Run.status) == "queued")
+            .values(status="running", started_at=utcnow())
+        )
         async with self.writing() as session:
-            run = await _locked_run(session, run_id)
-            if run.status == "queued":
-                run.status = "running"
-                run.started_at = utcnow()
+            if (await session.exec(running)).rowcount == 0:
+                await _locked_run(session, run_id)  # not queued: it must at least exist
 
     async def set_reply_ts(self, run_id: str, reply_ts: str) -> None:
         async with self.writing() as session:
-            run = await _locked_run(session, run_id)
-            run.reply_ts = reply_ts
+            await session.exec(sa.update(Run).where(col(Run.id) == run_id).values(reply_ts=reply_ts))
 
     async def record_tool_call(
         self,
@@ -96,13 +100,20 @@ class Runs(Database):
     ) -> None:
         """Store one tool call and count it on the run, in one transaction."""
         async with self.writing() as session:
-            run = await _locked_run(session, run_id)
+            # The run's row is locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers
+            # anyway), so two records of one call cannot both pass the check. Columns, not the row:
+            # this write comes with every tool call.
+            locked = await session.exec(select(Run.id).where(Run.id == run_id).with_for_update())
+            if locked.first() is None:
+                raise LookupError(f"no run {run_id!r}")
             recorded = await session.exec(
                 select(ToolCall.id).where(ToolCall.run_id == run_id, ToolCall.call_id == call_id)
             )
             if recorded.first() is not None:
                 return  # a resumed run replays the calls its first attempt recorded
-            run.tool_calls += 1
+            await session.exec(
+                sa.update(Run).where(col(Run.id) == run_id).values(tool_calls=col(Run.tool_calls) + 1)
+            )
             session.add(
                 ToolCall(
                     run_id=run_id,
