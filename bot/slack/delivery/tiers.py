@@ -29,7 +29,7 @@ class Limit:
 
 TIER_1 = Limit(per_minute=1, burst=1)
 TIER_2 = Limit(per_minute=20, burst=2)
-TIER_3 = Limit(per_minute=50, burst=3)
+TIER_3 = Limit(per_minute=50, burst=2)
 TIER_4 = Limit(per_minute=100, burst=5)
 # "Special" tiers, as documented: chat.postMessage about one per second per channel, paced at
 # 0.95/s with a burst of two: calls reserved a second apart can leave a busy process, or cross
