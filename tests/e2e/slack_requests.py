@@ -55,6 +55,18 @@ class SlackRequests:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **self.sign(body)}
         return body, headers
 
+    def mention(self, channel: str, text: str, *, root: str | None = None) -> tuple[str, str, dict[str, str]]:
+        """An @mention of the bot starting a thread in ``channel``: its ts, and the signed request."""
+        root = root or f"{time.time():.6f}"
+        event = {
+            "type": "app_mention",
+            "user": ASKER,
+            "text": f"<@{BOT_USER}> {text}",
+            "ts": root,
+            "channel": channel,
+        }
+        return (root, *self.event(event))
+
     def event(self, event: dict[str, Any], *, event_id: str | None = None) -> tuple[str, dict[str, str]]:
         envelope = {
             "token": "deprecated",

@@ -16,7 +16,7 @@ from bot.slack.blocks import feedback_blocks
 from simulators.slack.tiers import TierEnforcer
 from tests.e2e.conftest import SIGNING_SECRET, Upstreams
 from tests.e2e.serve_process import serve_processes
-from tests.e2e.slack_requests import ASKER, BOT_USER, SlackRequests
+from tests.e2e.slack_requests import SlackRequests
 
 CHANNELS, PER_CHANNEL = 6, 5
 REQUESTS = SlackRequests(SIGNING_SECRET)
@@ -31,15 +31,8 @@ async def bot(upstreams: Upstreams, database_url: str) -> AsyncIterator[str]:
 
 
 async def _mention(client: httpx.AsyncClient, url: str, channel: str, index: int) -> str:
-    root = f"{time.time():.6f}{index:02d}"[:17]
-    event = {
-        "type": "app_mention",
-        "user": ASKER,
-        "text": f"<@{BOT_USER}> why is OPS-2 blocked?",
-        "ts": root,
-        "channel": channel,
-    }
-    body, headers = REQUESTS.event(event)
+    root = f"{time.time():.6f}{index:02d}"[:17]  # distinct however fast the questions come
+    _, body, headers = REQUESTS.mention(channel, "why is OPS-2 blocked?", root=root)
     response = await client.post(f"{url}/slack/events", content=body, headers=headers)
     assert response.status_code == 200
     return root

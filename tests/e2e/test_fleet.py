@@ -5,7 +5,6 @@ tiers, enforced by the simulator, never refuse a call), and a scheduled digest's
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -21,7 +20,7 @@ from bot.store.store import Store
 from simulators.slack.tiers import TierEnforcer
 from tests.e2e.conftest import SIGNING_SECRET, Upstreams
 from tests.e2e.serve_process import serve_processes
-from tests.e2e.slack_requests import ASKER, BOT_USER, TEAM, SlackRequests
+from tests.e2e.slack_requests import ASKER, TEAM, SlackRequests
 
 QUESTIONS = 20
 REQUESTS = SlackRequests(SIGNING_SECRET)
@@ -34,15 +33,7 @@ async def fleet(upstreams: Upstreams, postgres_url: str) -> AsyncIterator[list[s
 
 
 async def _mention(client: httpx.AsyncClient, url: str, channel: str) -> str:
-    root = f"{time.time():.6f}"
-    event = {
-        "type": "app_mention",
-        "user": ASKER,
-        "text": f"<@{BOT_USER}> why is OPS-2 blocked?",
-        "ts": root,
-        "channel": channel,
-    }
-    body, headers = REQUESTS.event(event)
+    root, body, headers = REQUESTS.mention(channel, "why is OPS-2 blocked?")
     response = await client.post(f"{url}/slack/events", content=body, headers=headers)
     assert response.status_code == 200
     return root
