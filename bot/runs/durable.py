@@ -110,6 +110,7 @@ class Runs:
         # Enqueued here and not started here yet, with when; a run another process dequeued is
         # forgotten once it must have ended (it is no longer this process's business).
         self._enqueued: dict[str, float] = {}
+        self._ended: dict[str, float] = {}  # runs that ended here lately, with when
         self._closed = False
         self._started = False
         self._heartbeat: Heartbeat | None = None
@@ -168,8 +169,10 @@ class Runs:
         with SetWorkflowID(order.run_id), SetEnqueueOptions(queue_partition_key=str(order.conversation_id)):
             handle = await DBOS.enqueue_workflow_async(RUN_QUEUE, run_workflow, order)
         status = await handle.get_status()
-        if status.status not in ("ENQUEUED", "PENDING"):  # a duplicate of a run that has ended
-            self._forget_enqueued(order.run_id)
+        # DBOS records a workflow's end a moment after its code returns: a run that ended here
+        # a moment ago may still read as PENDING.
+        if status.status not in ("ENQUEUED", "PENDING") or order.run_id in self._ended:
+            self._forget_enqueued(order.run_id)  # a duplicate of a run that has ended
 
     def stop_local(self, run_id: str) -> bool:
         """Stop a run this process is executing (Slack's own Stop on its stream); False if not here."""
@@ -260,6 +263,7 @@ class Runs:
                 await self._execute(order)
         finally:
             self._tasks.pop(order.run_id, None)
+            self._ended[order.run_id] = time.monotonic()
             self._stopped.discard(order.run_id)
             self._check_idle()
 
@@ -394,6 +398,8 @@ class Runs:
         stale = time.monotonic() - 2 * self._run_timeout
         for run_id in [run_id for run_id, at in self._enqueued.items() if at < stale]:
             del self._enqueued[run_id]
+        for run_id in [run_id for run_id, at in self._ended.items() if at < stale]:
+            del self._ended[run_id]
 
     def _check_idle(self) -> None:
         if not self._tasks and not self._enqueued:
