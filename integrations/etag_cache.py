@@ -86,12 +86,17 @@ class ConditionalTransport(httpx.AsyncBaseTransport):
         if response.status_code == 200 and _cacheable(response):
             body = await response.aread()
             etag = response.headers["etag"]
-            kept = tuple((name, response.headers[name]) for name in _REPLAYED if name in response.headers)
+            kept = replayed_headers(response)
             self._cache.put(key, CachedAnswer(etag=etag, headers=kept, body=body))
         return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def replayed_headers(response: httpx.Response) -> tuple[tuple[str, str], ...]:
+    """The headers of an answer worth replaying with its remembered body."""
+    return tuple((name, response.headers[name]) for name in _REPLAYED if name in response.headers)
 
 
 def _cacheable(response: httpx.Response) -> bool:

@@ -17,11 +17,7 @@ from contextvars import ContextVar
 
 import httpx
 
-from integrations.etag_cache import cache_key
-
-# Headers worth replaying with a remembered body: its type and its pagination.
-_REPLAYED = ("content-type", "link", "etag", "last-modified")
-MAX_BODY_BYTES = 512 * 1024
+from integrations.etag_cache import MAX_BODY_BYTES, cache_key, replayed_headers
 
 _Answer = tuple[tuple[tuple[str, str], ...], bytes]
 _SCOPE: ContextVar[dict[str, _Answer] | None] = ContextVar("reads_once", default=None)
@@ -60,8 +56,7 @@ class MemoTransport(httpx.AsyncBaseTransport):
         if response.status_code == 200:
             body = await response.aread()
             if len(body) <= MAX_BODY_BYTES:
-                kept = tuple((name, response.headers[name]) for name in _REPLAYED if name in response.headers)
-                memo[key] = (kept, body)
+                memo[key] = (replayed_headers(response), body)
         return response
 
     async def aclose(self) -> None:

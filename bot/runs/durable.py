@@ -204,7 +204,7 @@ class Runs:
         # Still queued, or dequeued here a moment ago but not started (DBOS cancels its task before
         # it runs a line): nobody will end it, so its end is recorded here.
         here = self.engine is not None and status.executor_id == self.engine.executor_id
-        if status.status == "ENQUEUED" or (here and self.stop_local(run_id) is False):
+        if status.status == "ENQUEUED" or here:  # here, yet not running (stop_local found none)
             self._forget_enqueued(run_id)
             await self._store.finish_run(run_id, status="interrupted", usage=Usage(), error=STOPPED)
         return True
