@@ -68,7 +68,7 @@ class RunOrder:
 # A run keeps its place in the queue until Slack has its whole answer, but thinks (model, tools)
 # only while it holds one of this process's MAX_CONCURRENT_RUNS thinking slots. So the queue lets a
 # process hold this many times more runs: those past their thinking only wait on Slack's budget.
-RUNS_PER_THINKING_SLOT = 16
+RUNS_PER_THINKING_SLOT = 2
 
 
 def run_queue(max_concurrent: int, fleet_cap: int | None = None) -> QueueSpec:
