@@ -1,10 +1,13 @@
-"""`chatops doctor`: one line per setting and upstream, with the fix for whatever failed.
+"""`chatops doctor`: one line per setting and upstream, saying what was tried and, for whatever
+failed, the fix.
 
-Checks: the settings for serve/socket, the database (migrated, then a write), Slack
-(``auth.test`` and the granted scopes against ``manifest.yml``), Jira (``myself``), GitHub
-(``user`` and the rate limit), and the LLM (a one-token request). An upstream that is not
-configured is reported as off and is not a failure; anything configured that does not work
-is, and makes the exit code 1.
+Checks: the settings for serve/socket, each setting still equal to `.env.example`'s example value
+(`bot.ops.placeholders`), the database (migrated, then a write), Slack (``auth.test`` and the
+granted scopes against ``manifest.yml``), Jira (``myself``), GitHub (``user`` and the rate limit),
+and the LLM (a one-token request). An upstream that is not configured is reported as off and is
+not a failure; anything configured that does not work is, and makes the exit code 1. An upstream
+whose credentials are example values is not called: they would be refused, and the example Jira
+site or database host is somebody else's. Lines name settings, never their values.
 """
 
 from __future__ import annotations
@@ -12,26 +15,45 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import yaml
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import col, delete
 
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
+from bot.ops.placeholders import Placeholder, placeholders_in
 from bot.services import github_client, jira_client
 from bot.slack import ProbeFailed, identify
 from bot.store import SeenEvent, Store
 from integrations.errors import ChatOpsError
 
 Outcome = Literal["ok", "fail", "off"]
+# The settings still equal to an example value, by variable name.
+Examples = Mapping[str, Placeholder]
+
 _MARKS: dict[Outcome, str] = {"ok": "✓", "fail": "✗", "off": "–"}
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 # Below this share of the hourly GitHub budget left, the line says so (still not a failure).
 _LOW_RATE_LIMIT = 0.1
+# The Slack tokens each long-running mode starts with.
+_MODE_TOKENS: dict[Mode, tuple[str, ...]] = {
+    "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
+}
+_JIRA_CREDENTIALS = ("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT")
+_GITHUB_CREDENTIALS = (
+    "GITHUB_TOKEN",
+    "GITHUB_APP_ID",
+    "GITHUB_APP_PRIVATE_KEY",
+    "GITHUB_APP_INSTALLATION_ID",
+)
 
 
 @dataclass(frozen=True)
@@ -59,39 +81,70 @@ def _fail(name: str, detail: str, fix: str) -> Check:
 
 
 async def run_doctor(settings: Settings, *, manifest: Path = MANIFEST) -> int:
-    checks = await asyncio.gather(
-        _settings(settings),
-        _database(settings),
-        _slack(settings, manifest),
-        _jira(settings),
-        _github(settings),
-        _llm(settings),
+    examples = {placeholder.variable: placeholder for placeholder in placeholders_in(settings)}
+    upstreams = await asyncio.gather(
+        _database(settings, examples),
+        _slack(settings, manifest, examples),
+        _jira(settings, examples),
+        _github(settings, examples),
+        _llm(settings, examples),
     )
+    checks = [_settings(settings, examples), *map(_example, examples.values()), *upstreams]
     for check in checks:
         print(check.line())
     return 0 if all(check.ok for check in checks) else 1
 
 
-async def _settings(settings: Settings) -> Check:
+def _settings(settings: Settings, examples: Examples) -> Check:
     ready, problems = [], []
-    modes: tuple[Mode, ...] = ("serve", "socket")
-    for mode in modes:
+    for mode, tokens in _MODE_TOKENS.items():
         try:
             settings.require(mode)
         except ConfigError as exc:
-            problems.append(f"{mode}: {exc.message}")
+            problems.append(f"{mode}: set {exc.variable} ({exc.message.removeprefix(exc.variable + ': ')})")
+            continue
+        unusable = [variable for variable in tokens if variable in examples]
+        if unusable:
+            problems.append(f"{mode}: replace {_example_values(unusable)}")
         else:
             ready.append(mode)
+    tried = "settings for serve and socket"
     if ready:
-        return _ok("settings", f"ready for {' and '.join(ready)}")
-    return _fail("settings", "neither serve nor socket can start", "; ".join(problems))
+        return _ok("settings", f"{tried}: ready for {' and '.join(ready)}")
+    return _fail("settings", f"{tried}: neither can start", "; ".join(problems))
 
 
-async def _database(settings: Settings) -> Check:
+def _example(placeholder: Placeholder) -> Check:
+    detail = f"{placeholder.variable} is still the example value from .env.example"
+    return _fail("settings", detail, placeholder.fix)
+
+
+def _example_values(variables: list[str]) -> str:
+    """The phrase naming one variable's example value or several variables' example values."""
+    plural = "s" if len(variables) > 1 else ""
+    return f"the example value{plural} of {', '.join(variables)}"
+
+
+def _not_tried(name: str, attempt: str, examples: Examples, variables: tuple[str, ...]) -> Check | None:
+    """The failure of a check left untried because a setting it would send is an example value."""
+    found = [examples[variable] for variable in variables if variable in examples]
+    if not found:
+        return None
+    names = [placeholder.variable for placeholder in found]
+    fixes = "; ".join(placeholder.fix for placeholder in found)
+    return _fail(name, f"{attempt} not tried with {_example_values(names)}", fixes)
+
+
+async def _database(settings: Settings, examples: Examples) -> Check:
+    attempt = f"open and write {_address(settings.database_url)}"
+    if untried := _not_tried("database", attempt, examples, ("DATABASE_URL",)):
+        return untried
     try:
         store = await Store.open(settings.database_url)  # migrates, as serve does
     except ChatOpsError as exc:
-        return _fail("database", exc.message, "set DATABASE_URL to a reachable, writable database")
+        return _fail(
+            "database", f"{attempt}: {exc.message}", "set DATABASE_URL to a reachable, writable database"
+        )
     try:
         key = f"doctor:{uuid.uuid4().hex}"
         async with store.writing() as session:  # a write proves more than a read: permissions, disk
@@ -101,26 +154,42 @@ async def _database(settings: Settings) -> Check:
         info = await store.diagnostics()
         revision = await store.schema_revision()
     except Exception as exc:  # doctor reports every failure rather than stopping at the first
-        return _fail("database", f"cannot write ({type(exc).__name__})", "check the database's permissions")
+        return _fail(
+            "database", f"{attempt}: cannot write ({type(exc).__name__})", "check the database's permissions"
+        )
     finally:
         await store.close()
-    return _ok("database", f"{info['backend']}, schema {revision}, write ok")
+    return _ok("database", f"{attempt}: {info['backend']}, schema {revision}, write ok")
 
 
-async def _slack(settings: Settings, manifest: Path) -> Check:
+def _address(database_url: str) -> str:
+    """The database's URL without its password or query string (which may carry one)."""
+    try:
+        url = make_url(database_url.strip())
+    except ArgumentError:
+        return "DATABASE_URL"
+    return url.set(query={}).render_as_string(hide_password=True)
+
+
+async def _slack(settings: Settings, manifest: Path, examples: Examples) -> Check:
+    attempt = f"auth.test at {settings.slack_api_url}"
     if settings.slack_bot_token is None:
         return _fail(
-            "slack", "SLACK_BOT_TOKEN is not set", "set SLACK_BOT_TOKEN (needed for serve and socket)"
+            "slack",
+            f"{attempt} not tried: SLACK_BOT_TOKEN is not set",
+            "set SLACK_BOT_TOKEN (needed for serve and socket)",
         )
+    if untried := _not_tried("slack", attempt, examples, ("SLACK_BOT_TOKEN",)):
+        return untried
     try:
         identity = await identify(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     except ProbeFailed as exc:
         if exc.reason == "refused":
             return _fail(
-                "slack", f"auth.test failed: {exc.detail}", "copy the Bot User OAuth Token (xoxb-) again"
+                "slack", f"{attempt}: refused ({exc.detail})", "copy the Bot User OAuth Token (xoxb-) again"
             )
-        return _fail("slack", f"cannot reach {settings.slack_api_url}: {exc.detail}", "check SLACK_API_URL")
-    who = f"team {identity.team!r}, bot user {identity.user_id}"
+        return _fail("slack", f"{attempt}: not reached ({exc.detail})", "check SLACK_API_URL")
+    who = f"{attempt}: team {identity.team!r}, bot user {identity.user_id}"
     wanted = manifest_scopes(manifest)
     if wanted is None:
         return _ok("slack", f"{who}; scopes not checked ({manifest.name} not found)")
@@ -150,58 +219,81 @@ def _dig(document: Any, *keys: str) -> Any:
     return document
 
 
-async def _jira(settings: Settings) -> Check:
-    client = jira_client(settings)
-    if client is None:
+async def _jira(settings: Settings, examples: Examples) -> Check:
+    if not settings.jira_enabled:
         return Check(
             "jira", "off", "not configured (set JIRA_BASE_URL with JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT)"
         )
+    attempt = f"myself at {settings.jira_base_url}"
+    if untried := _not_tried("jira", attempt, examples, _JIRA_CREDENTIALS):
+        return untried
+    client = jira_client(settings)
+    assert client is not None  # jira_enabled
     async with client:
         try:
             who = await client.myself()
         except ChatOpsError as exc:
             return _fail(
-                "jira", exc.message, "check JIRA_BASE_URL and the credentials (JIRA_API_TOKEN or JIRA_PAT)"
+                "jira",
+                f"{attempt}: {exc.message}",
+                "check JIRA_BASE_URL and the credentials (JIRA_API_TOKEN or JIRA_PAT)",
             )
-    return _ok("jira", f"signed in as {who} at {settings.jira_base_url}")
+    return _ok("jira", f"{attempt}: signed in as {who}")
 
 
-async def _github(settings: Settings) -> Check:
-    client = github_client(settings)
-    if client is None:
+async def _github(settings: Settings, examples: Examples) -> Check:
+    if not settings.github_enabled:
         return Check("github", "off", "not configured (set GITHUB_TOKEN, or the GITHUB_APP_* settings)")
+    who_am_i = "an installation token" if settings.github_app_enabled else "user"
+    attempt = f"{who_am_i} and rate_limit at {settings.github_api_url}"
+    if untried := _not_tried("github", attempt, examples, _GITHUB_CREDENTIALS):
+        return untried
+    try:
+        client = github_client(settings)
+    except ConfigError as exc:  # the App's private key cannot be read
+        return _fail("github", f"{attempt} not tried: {exc.message}", "set GITHUB_APP_PRIVATE_KEY")
+    assert client is not None  # github_enabled
     async with client:
         try:
             who = await client.viewer()
             remaining, limit, reset = await client.rate_limit()
         except ChatOpsError as exc:
-            return _fail("github", exc.message, "check GITHUB_API_URL and GITHUB_TOKEN (or the GitHub App)")
-    detail = f"signed in as {who} at {settings.github_api_url}; rate limit {remaining}/{limit} left"
+            return _fail(
+                "github",
+                f"{attempt}: {exc.message}",
+                "check GITHUB_API_URL and GITHUB_TOKEN (or the GitHub App)",
+            )
+    detail = f"{attempt}: signed in as {who}; rate limit {remaining}/{limit} left"
     if limit and remaining < limit * _LOW_RATE_LIMIT:
         detail += f", resets in {max(0, reset - int(time.time())) // 60} min"
     return _ok("github", detail)
 
 
-async def _llm(settings: Settings) -> Check:
+async def _llm(settings: Settings, examples: Examples) -> Check:
     if settings.llm_api_key is None and settings.llm_base_url is None:
         return _fail(
             "llm", "no LLM configured", "set LLM_API_KEY (and LLM_BASE_URL for a non-OpenAI endpoint)"
         )
     url, headers, body = _one_token_request(settings)
+    attempt = f"a one-token request for {settings.llm_model} to {url}"
+    if untried := _not_tried("llm", attempt, examples, ("LLM_API_KEY",)):
+        return untried
     try:
         async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
             response = await client.post(url, headers=headers, json=body)
     except httpx.HTTPError as exc:
-        return _fail("llm", f"cannot reach {url}: {type(exc).__name__}", "check LLM_BASE_URL")
-    if response.status_code in (401, 403):
-        return _fail("llm", f"{url} answered {response.status_code}", "check LLM_API_KEY")
-    if response.status_code == 404:
-        return _fail("llm", f"{url} answered 404", "check LLM_BASE_URL and LLM_MODEL")
-    if not response.is_success:
-        return _fail(
-            "llm", f"{url} answered {response.status_code}", "check LLM_MODEL and the provider's status"
-        )
-    return _ok("llm", f"{settings.llm_model} at {url} answered a one-token request")
+        return _fail("llm", f"{attempt}: not reached ({type(exc).__name__})", "check LLM_BASE_URL")
+    if response.is_success:
+        return _ok("llm", f"{attempt}: answered")
+    return _fail("llm", f"{attempt}: answered {response.status_code}", _llm_fix(response.status_code))
+
+
+def _llm_fix(status: int) -> str:
+    if status in (401, 403):
+        return "check LLM_API_KEY"
+    if status == 404:
+        return "check LLM_BASE_URL and LLM_MODEL"
+    return "check LLM_MODEL and the provider's status"
 
 
 def _one_token_request(settings: Settings) -> tuple[str, dict[str, str], dict[str, Any]]:
