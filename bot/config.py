@@ -2,12 +2,13 @@
 
 `Settings.load()` turns any validation problem into a `ConfigError` naming the variable and
 what is expected; the offending value is never echoed, because it may be a secret.
+Each field's description, topic and the commands that need it are what `chatops --help` shows.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -20,74 +21,161 @@ Mode = Literal["serve", "socket", "console", "demo", "doctor", "migrate", "runs"
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
 
+Topic = Literal[
+    "slack",
+    "slack-events",
+    "socket-mode",
+    "database",
+    "jira",
+    "github",
+    "llm",
+    "cost",
+    "runs",
+    "server",
+    "logging",
+    "writes",
+]
+
+
+def _env(
+    topic: Topic | tuple[Topic, ...], description: str, *, required_for: tuple[Mode, ...] = (), **field: Any
+) -> Any:
+    """A setting's Field, with what ``chatops COMMAND --help`` says of it: its topics (the commands
+    reading a topic list it), what it is for, and which commands cannot start without it."""
+    if "default_factory" not in field:
+        field.setdefault("default", None)
+    topics = list(topic) if isinstance(topic, tuple) else [topic]
+    extra: dict[str, Any] = {"topics": topics, "required_for": list(required_for)}
+    return Field(description=description, json_schema_extra=extra, **field)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_api_url: str = "https://slack.com/api/"
+    slack_bot_token: SecretStr | None = _env(
+        "slack",
+        "the bot token (xoxb-...) from your Slack app's OAuth & Permissions page",
+        required_for=("serve", "socket"),
+    )
+    slack_signing_secret: SecretStr | None = _env(
+        "slack-events",
+        "the signing secret from your Slack app's Basic Information page",
+        required_for=("serve",),
+    )
+    slack_app_token: SecretStr | None = _env(
+        "socket-mode", "the app-level token (xapp-...) with connections:write", required_for=("socket",)
+    )
+    slack_api_url: str = _env("slack", "Slack's Web API base URL", default="https://slack.com/api/")
 
-    database_url: str = "sqlite:///./chatops.db"
+    database_url: str = _env(
+        "database",
+        "SQLAlchemy URL: a SQLite file, or PostgreSQL for a fleet",
+        default="sqlite:///./chatops.db",
+    )
 
-    jira_base_url: str | None = None
-    jira_email: str | None = None
-    jira_api_token: SecretStr | None = None
-    jira_pat: SecretStr | None = None
+    jira_base_url: str | None = _env("jira", "e.g. https://acme.atlassian.net; unset: no Jira tools")
+    jira_email: str | None = _env("jira", "Jira Cloud: the account's email (Basic auth, with JIRA_API_TOKEN)")
+    jira_api_token: SecretStr | None = _env("jira", "Jira Cloud: an API token for JIRA_EMAIL")
+    jira_pat: SecretStr | None = _env(
+        "jira", "Jira Data Center: a personal access token, instead of the two above"
+    )
 
-    github_token: SecretStr | None = None
-    github_api_url: str = "https://api.github.com"
-    github_app_id: str | None = None
-    github_app_private_key: SecretStr | None = None  # the PEM text, or a path to the PEM file
-    github_app_installation_id: str | None = None
+    github_token: SecretStr | None = _env(
+        "github", "a GitHub token; unset (and no GitHub App): no GitHub tools"
+    )
+    github_api_url: str = _env(
+        "github", "GitHub's API (Enterprise: https://HOST/api/v3)", default="https://api.github.com"
+    )
+    github_app_id: str | None = _env("github", "a GitHub App instead of a token: its id (set all three)")
+    github_app_private_key: SecretStr | None = _env(
+        "github", "the App's private key: the PEM text, or a path to it"
+    )
+    github_app_installation_id: str | None = _env("github", "the App installation's id")
 
-    # Allowlists enforced before any request; empty means every project / repository the token sees.
-    jira_projects: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    github_repos: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Allowlists enforced before any request.
+    jira_projects: Annotated[list[str], NoDecode] = _env(
+        "jira", "projects the bot may read, e.g. OPS,PAY; empty: all the token sees", default_factory=list
+    )
+    github_repos: Annotated[list[str], NoDecode] = _env(
+        "github",
+        "repositories it may read, e.g. acme/api,acme/*; empty: all the token sees",
+        default_factory=list,
+    )
 
-    llm_provider: Literal["openai", "anthropic"] = "openai"
-    llm_base_url: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_model: str = "gpt-4o-mini"
-    # USD per million tokens, on top of the defaults in bot/pricing.py: "model=in:out,model=in:out".
-    llm_prices: str = ""
-    # OpenTelemetry export of run spans (needs the `otel` extra); unset: nothing is exported.
-    otel_exporter_otlp_endpoint: str | None = None
+    llm_provider: Literal["openai", "anthropic"] = _env(
+        "llm", "openai (any chat-completions endpoint) or anthropic", default="openai"
+    )
+    llm_base_url: str | None = _env(
+        "llm", "the endpoint (Azure, Ollama, vLLM, OpenRouter...); unset: the provider's"
+    )
+    llm_api_key: SecretStr | None = _env(
+        "llm",
+        "the LLM's API key (a local LLM_BASE_URL that takes none can do without)",
+        required_for=("serve", "socket", "console"),
+    )
+    llm_model: str = _env(("llm", "cost"), "the model name", default="gpt-4o-mini")
+    llm_prices: str = _env(
+        "cost", "USD per million tokens, beyond bot/pricing.py's: model=in:out,model=in:out", default=""
+    )
+    otel_exporter_otlp_endpoint: str | None = _env(
+        "runs", "OpenTelemetry collector for run spans (needs the otel extra); unset: none"
+    )
 
-    port: int = Field(default=3000, ge=1, le=65535)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "console"] = "console"
+    port: int = _env(
+        "server", "the HTTP port: serve's Slack endpoint; socket's /healthz", default=3000, ge=1, le=65535
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _env(
+        "logging", "DEBUG, INFO, WARNING or ERROR (DEBUG adds tracebacks to failures)", default="INFO"
+    )
+    log_format: Literal["json", "console"] = _env("logging", "console or json", default="console")
 
     # Operational limits; defaults suit a single small process.
-    max_concurrent_runs: int = Field(default=8, ge=1, le=256)
-    run_timeout_seconds: float = Field(default=120.0, gt=0)
-    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
-    # Durable runs (DBOS): this replica's identity (stable across its restarts, unique in the
-    # fleet), an optional cap on runs across all processes, and the engine's own database.
-    executor_id: str | None = Field(default=None, max_length=100)
-    max_concurrent_runs_fleet: int | None = Field(default=None, ge=1, le=10000)
-    dbos_system_database_url: str | None = None
-    agent_max_steps: int = Field(default=8, ge=1, le=50)
-    max_question_chars: int = Field(default=4000, ge=1)
-    tool_output_chars: int = Field(default=6000, ge=200)
-    http_timeout_seconds: float = Field(default=10.0, gt=0)
-    # Conversations and runs untouched this long are deleted by the app; 0 keeps everything.
-    retention_days: int = Field(default=90, ge=0, le=36500)
+    max_concurrent_runs: int = _env("runs", "runs this process works on at once", default=8, ge=1, le=256)
+    run_timeout_seconds: float = _env("runs", "the time budget of one run", default=120.0, gt=0)
+    shutdown_grace_seconds: float = _env(
+        "runs", "how long a stopping process lets runs finish", default=20.0, ge=0
+    )
+    # Durable runs (DBOS).
+    executor_id: str | None = _env(
+        "runs",
+        "this replica's name for durable runs: stable across restarts, unique in the fleet",
+        max_length=100,
+    )
+    max_concurrent_runs_fleet: int | None = _env(
+        "runs", "a cap on runs across all processes; unset: none", ge=1, le=10000
+    )
+    dbos_system_database_url: str | None = _env(
+        "database", "the durable engine's own database; unset: beside DATABASE_URL"
+    )
+    agent_max_steps: int = _env("runs", "LLM requests one run may make", default=8, ge=1, le=50)
+    max_question_chars: int = _env("runs", "the longest question taken", default=4000, ge=1)
+    tool_output_chars: int = _env("runs", "how much of one tool result the LLM reads", default=6000, ge=200)
+    http_timeout_seconds: float = _env("runs", "timeout of each Jira and GitHub request", default=10.0, gt=0)
+    retention_days: int = _env(
+        "runs",
+        "conversations and runs untouched this long are deleted; 0 keeps all",
+        default=90,
+        ge=0,
+        le=36500,
+    )
 
-    # Writes to Jira/GitHub: who may approve them at all (Slack user ids; empty = everyone), in which
-    # channels (empty = all), and how long a proposal waits for its decision.
-    write_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    write_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    approval_ttl_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
-    # A one-line footer (tools used, tokens, seconds) under each answer; ANSWER_FOOTER=false hides it.
-    answer_footer: bool = True
-
-    # `/standup <team>`: team names and the Jira projects and repositories each means, e.g.
-    # STANDUP_TEAMS="payments=OPS acme/payments; web=WEB acme/storefront".
-    standup_teams: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
+    write_users: Annotated[list[str], NoDecode] = _env(
+        "writes", "Slack user ids who may approve writes; empty: everyone", default_factory=list
+    )
+    write_channels: Annotated[list[str], NoDecode] = _env(
+        "writes", "channel ids where writes may be approved; empty: all", default_factory=list
+    )
+    approval_ttl_minutes: float = _env(
+        "writes", "how long a proposed write waits for its decision", default=15.0, gt=0, le=7 * 24 * 60
+    )
+    answer_footer: bool = _env(
+        "writes", "tools, tokens and seconds under each answer; false hides it", default=True
+    )
+    standup_teams: Annotated[dict[str, list[str]], NoDecode] = _env(
+        "writes", "/standup teams, e.g. payments=OPS acme/payments; web=WEB acme/web", default_factory=dict
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -7,10 +7,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.agent import PydanticJqlTranslator, WriteToolSpec, build_agent, build_jql_translator, write_specs
+from openai import OpenAIError
+
+from bot.agent import (
+    PydanticAgent,
+    PydanticJqlTranslator,
+    WriteToolSpec,
+    build_agent,
+    build_jql_translator,
+    write_specs,
+)
 from bot.approvals import ApprovalDesk, WritePolicy
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError
 from bot.lookup import LinkPolicy, LinkReader, Lookup, Mentions, Unfurler
 from bot.metrics import Metrics
 from bot.otel import start_tracing
@@ -72,19 +81,7 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     github = github_client(settings, metrics)
     closers.extend(c for c in (jira, github) if c is not None)
     writes = write_specs(jira, github)  # offered to the agent as proposals; run by the desk
-    agent = build_agent(
-        provider=settings.llm_provider,
-        base_url=settings.llm_url,
-        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "",
-        model=settings.llm_model,
-        jira=jira,
-        github=github,
-        max_steps=settings.agent_max_steps,
-        timeout=settings.run_timeout_seconds,
-        tool_output_chars=settings.tool_output_chars,
-        on_llm_status=metrics.llm_status,
-        writes=writes,
-    )
+    agent = llm_agent(settings, jira, github, metrics, writes)
     closers.append(agent)  # it owns the LLM HTTP client
     metrics.name_tools(agent.tool_names)
     executor = executor_identity(mode, port=port, explicit=settings.executor_id)
@@ -138,6 +135,35 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
         desk=desk,
         workflows=workflows,
     )
+
+
+def llm_agent(
+    settings: Settings,
+    jira: JiraClient | None,
+    github: GitHubClient | None,
+    metrics: Metrics,
+    writes: list[WriteToolSpec[Any, Any]],
+) -> PydanticAgent:
+    """The agent on the configured LLM; a missing key the SDK insists on is a StartupError."""
+    try:
+        return build_agent(
+            provider=settings.llm_provider,
+            base_url=settings.llm_url,
+            api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "",
+            model=settings.llm_model,
+            jira=jira,
+            github=github,
+            max_steps=settings.agent_max_steps,
+            timeout=settings.run_timeout_seconds,
+            tool_output_chars=settings.tool_output_chars,
+            on_llm_status=metrics.llm_status,
+            writes=writes,
+        )
+    except OpenAIError as exc:  # OpenAI's SDK will not start without a key for api.openai.com
+        raise StartupError(
+            "LLM_API_KEY is not set",
+            "put your OpenAI key in .env (or LLM_BASE_URL=... for another endpoint, LLM_PROVIDER=anthropic)",
+        ) from exc
 
 
 def console_app(executor: str) -> str:

@@ -157,7 +157,7 @@ def _steps(state: WorkflowState) -> str:
 
 
 def _positive(value: str) -> int:
-    number = int(value)
+    number = int(value) if value.strip().isdigit() else 0
     if number < 1:
-        raise argparse.ArgumentTypeError("expected a whole number of at least 1")
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1 (got {value!r})")
     return number

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals import ApprovalDesk
@@ -41,6 +42,17 @@ from bot.text import escape
 from bot.workflows import Inquiry, Intake, Trigger, Workflows
 
 log = logging.getLogger(__name__)
+
+
+class _ClientWins(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns, at every start, that the client it is given wins
+    over it. It does, on purpose (that client carries the call budget): the warning is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientWins())
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 # Message subtypes that are a person talking; everything else (edits, joins, bot posts) is ignored.

@@ -3,22 +3,31 @@
 Bolt turns a malformed body or a non-numeric signature timestamp into a 500 with a
 traceback in the log; this edge answers those with a 4xx before Bolt sees them.
 While the process drains, new requests get 503 so Slack retries them elsewhere.
+The port opens only once the database is migrated and the bot token checked, so /healthz is
+never 200 for a process that cannot work: a refused token, an unreachable Slack or a taken
+port end start-up with a StartupError instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import signal
+from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.errors import StartupError
 from bot.log import log_context
 from bot.metrics import Metrics, request_kind
 from bot.runs import Adoption, RunControl
@@ -148,18 +157,69 @@ async def start_runs(services: Services, slack: SlackConnection) -> None:
 async def run_http(settings: Settings) -> None:
     services = await build_services(settings, "serve", port=settings.port)
     try:
-        ingress = await start_ingress(settings, services)
-        runner = web.AppRunner(ingress.web_app(), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-        log.info("listening on :%d%s", settings.port, EVENTS_PATH)
-        await until_signalled()
-        ingress.draining = True
-        await services.runs.shutdown()
-        await runner.cleanup()
-        await ingress.aclose()
+        with slack_checked(settings.slack_api_url):
+            ingress = await start_ingress(settings, services)
+        try:
+            runner = await listen(ingress.web_app(), settings.port)
+            log.info("listening on :%d%s", settings.port, EVENTS_PATH)
+            await until_signalled()
+            ingress.draining = True
+            await services.runs.shutdown()
+            await runner.cleanup()
+        finally:
+            await ingress.aclose()
     finally:
         await services.aclose()
+
+
+async def listen(app: web.Application, port: int) -> web.AppRunner:
+    """Serve ``app`` on ``port`` (all interfaces); a port that cannot be bound is a StartupError."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "0.0.0.0", port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartupError(
+            f"cannot listen on port {port} ({os.strerror(exc.errno) if exc.errno else exc})",
+            "stop the process that holds it, or set PORT to a free port",
+        ) from exc
+    return runner
+
+
+# Slack's answers to auth.test or apps.connections.open that mean "this token is wrong".
+_REFUSED_TOKEN = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+    }
+)
+
+
+@contextlib.contextmanager
+def slack_checked(api_url: str) -> Iterator[None]:
+    """Turn Slack refusing a token at start-up, or not being reached, into a StartupError."""
+    try:
+        yield
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        if code not in _REFUSED_TOKEN:
+            raise StartupError(f"Slack answered {code} at {api_url}", "check SLACK_API_URL") from exc
+        # Only Socket Mode's connection request is made with the app-level token.
+        variable = "SLACK_APP_TOKEN" if "apps.connections.open" in exc.response.api_url else "SLACK_BOT_TOKEN"
+        raise StartupError(
+            f"Slack refused {variable} ({code})",
+            f"copy the token again from your app's page at https://api.slack.com/apps into {variable}",
+        ) from exc
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise StartupError(
+            f"cannot reach Slack at {api_url} ({type(exc).__name__})",
+            "check SLACK_API_URL and the network (or HTTPS_PROXY)",
+        ) from exc
 
 
 async def until_signalled() -> None:

@@ -12,7 +12,7 @@ from bot.services import Services, build_services
 from bot.slack.app import build_slack_app
 from bot.slack.delivery import SlackConnection
 from bot.slack.routes import OpsRoutes
-from bot.slack.server import start_runs, until_signalled
+from bot.slack.server import listen, slack_checked, start_runs, until_signalled
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +65,15 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
         workflows=services.workflows,
         answer_footer=services.settings.answer_footer,
     )
-    handler = AsyncSocketModeHandler(
-        bolt, settings.slack_app_token.get_secret_value(), web_client=slack.client
-    )
+    app_token = settings.slack_app_token.get_secret_value()
+    handler = AsyncSocketModeHandler(bolt, app_token, web_client=slack.client)
     ingress = SocketIngress(handler, slack)
     try:
         await start_runs(services, slack)
-        # The SDK retries a failed connect forever; asking for the URL here fails fast instead.
-        handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        # The SDK retries a failed connect forever; asking for the URL here fails fast instead, and
+        # (unlike issue_new_wss_url, which logs it first) leaves a refusal to be reported once.
+        opened = await slack.client.apps_connections_open(app_token=app_token)
+        handler.client.wss_uri = str(opened["url"])
         await handler.connect_async()  # type: ignore[no-untyped-call]
         ingress.connected = True
     except BaseException:
@@ -84,9 +85,11 @@ async def start_socket(settings: Settings, services: Services) -> SocketIngress:
 async def run_socket(settings: Settings) -> None:
     services = await build_services(settings, "socket")
     try:
-        ingress = await start_socket(settings, services)
-        ops = await serve_ops(settings, services, ingress)
+        with slack_checked(settings.slack_api_url):
+            ingress = await start_socket(settings, services)
+        ops: web.AppRunner | None = None
         try:
+            ops = await serve_ops(settings, services, ingress)  # a taken PORT still closes the socket
             log.info("connected over Socket Mode")
             await until_signalled()
             await ingress.stop()  # stop intake first
@@ -105,8 +108,6 @@ async def serve_ops(settings: Settings, services: Services, ingress: SocketIngre
         return None
     app = web.Application()
     OpsRoutes(services, ingress).add_to(app)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+    runner = await listen(app, settings.port)
     log.info("health and metrics on :%d", settings.port)
     return runner

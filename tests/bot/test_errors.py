@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import BotError, BudgetExceeded, ConfigError, InputRejected, ShuttingDown, StoreBusy
+from bot.errors import (
+    BotError,
+    BudgetExceeded,
+    ConfigError,
+    InputRejected,
+    ShuttingDown,
+    StartupError,
+    StoreBusy,
+)
 from integrations.errors import ChatOpsError
 
 
@@ -23,6 +31,7 @@ def test_a_config_error_names_the_variable_and_the_problem() -> None:
         (BudgetExceeded("out of steps"), False),
         (StoreBusy("locked"), True),
         (ShuttingDown("restarting"), True),
+        (StartupError("port 3000 is in use", "set PORT"), False),
     ],
 )
 def test_only_a_busy_store_and_a_shutdown_are_worth_retrying(error: BotError, retryable: bool) -> None:
@@ -34,3 +43,11 @@ def test_every_bot_error_is_caught_with_the_upstream_ones() -> None:
         raise InputRejected("Ask me a question")
 
     assert isinstance(caught.value, BotError) and caught.value.message == "Ask me a question"
+
+
+def test_a_startup_error_says_what_failed_then_how_to_fix_it() -> None:
+    error = StartupError("Slack refused SLACK_BOT_TOKEN (invalid_auth)", "copy the token again")
+
+    assert (error.what, error.fix) == ("Slack refused SLACK_BOT_TOKEN (invalid_auth)", "copy the token again")
+    assert error.message == "Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the token again"
+    assert isinstance(error, BotError)
