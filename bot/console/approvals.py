@@ -1,32 +1,47 @@
 """Approvals in the terminal: the proposal is printed and the next line you type decides it.
 
-``y`` approves (the write runs once, through the same ``ApprovalDesk`` as Slack), ``n`` denies,
-``e`` lists the draft's fields and ``field=value`` changes one. Once decided, the outcome is
-printed and the paused agent run resumes in the same thread; a new proposal from it is offered
-the same way.
+The words are Slack's buttons: ``approve`` (or ``y``) runs the write once, through the same
+``ApprovalDesk`` as Slack, ``deny`` (``n``) refuses it, ``edit`` (``e``) lists the draft's fields
+and ``field=value`` changes one. Once decided, the outcome is printed and the paused agent run
+resumes in the same thread; a new proposal from it is offered the same way. On a terminal the
+proposal is shown in a box; in a pipe, between two rules.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TextIO
+
+from rich import box
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
 
 from bot.approvals import ApprovalDesk, Choice
+from bot.console.cards import terminal_safe
 from bot.ports import Sink
 from bot.runs import Runs
 from bot.store import ApprovalRecord
 
-PROMPT = "Approve this change? [y]es / [n]o / [e]dit"
-_CHOICES: dict[str, Choice] = {"y": "approve", "yes": "approve", "n": "deny", "no": "deny"}
+PROMPT = "Approve this change? approve / deny / edit (y/n/e)"
+_CHOICES: dict[str, Choice] = {
+    "y": "approve",
+    "yes": "approve",
+    "approve": "approve",
+    "n": "deny",
+    "no": "deny",
+    "deny": "deny",
+}
 
 
 class ConsoleApprovals:
     """The proposal waiting for an answer in the console's current thread, if any."""
 
-    def __init__(self, desk: ApprovalDesk, runs: Runs, out: TextIO, *, team_id: str, user_id: str) -> None:
+    def __init__(
+        self, desk: ApprovalDesk, runs: Runs, console: Console, *, team_id: str, user_id: str
+    ) -> None:
         self._desk = desk
         self._runs = runs
-        self._out = out
+        self._console = console
         self._team_id = team_id
         self._user_id = user_id
         self.waiting: ApprovalRecord | None = None
@@ -85,10 +100,17 @@ class ConsoleApprovals:
             self._show(self.waiting)
 
     def _show(self, record: ApprovalRecord) -> None:
-        rule = "─" * 60
-        self._print(f"\n{rule}\nProposed change ({record.tool}), needs your approval:\n")
-        self._print(record.preview)
-        self._print(f"{rule}\n{PROMPT}")
+        heading = f"Proposed change ({record.tool}), needs your approval"
+        if not self._console.is_interactive:
+            rule = "─" * 60
+            self._print(f"\n{rule}\n{heading}:\n")
+            self._print(record.preview)
+            self._print(f"{rule}\n{PROMPT}")
+            return
+        preview = Text(terminal_safe(record.preview))
+        title = Text(heading, style="bold")
+        self._console.print(Panel(preview, title=title, title_align="left", box=box.ROUNDED, expand=False))
+        self._console.print(Text(PROMPT, style="bold yellow"))
 
     def _fields(self, record: ApprovalRecord) -> None:
         for name, value in record.args.items():
@@ -96,5 +118,5 @@ class ConsoleApprovals:
         self._print("Type field=value to change one (lists comma-separated), then y or n.")
 
     def _print(self, text: str) -> None:
-        self._out.write(text + "\n")
-        self._out.flush()
+        self._console.file.write(terminal_safe(text) + "\n")
+        self._console.file.flush()

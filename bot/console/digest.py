@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from bot.console.cards import terminal_safe
 from bot.workflows import Digest
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def digest_text(digest: Digest, *, problems: Sequence[str] = ()) -> str:
@@ -26,4 +24,4 @@ def digest_text(digest: Digest, *, problems: Sequence[str] = ()) -> str:
 
 def _clean(text: str) -> str:
     # Model and upstream text: a terminal escape sequence could rewrite the screen.
-    return _CONTROL.sub("", text.replace("\n", " "))
+    return terminal_safe(text.replace("\n", " "))

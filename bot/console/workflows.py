@@ -16,12 +16,17 @@ from bot.workflows import Workflows, parse_request
 from integrations.errors import ChatOpsError
 
 NOT_AVAILABLE = "The structured workflows are not set up in this bot."
+# A schedule posts into a Slack channel at its hour; a terminal session has no channel to post to.
+SLACK_ONLY = "Scheduled digests are posted in a Slack channel: use `/standup schedule …` there."
+_SCHEDULING = ("schedule", "schedules", "unschedule")
 
 
 async def standup_text(workflows: Workflows | None, text: str) -> str:
     """The digest for `/standup <text>` as terminal text, or what went wrong."""
     if workflows is None:
         return NOT_AVAILABLE
+    if text.strip().split(" ", 1)[0].lower() in _SCHEDULING:
+        return SLACK_ONLY
     try:
         result = await workflows.standup.run(workflows.standup.scope(text))
     except ChatOpsError as exc:

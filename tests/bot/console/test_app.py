@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
 
 from bot.console.app import ConsoleSession
+from bot.runs import STOPPED
 from bot.services import Services
 from simulators.llm import LLMSimulator
 
@@ -98,3 +100,51 @@ async def test_help_names_every_direct_command(services: Services) -> None:
     ):
         assert command in out.getvalue()
     assert "/gh log owner/repo <job id>" in out.getvalue()
+
+
+async def test_ask_why_shows_the_tools_behind_the_last_answer_as_in_slack(
+    services: Services, llm: LLMSimulator
+) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    await session.handle("/ask why")
+    assert "haven't asked me anything" in out.getvalue()
+
+    await session.handle("why is OPS-2 blocked?")
+    requests = len(llm.chat_requests())
+    await session.handle("/ask why")
+
+    details = out.getvalue().rpartition("tokens]")[2]
+    assert "Your last question here" in details and "Tools called, in order:" in details
+    assert "jira_get_issue" in details
+    assert len(llm.chat_requests()) == requests, "answered from the store, not by the model"
+
+
+async def test_stop_ends_the_answer_in_flight_interrupted_with_its_partial_text_kept(
+    services: Services, llm: LLMSimulator
+) -> None:
+    llm.chunk_delay, llm.words_per_delta = 0.05, 1
+    llm.script([" ".join(f"w{n:03d}" for n in range(200))])
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    assert not await session.stop(), "nothing runs yet"
+
+    asking = asyncio.create_task(session.handle("tell me everything"))
+    while "w005" not in out.getvalue():  # noqa: ASYNC110 (the text written is the signal)
+        await asyncio.sleep(0.02)
+    assert await session.stop()
+    await asyncio.wait_for(asking, 10)
+
+    assert "w005" in out.getvalue() and "w199" not in out.getvalue()
+    assert out.getvalue().endswith(f"  ⚠ {STOPPED}\n")
+    conversation = await services.store.find_conversation("console", "console", session.thread_ts)
+    assert conversation is not None
+    (run,) = await services.store.runs(conversation)
+    assert run.status == "interrupted"
+    assert not await session.stop(), "it has ended: nothing left to stop"
+
+
+async def test_standup_scheduling_is_left_to_slack(services: Services) -> None:
+    out = io.StringIO()
+    await ConsoleSession(services, out).handle("/standup schedule weekdays 09:30 OPS")
+    assert "posted in a Slack channel" in out.getvalue()

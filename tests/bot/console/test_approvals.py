@@ -61,3 +61,46 @@ async def test_e_lists_fields_an_edit_changes_the_draft_and_n_denies(
     tool_result = [m for m in llm.chat_requests()[-1]["messages"] if m["role"] == "tool"][-1]
     assert "denied" in tool_result["content"]
     assert "Fine, I created nothing." in out.getvalue()
+
+
+async def test_the_prompt_offers_slacks_words_and_they_decide_like_y_and_n(
+    services: Services, llm: LLMSimulator, jira: JiraSimulator
+) -> None:
+    llm.script([[CREATE], "Fine, I created nothing."])
+    out = io.StringIO()
+    session = ConsoleSession(services, out)
+    await session.handle("file a bug in OPS about the flaky integration tests")
+    assert "Approve this change? approve / deny / edit (y/n/e)" in out.getvalue()
+
+    await session.handle("maybe")
+    assert out.getvalue().endswith("approve / deny / edit (y/n/e)?\n"), "anything else asks again"
+    await session.handle("edit")
+    assert 'summary = "Flaky integration-tests on payments"' in out.getvalue()
+    await session.handle("deny")
+
+    assert jira.writes() == []
+    assert "Denied; nothing was changed." in out.getvalue()
+
+
+class TerminalOut(io.StringIO):
+    """Output that says it is a terminal: the session renders for one (live, boxes, colour)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_on_a_terminal_the_proposal_is_a_box_and_approve_creates_the_issue(
+    services: Services, llm: LLMSimulator, jira: JiraSimulator
+) -> None:
+    llm.script([[CREATE], "Created it for you."])
+    out = TerminalOut()
+    session = ConsoleSession(services, out)
+    await session.handle("file a bug in OPS about the flaky integration tests")
+
+    boxed = out.getvalue().rpartition("Proposed change (jira_create_issue), needs your approval")[2]
+    assert "│ Summary: Flaky integration-tests on payments" in boxed and "╰" in boxed
+    assert "approve / deny / edit (y/n/e)" in boxed
+    await session.handle("approve")
+
+    assert [w.operation for w in jira.writes()] == ["createIssue"]
+    assert "Created it for you." in out.getvalue()
