@@ -116,6 +116,7 @@ class WritesProposed:
     history: str
     text: str = ""
     usage: Usage = Usage()
+    llm_steps: tuple[LlmStep, ...] = ()  # the model responses of the run up to its proposals
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx2
 from pydantic import BaseModel
-from pydantic_ai import Agent, RunContext, ToolOutput
+from pydantic_ai import Agent, RunContext, ToolOutput, capture_run_messages
 from pydantic_ai.exceptions import (
     AgentRunError,
     ModelAPIError,
@@ -31,6 +31,7 @@ from pydantic_ai.usage import RunUsage, UsageLimits
 
 from bot.agent.drafting import Drafted, DraftRejected, DraftRequest
 from bot.agent.model import Provider, build_model
+from bot.agent.runner import llm_steps
 from bot.agent.untrusted import fence
 from bot.events import Usage
 from integrations.errors import PermissionDenied, RateLimited, Timeout, Unavailable
@@ -78,25 +79,27 @@ class PydanticDrafter:
         agent = self._agent(request)
         attempts = _Attempts(check=request.check)
         try:
-            async with asyncio.timeout(self._timeout):
-                result = await agent.run(
-                    prompt(request, limit=self._fact_chars),
-                    deps=attempts,
-                    model_settings=self._settings,
-                    usage_limits=UsageLimits(request_limit=self._attempts),
-                )
+            with capture_run_messages() as messages:
+                async with asyncio.timeout(self._timeout):
+                    result = await agent.run(
+                        prompt(request, limit=self._fact_chars),
+                        deps=attempts,
+                        model_settings=self._settings,
+                        usage_limits=UsageLimits(request_limit=self._attempts),
+                    )
         except TimeoutError:
             raise Timeout(SERVICE, "timed out waiting for an answer") from None
         except (UnexpectedModelBehavior, UsageLimitExceeded):
             last = attempts.problems[-1] if attempts.problems else _SHAPE_PROBLEM
             raise DraftRejected(
                 f"The language model's answer did not pass validation after {self._attempts} "
-                f"attempt(s): {last}."
+                f"attempt(s): {last}.",
+                llm_steps(messages),
             ) from None
         except AgentRunError as exc:
             raise _failure(exc) from None
         usage = _usage(result.usage)
-        return Drafted(result.output, usage, attempts=usage.requests or 1)
+        return Drafted(result.output, usage, attempts=usage.requests or 1, llm_steps=llm_steps(messages))
 
     def _agent(self, request: DraftRequest[T]) -> Agent[_Attempts, T]:
         agent: Agent[_Attempts, T] = Agent(

@@ -17,7 +17,7 @@ from typing import Generic, Protocol, TypeVar
 from pydantic import BaseModel
 
 from bot.errors import BotError
-from bot.events import Usage
+from bot.events import LlmStep, Usage
 from bot.ports import ContextItem
 
 T = TypeVar("T", bound=BaseModel)
@@ -51,10 +51,16 @@ class Drafted(Generic[T]):
     value: T
     usage: Usage
     attempts: int  # model answers it took, 1 when the first one was valid
+    llm_steps: tuple[LlmStep, ...] = ()  # each model answer, for the run's trace and cost
 
 
 class DraftRejected(BotError):
-    """The model's answers kept failing validation; ``message`` names the last problem plainly."""
+    """The model's answers kept failing validation; ``message`` names the last problem plainly.
+    ``llm_steps`` are the answers it paid for all the same."""
+
+    def __init__(self, message: str, llm_steps: tuple[LlmStep, ...] = ()) -> None:
+        super().__init__(message)
+        self.llm_steps = llm_steps
 
 
 class Drafter(Protocol):

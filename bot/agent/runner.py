@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pydantic_ai import Agent, AgentRunResultEvent
+from pydantic_ai import Agent, AgentRunResult, AgentRunResultEvent
 from pydantic_ai.exceptions import (
     AgentRunError,
     ModelAPIError,
@@ -140,7 +140,8 @@ class PydanticAgent:
         self, prompt: str | None, history: list[ModelMessage], deferred: DeferredToolResults | None
     ) -> AsyncIterator[WorkflowEvent]:
         yield StatusChanged("thinking")
-        translator = _Translator(self._specs, ToolNotes(), writes=self._writes, resuming=deferred is not None)
+        approved = None if deferred is None else {c: _approved(v) for c, v in deferred.approvals.items()}
+        translator = _Translator(self._specs, ToolNotes(), writes=self._writes, approved=approved)
         deadline = asyncio.get_running_loop().time() + self._timeout
         usage: Callable[[], Usage] = Usage
         steps: Callable[[], tuple[LlmStep, ...]] = tuple
@@ -225,7 +226,7 @@ class _Translator:
     specs: dict[str, ToolSpec[Any, Any]]
     notes: ToolNotes
     writes: Mapping[str, ProposableWrite] = field(default_factory=dict)
-    resuming: bool = False  # write calls are being answered now, not proposed
+    approved: Mapping[str, bool] | None = None  # resuming: whether the asker approved each proposal
     text: list[str] = field(default_factory=list)
     started: dict[str, float] = field(default_factory=dict)
     break_before_text: bool = False
@@ -242,22 +243,21 @@ class _Translator:
         if isinstance(event, AgentRunResultEvent):
             output = event.result.output
             if isinstance(output, DeferredToolRequests):
-                proposed = self._proposed(output, event.result.all_messages(), _usage(event.result.usage))
+                proposed = self._proposed(output, event.result)
                 return [*self._proposals_shown(output), proposed]
             text = "".join(self.text) or str(output)
             steps = llm_steps(event.result.new_messages())
             return [Finished(text, _usage(event.result.usage), steps)]
         return []
 
-    def _proposed(
-        self, requests: DeferredToolRequests, messages: list[ModelMessage], usage: Usage
-    ) -> WritesProposed:
+    def _proposed(self, requests: DeferredToolRequests, result: AgentRunResult[Any]) -> WritesProposed:
         proposals = tuple(
             ProposedWrite(call.tool_call_id, call.tool_name, dict(call.args_as_dict()))
             for call in requests.approvals
         )
-        history = ModelMessagesTypeAdapter.dump_json(messages).decode()
-        return WritesProposed(proposals, history, "".join(self.text), usage)
+        history = ModelMessagesTypeAdapter.dump_json(result.all_messages()).decode()
+        steps = llm_steps(result.new_messages())
+        return WritesProposed(proposals, history, "".join(self.text), _usage(result.usage), steps)
 
     def _proposals_shown(self, requests: DeferredToolRequests) -> list[WorkflowEvent]:
         # A proposed call never runs in this run; its step ends here, as "waiting for approval".
@@ -289,7 +289,7 @@ class _Translator:
             summary = spec.summarize_call(arguments)
         elif part.tool_name in self.writes:
             described = self.writes[part.tool_name].summarize_call(arguments)
-            summary = f"{described} ({'approved' if self.resuming else 'proposed'})"
+            summary = f"{described} ({self._stage(part.tool_call_id)})"
         else:
             summary = f"unknown tool {part.tool_name}"
         return ToolStarted(part.tool_call_id, part.tool_name, summary, dict(arguments))
@@ -299,8 +299,14 @@ class _Translator:
         started = self.started.pop(part.tool_call_id, None)
         elapsed = asyncio.get_running_loop().time() - started if started is not None else 0.0
         ok = part.outcome == "success"
-        summary = self.notes.summaries.get(part.tool_call_id) or ("done" if ok else "failed")
+        failed = "not approved" if part.outcome == "denied" else "failed"
+        summary = self.notes.summaries.get(part.tool_call_id) or ("done" if ok else failed)
         return ToolFinished(part.tool_call_id, part.tool_name, ok, summary, int(elapsed * 1000))
+
+    def _stage(self, call_id: str) -> str:
+        if self.approved is None:
+            return "proposed"
+        return "approved" if self.approved.get(call_id) else "not approved"
 
 
 def llm_steps(messages: Sequence[ModelMessage]) -> tuple[LlmStep, ...]:
@@ -322,6 +328,10 @@ def llm_steps(messages: Sequence[ModelMessage]) -> tuple[LlmStep, ...]:
             )
             sent_at = None
     return tuple(steps)
+
+
+def _approved(result: object) -> bool:
+    return isinstance(result, ToolApproved) or result is True
 
 
 def _usage(usage: RunUsage) -> Usage:

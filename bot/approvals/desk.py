@@ -275,6 +275,7 @@ class ApprovalDesk:
                 new_run, status="interrupted", usage=Usage(), error="already resumed"
             )
             return None
+        await self._trace_decisions(new_run, resumption)
         request = ResumeRequest(resumption.history, decisions(resumption), asker.user_id, new_run)
         # The resumed run answers in the asker's thread; its own proposals go below it again.
         origin = Origin(
@@ -283,6 +284,22 @@ class ApprovalDesk:
         payload = Resumed(new_run, conversation_id, request)
         await self._runs.submit(RunOrder(new_run, conversation_id, RESUME, payload, origin, kind="approval"))
         return new_run
+
+    async def _trace_decisions(self, run_id: str, resumption: Resumption) -> None:
+        """The resumed run answers each proposal's call with its decision: its trace records the call
+        as decided (denied, expired, done or failed), before the agent replays it."""
+        for record in resumption.approvals:
+            outcome, summary = record.traced()
+            await self._store.record_tool_call(
+                run_id,
+                call_id=record.call_id,
+                name=record.tool,
+                arguments=record.args,
+                ok=outcome == "done",
+                summary=summary,
+                duration_ms=0,
+                outcome=outcome,
+            )
 
     def _continue(self, resumed: Resumed) -> AsyncIterator[WorkflowEvent]:
         return continue_run(

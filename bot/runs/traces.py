@@ -1,8 +1,9 @@
 """Run traces: each run with its steps (LLM requests and tool calls), stored and shown.
 
-The store already keeps runs and their tool calls; the LLM requests of a run are kept here, in
-``llm_calls``. A trace is read back for ``chatops runs`` / ``chatops run <id>`` in the terminal
-and for ``/ask why`` in Slack, which shows which tools the last answer used and how long each took.
+The store keeps runs, their tool calls and their LLM requests (``llm_calls``); a run's usage is
+what those steps add up to. A trace is read back for ``chatops runs`` / ``chatops run <id>`` in the
+terminal and for ``/ask why`` in Slack, which shows which tools the last answer used, how long each
+took and how each ended: done or failed, and for a proposed write proposed, denied or expired.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from typing import Literal
 
 from sqlmodel import col, select
 
-from bot.events import LlmStep
 from bot.pricing import PriceTable, format_cost
-from bot.store import Conversation, LlmCall, Run, RunRecord, Store, ToolCallRecord, utcnow
+from bot.store import Conversation, LlmCall, Run, RunRecord, Store, ToolCallRecord
 from bot.text import escape
 
 DEFAULT_LAST = 20
 _ARGUMENT_CHARS = 160
+_MARKS = {
+    "done": ":white_check_mark:",
+    "failed": ":x:",
+    "proposed": ":hourglass_flowing_sand:",
+    "denied": ":no_entry_sign:",
+    "expired": ":clock3:",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class Step:
     duration_ms: int
     ok: bool
     detail: str
+    outcome: str = "done"  # a tool call's: done, failed; a proposed write's: proposed, denied, expired
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +79,9 @@ class RunTrace:
             for c in self.llm
         ]
         tools = [
-            Step(t.created_at, "tool", t.name, t.duration_ms, t.ok, f"{_arguments(t)} → {t.summary}")
+            Step(
+                t.created_at, "tool", t.name, t.duration_ms, t.ok, f"{_arguments(t)} → {t.summary}", t.outcome
+            )
             for t in self.tools
         ]
         return sorted([*llm, *tools], key=lambda step: step.at)
@@ -86,26 +96,10 @@ class RunTrace:
 
 
 class RunTraces:
-    """Reads and writes the parts of run traces the store itself does not."""
+    """Reads runs back with their steps (a run records them as it goes: ``bot.store``)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
-
-    async def record_llm_steps(self, run_id: str, steps: Sequence[LlmStep]) -> None:
-        if not steps:
-            return
-        async with self._store.writing() as session:
-            for step in steps:
-                session.add(
-                    LlmCall(
-                        run_id=run_id,
-                        model=step.model[:128],
-                        input_tokens=step.input_tokens,
-                        output_tokens=step.output_tokens,
-                        duration_ms=step.duration_ms,
-                        created_at=step.at or utcnow(),
-                    )
-                )
 
     async def llm_calls(self, run_id: str) -> tuple[LlmCallRecord, ...]:
         query = select(LlmCall).where(LlmCall.run_id == run_id).order_by(col(LlmCall.id))
@@ -197,10 +191,9 @@ def render_trace(trace: RunTrace, prices: PriceTable, default_model: str) -> str
     if not steps:
         lines.append("    (none recorded)")
     for step in steps:
-        mark = "ok " if step.ok else "ERR"
         lines.append(
-            f"    {step.at:%H:%M:%S}  {step.kind:<4}  {mark}  {step.name:<24}  {_ms(step.duration_ms):>7}  "
-            f"{step.detail}"
+            f"    {step.at:%H:%M:%S}  {step.kind:<4}  {step.outcome:<8}  {step.name:<24}  "
+            f"{_ms(step.duration_ms):>7}  {step.detail}"
         )
     return "\n".join(lines)
 
@@ -220,7 +213,7 @@ def render_details(trace: RunTrace, heading: str = "Your last question here") ->
         return head + "\nNo tools were called; the answer came from the model and the thread alone."
     lines = [head, "Tools called, in order:"]
     for step in tools:
-        mark = ":white_check_mark:" if step.ok else ":x:"
+        mark = _MARKS.get(step.outcome, ":x:")
         lines.append(f"{mark} `{escape(step.name)}` {_ms(step.duration_ms)} — {escape(step.detail)}")
     return "\n".join(lines)
 

@@ -5,6 +5,10 @@ Every decision is a conditional UPDATE on the approval's status, so of any numbe
 proposal from ``pending`` to ``approved`` and so executes it; the others see it taken. The
 paused run's message history is stored with its proposals and handed out once, to the run that
 resumes it, when every proposal of the run has been decided.
+
+Each proposal is also a step of the paused run's trace (a tool call, ``proposed``), and the
+transaction that decides it writes the decision there too: ``chatops run`` shows a denied write as
+denied, an expired one as expired, and an approved one as done or failed, never as proposed.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.store.database import Database
-from bot.store.models import DECIDED_APPROVAL_STATUSES, Approval, PausedRun, utcnow
+from bot.store.models import DECIDED_APPROVAL_STATUSES, Approval, PausedRun, ToolCall, utcnow
+from bot.store.runs import ToolOutcome, add_tool_call
 from bot.store.text import clean_text
 
 ApprovalStatus = Literal["pending", "approved", "denied", "expired", "executed", "failed"]
 Clock = Callable[[], datetime]
+
+WAITING = "waiting for approval"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,20 @@ class ApprovalRecord:
         """Both ids must match: a user id alone is not unique across workspaces."""
         return self.team_id == team_id and self.user_id == user_id
 
+    def traced(self) -> tuple[ToolOutcome, str]:
+        """The proposal as a step of a run's trace (``chatops run``, ``/ask why``): its outcome so
+        far and a short summary."""
+        if self.status == "denied":
+            return "denied", "denied by the person who asked; nothing was changed"
+        if self.status == "expired":
+            return "expired", "expired before it was approved; nothing was changed"
+        if self.status == "executed":
+            done = self.result or "done"
+            return "done", f"{done} ({self.result_url})" if self.result_url else done
+        if self.status == "failed":
+            return "failed", self.result or "the write failed"
+        return "proposed", WAITING
+
 
 @dataclass(frozen=True, slots=True)
 class Resumption:
@@ -125,6 +147,8 @@ class Approvals:
             session.add(PausedRun(run_id=run_id, conversation_id=conversation_id, history=history))
             await session.flush()  # the approvals reference it
             session.add_all(rows)
+            for row in rows:
+                await _trace_proposal(session, row)
         return [_record(row) for row in rows]
 
     async def get(self, approval_id: str) -> ApprovalRecord | None:
@@ -190,7 +214,10 @@ class Approvals:
                 .where(col(Approval.expires_at) <= now)
                 .values(status="expired", decided_at=now)
             )
-            return bool(result.rowcount)
+            if not result.rowcount:
+                return False
+            await _trace_decision(session, approval_id)
+            return True
 
     async def finish(self, approval_id: str, *, ok: bool, result: str, url: str | None = None) -> bool:
         """approved → executed | failed, with what happened."""
@@ -233,7 +260,43 @@ class Approvals:
             statement = statement.where(col(Approval.expires_at) > self.clock())
         async with self._database.writing() as session:
             result = await session.exec(statement.values(**values))
-            return bool(result.rowcount)
+            if not result.rowcount:
+                return False
+            if values.get("status") in DECIDED_APPROVAL_STATUSES:
+                await _trace_decision(session, approval_id)
+            return True
+
+
+async def _trace_proposal(session: AsyncSession, row: Approval) -> None:
+    """The proposal as a step of its run: the model's call if the run recorded it, else a new one."""
+    recorded = await session.exec(
+        sa.update(ToolCall)
+        .where(col(ToolCall.run_id) == row.run_id, col(ToolCall.call_id) == row.call_id)
+        .values(outcome="proposed", ok=True, summary=WAITING)
+    )
+    if not recorded.rowcount:
+        step = ToolCall(
+            run_id=row.run_id,
+            call_id=row.call_id,
+            name=row.tool,
+            arguments=row.args,
+            ok=True,
+            outcome="proposed",
+            summary=WAITING,
+        )
+        await add_tool_call(session, step)
+
+
+async def _trace_decision(session: AsyncSession, approval_id: str) -> None:
+    """Write the proposal's decision into its run's trace, in the transaction that made it."""
+    row = await session.get(Approval, approval_id)
+    assert row is not None, approval_id
+    outcome, summary = _record(row).traced()
+    await session.exec(
+        sa.update(ToolCall)
+        .where(col(ToolCall.run_id) == row.run_id, col(ToolCall.call_id) == row.call_id)
+        .values(outcome=outcome, ok=outcome == "done", summary=clean_text(summary))
+    )
 
 
 def _record(row: Approval) -> ApprovalRecord:

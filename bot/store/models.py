@@ -131,6 +131,8 @@ class ToolCall(SQLModel, table=True):
     name: str = Field(max_length=128)
     arguments: str = Field(default="{}", sa_type=sa.Text)
     ok: bool
+    # done | failed, and for a proposed write: proposed, then denied | expired | done | failed.
+    outcome: str = Field(default="done", max_length=16)
     summary: str = Field(default="", sa_type=sa.Text)
     duration_ms: int = 0
     created_at: datetime = _timestamp()

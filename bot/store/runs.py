@@ -1,27 +1,43 @@
-"""Runs (one answer to one question: status, timings, usage) and the tool calls each run made.
+"""Runs (one answer to one question: status, timings, usage) and the steps each run made: its tool
+calls and its LLM requests.
 
 A run's row is locked (``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) for every
 read-modify-write, so concurrent tool calls are all counted and only the first outcome of a run
-is ever recorded.
+is ever recorded. The usage a run records is what its steps add up to: a tool call per recorded
+call, and the requests and tokens of its recorded LLM requests, so every report of a run (its
+trace, the footer under its answer, ``chatops runs`` and ``usage``) tells the same numbers.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from bot.events import RunStatus, Usage
+from bot.events import LlmStep, RunStatus, Usage
 from bot.store.database import Database
-from bot.store.models import FINISHED_STATUSES, RUN_TRIGGERS, Conversation, Message, Run, ToolCall, utcnow
+from bot.store.models import (
+    FINISHED_STATUSES,
+    RUN_TRIGGERS,
+    Conversation,
+    LlmCall,
+    Message,
+    Run,
+    ToolCall,
+    utcnow,
+)
 from bot.store.text import clean_text
+
+# A read is done or failed; a proposed write is proposed until the asker decides, then denied,
+# expired, or (approved and executed) done or failed.
+ToolOutcome = Literal["done", "failed", "proposed", "denied", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +72,7 @@ class ToolCallRecord:
     name: str
     arguments: dict[str, Any]
     ok: bool
+    outcome: ToolOutcome
     summary: str
     duration_ms: int
     created_at: datetime
@@ -97,34 +114,22 @@ class Runs(Database):
         ok: bool,
         summary: str,
         duration_ms: int,
+        outcome: ToolOutcome | None = None,
     ) -> None:
-        """Store one tool call and count it on the run, in one transaction."""
+        """Store one tool call and count it on the run, in one transaction; a call the run recorded
+        already is left as it is. ``outcome`` is done or failed, as ``ok`` says, unless given."""
+        call = ToolCall(
+            run_id=run_id,
+            call_id=call_id,
+            name=name,
+            arguments=json.dumps(dict(arguments), default=str),
+            ok=ok,
+            outcome=outcome or ("done" if ok else "failed"),
+            summary=clean_text(summary),
+            duration_ms=duration_ms,
+        )
         async with self.writing() as session:
-            # The run's row is locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers
-            # anyway), so two records of one call cannot both pass the check. Columns, not the row:
-            # this write comes with every tool call.
-            locked = await session.exec(select(Run.id).where(Run.id == run_id).with_for_update())
-            if locked.first() is None:
-                raise LookupError(f"no run {run_id!r}")
-            recorded = await session.exec(
-                select(ToolCall.id).where(ToolCall.run_id == run_id, ToolCall.call_id == call_id)
-            )
-            if recorded.first() is not None:
-                return  # a resumed run replays the calls its first attempt recorded
-            await session.exec(
-                sa.update(Run).where(col(Run.id) == run_id).values(tool_calls=col(Run.tool_calls) + 1)
-            )
-            session.add(
-                ToolCall(
-                    run_id=run_id,
-                    call_id=call_id,
-                    name=name,
-                    arguments=json.dumps(dict(arguments), default=str),
-                    ok=ok,
-                    summary=clean_text(summary),
-                    duration_ms=duration_ms,
-                )
-            )
+            await add_tool_call(session, call)
 
     async def finish_run(
         self,
@@ -134,11 +139,13 @@ class Runs(Database):
         usage: Usage,
         answer: str | None = None,
         error: str | None = None,
+        llm_steps: Sequence[LlmStep] = (),
     ) -> bool:
-        """Record how a run ended, and its answer, atomically.
+        """Record how a run ended, its answer and its LLM requests, atomically.
 
-        Returns False (and changes nothing) when the run had already finished, so a late
-        or repeated call can never overwrite the first outcome.
+        The run's usage is what its recorded steps add up to; ``usage`` only stands in for the LLM
+        requests of a run that recorded none. Returns False (and changes nothing) when the run had
+        already finished, so a late or repeated call can never overwrite the first outcome.
         """
         if status not in FINISHED_STATUSES:
             raise ValueError(f"{status!r} is not a final run status")
@@ -146,6 +153,8 @@ class Runs(Database):
             run = await _locked_run(session, run_id)
             if run.status in FINISHED_STATUSES:
                 return False
+            session.add_all(_llm_call(run_id, step) for step in llm_steps)
+            await session.flush()
             if answer is not None:
                 session.add(
                     Message(
@@ -155,7 +164,7 @@ class Runs(Database):
                         run_id=run_id,
                     )
                 )
-            _finish(run, status, usage, error)
+            _finish(run, status, await _recorded_requests(session, run_id) or usage, error)
             return True
 
     async def get_run(self, run_id: str) -> RunRecord | None:
@@ -207,14 +216,57 @@ async def _locked_run(session: AsyncSession, run_id: str) -> Run:
     return run
 
 
-def _finish(run: Run, status: RunStatus, usage: Usage, error: str | None) -> None:
+async def add_tool_call(session: AsyncSession, call: ToolCall) -> bool:
+    """Add ``call`` to its run's trace and count it, unless the run recorded that call already.
+
+    The run's row is locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway),
+    so two records of one call cannot both pass the check. Columns, not the row: this write comes
+    with every tool call.
+    """
+    locked = await session.exec(select(Run.id).where(Run.id == call.run_id).with_for_update())
+    if locked.first() is None:
+        raise LookupError(f"no run {call.run_id!r}")
+    recorded = await session.exec(
+        select(ToolCall.id).where(ToolCall.run_id == call.run_id, ToolCall.call_id == call.call_id)
+    )
+    if recorded.first() is not None:
+        return False  # a resumed run replays the calls its first attempt recorded
+    await session.exec(
+        sa.update(Run).where(col(Run.id) == call.run_id).values(tool_calls=col(Run.tool_calls) + 1)
+    )
+    session.add(call)
+    return True
+
+
+async def _recorded_requests(session: AsyncSession, run_id: str) -> Usage | None:
+    """The requests and tokens of the run's recorded LLM requests; None when it recorded none."""
+    query = select(
+        sa.func.count(col(LlmCall.id)),
+        sa.func.coalesce(sa.func.sum(col(LlmCall.input_tokens)), 0),
+        sa.func.coalesce(sa.func.sum(col(LlmCall.output_tokens)), 0),
+    ).where(LlmCall.run_id == run_id)
+    requests, input_tokens, output_tokens = (await session.exec(query)).one()
+    return Usage(int(input_tokens), int(output_tokens), int(requests)) if requests else None
+
+
+def _llm_call(run_id: str, step: LlmStep) -> LlmCall:
+    return LlmCall(
+        run_id=run_id,
+        model=step.model[:128],
+        input_tokens=step.input_tokens,
+        output_tokens=step.output_tokens,
+        duration_ms=step.duration_ms,
+        created_at=step.at or utcnow(),
+    )
+
+
+def _finish(run: Run, status: RunStatus, requests: Usage, error: str | None) -> None:
     run.status = status
     run.error = None if error is None else clean_text(error)
-    run.input_tokens = usage.input_tokens
-    run.output_tokens = usage.output_tokens
-    run.requests = usage.requests
-    # Calls recorded one by one are authoritative; the agent's own count covers unrecorded ones.
-    run.tool_calls = max(run.tool_calls, usage.tool_calls)
+    run.input_tokens = requests.input_tokens
+    run.output_tokens = requests.output_tokens
+    run.requests = requests.requests
+    # run.tool_calls already counts the calls recorded one by one: the trace's count is the run's.
     run.finished_at = utcnow()
 
 
@@ -247,6 +299,7 @@ def _tool_call_record(call: ToolCall) -> ToolCallRecord:
         name=call.name,
         arguments=json.loads(call.arguments),
         ok=call.ok,
+        outcome=cast(ToolOutcome, call.outcome),
         summary=call.summary,
         duration_ms=call.duration_ms,
         created_at=call.created_at,

@@ -30,6 +30,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock key: any constant that other applications on the server are unlikely to use.
 _LOCK_KEY = 0x63686174_6F7073
 _VERSION_TABLE = "alembic_version"
+_TABLES_ONLY = "0005_executors"  # every revision up to this one only creates tables
 
 
 class SchemaDrift(BotError):
@@ -92,10 +93,11 @@ def _upgrade(connection: sa.Connection) -> None:
     config = _config()
     config.attributes["connection"] = connection
     if not heads and "conversations" in sa.inspect(connection).get_table_names():
-        # Made by create_all before migrations existed: add the tables it lacks the same way and
-        # adopt it at head. Valid while every revision only creates tables, as all do so far.
+        # Made by create_all before migrations existed: add the tables it lacks the same way, adopt
+        # it at the last revision that only creates tables, and run the ones that alter columns.
         SQLModel.metadata.create_all(connection)
-        command.stamp(config, "head")
+        command.stamp(config, _TABLES_ONLY)
+        command.upgrade(config, "head")
         return
     command.upgrade(config, "head")
 

@@ -3,7 +3,8 @@
 It never talks to Slack: it yields events and a sink renders them. The question was stored
 when it arrived (see `Intake`); here the history before it is loaded, what the question
 mentions is looked up (a `ContextSource`, e.g. Jira keys), the agent runs, tool calls are
-recorded as they finish, and the answer is stored when the run ends.
+recorded as they finish, and the answer is stored when the run ends, with the LLM requests it
+made (``RunRecorder``: the usage the sinks are shown is the one stored).
 
 When the agent proposes writes, the run pauses: the proposals are filed with the approval desk
 (stored with the run's message history), the sinks get one ``ApprovalRequested`` each, and the
@@ -16,19 +17,11 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.events import (
-    ApprovalRequested,
-    Failed,
-    Finished,
-    ProposedWrite,
-    ToolFinished,
-    ToolStarted,
-    WorkflowEvent,
-    WritesProposed,
-)
+from bot.events import ApprovalRequested, Failed, Finished, ProposedWrite, WorkflowEvent, WritesProposed
 from bot.ports import AgentPort, AgentRequest, ContextSource, ResumeRequest
-from bot.runs import RunTraces, step
+from bot.runs import step
 from bot.store import Asker, Store
+from bot.workflows.recorder import RunRecorder
 
 AWAITING_APPROVAL = "I'd like to make the change below; it needs your approval."
 NO_WRITES = "I tried to change something in Jira or GitHub, but writes are not enabled here."
@@ -98,33 +91,23 @@ async def continue_run(
 async def _recorded(
     run_id: str, events: AsyncIterator[WorkflowEvent], *, store: Store, desk: ProposalDesk | None
 ) -> AsyncIterator[WorkflowEvent]:
-    started: dict[str, ToolStarted] = {}
+    recorder = RunRecorder(store, run_id)
     async for event in events:
         if isinstance(event, WritesProposed):
-            async for paused in _pause(run_id, event, store=store, desk=desk):
+            async for paused in _pause(recorder, event, store=store, desk=desk):
                 yield paused
             return
-        if isinstance(event, ToolStarted):
-            started[event.call_id] = event
-        elif isinstance(event, ToolFinished):
-            await _record_tool_call(store, run_id, started.pop(event.call_id, None), event)
-        elif isinstance(event, Finished):
-            await RunTraces(store).record_llm_steps(run_id, event.llm_steps)
-            await store.finish_run(run_id, status="succeeded", usage=event.usage, answer=event.text)
-        elif isinstance(event, Failed):
-            await RunTraces(store).record_llm_steps(run_id, event.llm_steps)
-            await store.finish_run(run_id, status="failed", usage=event.usage, error=event.message)
-        yield event
+        yield await recorder.record(event)
 
 
 async def _pause(
-    run_id: str, proposed: WritesProposed, *, store: Store, desk: ProposalDesk | None
+    recorder: RunRecorder, proposed: WritesProposed, *, store: Store, desk: ProposalDesk | None
 ) -> AsyncIterator[WorkflowEvent]:
     """File the proposals, show them, and end this run as answered: the decision resumes it."""
+    run_id = recorder.run_id
     run = await store.get_run(run_id)
     if desk is None or run is None:
-        await store.finish_run(run_id, status="failed", usage=proposed.usage, error=NO_WRITES)
-        yield Failed(NO_WRITES, False, proposed.usage)
+        yield await recorder.record(Failed(NO_WRITES, False, proposed.usage, proposed.llm_steps))
         return
     asker = Asker(team_id=run.team_id, user_id=run.user_id, channel=run.channel_id, thread_ts=run.thread_ts)
     requests = await step(
@@ -133,17 +116,4 @@ async def _pause(
     for request in requests:
         yield request
     text = proposed.text.strip() or AWAITING_APPROVAL
-    await store.finish_run(run_id, status="succeeded", usage=proposed.usage, answer=text)
-    yield Finished(text, proposed.usage)
-
-
-async def _record_tool_call(store: Store, run_id: str, start: ToolStarted | None, end: ToolFinished) -> None:
-    await store.record_tool_call(
-        run_id,
-        call_id=end.call_id,
-        name=end.name,
-        arguments=dict(start.arguments) if start else {},
-        ok=end.ok,
-        summary=end.summary,
-        duration_ms=end.duration_ms,
-    )
+    yield await recorder.record(Finished(text, proposed.usage, proposed.llm_steps))

@@ -30,6 +30,7 @@ from bot.store import Asker, Store
 from bot.text import explain
 from bot.workflows.ask import ProposalDesk
 from bot.workflows.issue_draft import IssueDrafter, IssueDraftResult, IssueRequest
+from bot.workflows.recorder import RunRecorder, paid_for
 from bot.workflows.triage import SEVERITY_PRIORITY, Triager, TriageResult
 from integrations.errors import ChatOpsError
 
@@ -94,7 +95,7 @@ class DraftedWrites:
         task = request_task(order.request)
         async for event in self._propose(order.run_id, order.asker, task, [(tool, arguments)]):
             yield event
-        yield Finished(text, result.usage)
+        yield Finished(text, result.usage, result.llm_steps)
 
     async def _triage(self, order: TriageOrder) -> AsyncIterator[WorkflowEvent]:
         yield StatusChanged(f"triaging {order.key}")
@@ -104,7 +105,7 @@ class DraftedWrites:
         task = f"Triage the Jira issue {order.key}."
         async for event in self._propose(order.run_id, order.asker, task, result.proposed_writes()):
             yield event
-        yield Finished(text, result.usage)
+        yield Finished(text, result.usage, result.llm_steps)
 
     async def _propose(
         self, run_id: str, asker: Asker, task: str, writes: Sequence[tuple[str, dict[str, Any]]]
@@ -143,16 +144,13 @@ async def _recorded(
     store: Store, run_id: str, events: AsyncIterator[WorkflowEvent]
 ) -> AsyncIterator[WorkflowEvent]:
     """The workflow's events, with the run marked and its outcome stored; failures said plainly."""
+    recorder = RunRecorder(store, run_id)
     await store.mark_running(run_id)
     try:
         async for event in events:
-            if isinstance(event, Finished):
-                await store.finish_run(run_id, status="succeeded", usage=event.usage, answer=event.text)
-            yield event
+            yield await recorder.record(event)
     except ChatOpsError as exc:
-        message = explain(exc)
-        await store.finish_run(run_id, status="failed", usage=Usage(), error=message)
-        yield Failed(message, exc.retryable)
+        yield await recorder.record(Failed(explain(exc), exc.retryable, llm_steps=paid_for(exc)))
 
 
 def request_task(request: IssueRequest) -> str:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.agent import Drafter, DraftRequest
 from bot.errors import InputRejected
-from bot.events import Usage
+from bot.events import LlmStep, Usage
 from bot.ports import ContextItem, Turn
 
 OUTPUT_TOOL = "submit_issue_draft"
@@ -78,6 +78,7 @@ class IssueDraftResult:
     draft: IssueDraft
     project: str
     usage: Usage = Usage()
+    llm_steps: tuple[LlmStep, ...] = ()
 
     def proposed_write(self) -> tuple[str, dict[str, Any]]:
         """The ``jira_create_issue`` arguments for the approval flow."""
@@ -136,7 +137,7 @@ class IssueDrafter:
                 check=check_draft,
             )
         )
-        return IssueDraftResult(drafted.value, request.project, drafted.usage)
+        return IssueDraftResult(drafted.value, request.project, drafted.usage, drafted.llm_steps)
 
 
 def task(request: IssueRequest) -> str:

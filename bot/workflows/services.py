@@ -73,6 +73,7 @@ def build_workflows(
             tuple(settings.jira_projects), tuple(repo for repo in settings.github_repos if "*" not in repo)
         ),
         teams={name: team_scope(words) for name, words in settings.standup_teams.items()},
+        store=store,
     )
     drafted = DraftedWrites(store, runs, desk, IssueDrafter(drafter), Triager(jira, github, drafter))
     default_project = settings.jira_projects[0] if settings.jira_projects else None

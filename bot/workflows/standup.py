@@ -3,7 +3,8 @@
 Every source is read at the same time (one ``asyncio.TaskGroup``): in-progress and blocked Jira
 issues, and per repository the open pull requests and the default branch's workflow runs. A
 source that fails becomes a line in ``DigestFacts.problems`` instead of failing the digest. The
-facts then go to the drafter, which returns a validated `Digest`.
+facts then go to the drafter, which returns a validated `Digest`. A digest someone asked for is a
+run of theirs, recorded with its LLM requests, so ``chatops runs`` and ``chatops usage`` price it.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.agent import Drafter, DraftRequest
 from bot.errors import InputRejected
-from bot.events import Usage
+from bot.events import Failed, LlmStep, Usage
+from bot.store import Asker, Store
 from bot.text import explain
 from bot.workflows.digest import (
     INSTRUCTIONS,
@@ -29,7 +31,8 @@ from bot.workflows.digest import (
     check_digest,
     parse_time,
 )
-from integrations.errors import UpstreamError
+from bot.workflows.recorder import RunRecorder, paid_for
+from integrations.errors import ChatOpsError, UpstreamError
 from integrations.github.models import (
     FAILED_CONCLUSIONS,
     PullRequestList,
@@ -41,6 +44,9 @@ from integrations.github.models import (
 from integrations.jira.models import JiraSearchHit, JiraSearchResult
 
 USAGE = "Usage: `/standup [PROJECT | owner/repo | team ...]`, e.g. `/standup OPS acme/payments`."
+# A digest's run belongs to its channel, not to the thread it is posted in: a stored thread would
+# make every reply under a digest a question to the bot.
+CHANNEL_LEVEL = ""
 REVIEW_WAIT = timedelta(days=1)
 ISSUE_LIMIT = 15
 PULL_LIMIT = 50
@@ -75,6 +81,8 @@ class StandupResult:
     digest: Digest
     facts: DigestFacts
     usage: Usage = Usage()
+    llm_steps: tuple[LlmStep, ...] = ()
+    run_id: str | None = None  # the recorded run, when someone asked for the digest
 
 
 def utc_now() -> datetime:
@@ -91,6 +99,7 @@ class Standup:
     default_scope: DigestScope = DigestScope()
     teams: dict[str, DigestScope] = field(default_factory=dict)
     clock: Clock = utc_now
+    store: Store | None = None  # where digests asked for are recorded as runs
 
     def scope(self, text: str) -> DigestScope:
         """The scope `/standup <text>` asks for; raises InputRejected for words it cannot place."""
@@ -113,8 +122,25 @@ class Standup:
             return self.default_scope
         return DigestScope(tuple(dict.fromkeys(projects)), tuple(dict.fromkeys(repos)))
 
-    async def run(self, scope: DigestScope) -> StandupResult:
-        """Fetch the facts and draft the digest; raises DraftRejected or an UpstreamError of the LLM."""
+    async def run(self, scope: DigestScope, asker: Asker | None = None) -> StandupResult:
+        """Fetch the facts and draft the digest; raises DraftRejected or an UpstreamError of the LLM.
+
+        With ``asker`` the digest is recorded as their run in their channel (``CHANNEL_LEVEL``).
+        """
+        if asker is None or self.store is None:
+            return await self.draft(scope)
+        recorder = await _started_run(self.store, asker)
+        try:
+            result = await self.draft(scope)
+        except Exception as exc:  # the run's failure, recorded; saying it is the caller's
+            retryable = isinstance(exc, ChatOpsError) and exc.retryable
+            await recorder.record(Failed(explain(exc), retryable, llm_steps=paid_for(exc)))
+            raise
+        usage = await recorder.finish("succeeded", result.usage, result.llm_steps)
+        return replace(result, usage=usage, run_id=recorder.run_id)
+
+    async def draft(self, scope: DigestScope) -> StandupResult:
+        """The digest of ``scope``, not recorded."""
         facts = await self.facts(scope)
         if facts.empty:
             return StandupResult(quiet_digest(facts), facts)
@@ -128,7 +154,7 @@ class Standup:
                 check=lambda digest: check_digest(facts, digest),
             )
         )
-        return StandupResult(drafted.value, facts, drafted.usage)
+        return StandupResult(drafted.value, facts, drafted.usage, drafted.llm_steps)
 
     async def facts(self, scope: DigestScope) -> DigestFacts:
         """Every source read concurrently; each failure noted, none fatal."""
@@ -204,6 +230,13 @@ def quiet_digest(facts: DigestFacts) -> Digest:
         title=f"Standup · {facts.scope.label}",
         summary="Nothing in progress, blocked, waiting for review or failing on the default branch.",
     )
+
+
+async def _started_run(store: Store, asker: Asker) -> RunRecorder:
+    conversation = await store.open_conversation(asker.team_id, asker.channel, CHANNEL_LEVEL)
+    run_id = await store.create_run(conversation, trigger="workflow", user_id=asker.user_id)
+    await store.mark_running(run_id)
+    return RunRecorder(store, run_id)
 
 
 def _note(facts: DigestFacts, problem: str) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.agent import Drafter, DraftRequest
 from bot.errors import InputRejected
-from bot.events import Usage
+from bot.events import LlmStep, Usage
 from bot.ports import ContextItem
 from bot.text import explain
 from integrations.errors import UpstreamError
@@ -133,6 +133,7 @@ class TriageResult:
     triage: Triage
     facts: TriageFacts
     usage: Usage = Usage()
+    llm_steps: tuple[LlmStep, ...] = ()
 
     def proposed_writes(self) -> list[tuple[str, dict[str, Any]]]:
         """The updates to offer for approval, as (write tool, arguments) pairs."""
@@ -199,7 +200,7 @@ class Triager:
                 check=lambda triage: check_triage(facts, triage),
             )
         )
-        return TriageResult(drafted.value, facts, drafted.usage)
+        return TriageResult(drafted.value, facts, drafted.usage, drafted.llm_steps)
 
     async def facts(self, key: str) -> TriageFacts:
         if self.jira is None:

@@ -133,8 +133,8 @@ async def test_runs_run_and_usage_commands_show_the_stored_trace(
     assert await _cli(["run", run.id[:8]]) == 0
     trace = capsys.readouterr().out
     assert f"run {run.id}" in trace
-    assert re.search(r"llm\s+ok\s+simulated-model", trace)
-    assert re.search(r"tool\s+ok\s+jira_get_issue\s+\d+ ms\s+\{\"key\": \"OPS-\d\"\}", trace)
+    assert re.search(r"llm\s+done\s+simulated-model", trace)
+    assert re.search(r"tool\s+done\s+jira_get_issue\s+\d+ ms\s+\{\"key\": \"OPS-\d\"\}", trace)
     expected = run.usage.input_tokens * 1 + run.usage.output_tokens * 2
     assert f"cost ${expected:,.2f}" in trace
 

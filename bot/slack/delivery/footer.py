@@ -1,9 +1,10 @@
-"""A one-line footer under each finished answer: the tools it used, its tokens, its seconds.
+"""A one-line footer under each finished answer: its tool calls (and the tools), its tokens, its seconds.
 
 It wraps any sink (a ``bot.ports.SinkWrapper``) and only changes the Finished event: the footer
 is appended to the answer's text, so a sink that streamed the deltas renders just the footer as
 the new tail. The stored answer is the workflow's own, without the footer, so history stays what
-the model said.
+the model said. The counts are the ``Finished`` event's usage: the run's record (``bot.workflows``
+puts it there), so they are what ``chatops run`` shows.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.events import Finished, ToolStarted, WorkflowEvent
+from bot.events import Finished, ToolStarted, Usage, WorkflowEvent
 from bot.ports import Sink, SinkWrapper
 
 Clock = Callable[[], float]
 
 
-def footer_line(tools: list[str], tokens: int, seconds: float) -> str:
-    used = ", ".join(tools) if tools else "no tools"
+def footer_line(tools: list[str], usage: Usage, seconds: float) -> str:
+    calls = usage.tool_calls
+    used = f"{calls} tool call{'' if calls == 1 else 's'}" if calls or tools else "no tools"
+    if tools:
+        used += f" ({', '.join(tools)})"
+    tokens = usage.input_tokens + usage.output_tokens
     return f"_{used} · {tokens:,} tokens · {seconds:.1f} s_"
 
 
@@ -41,7 +46,6 @@ class FooterSink(SinkWrapper):
         if isinstance(event, ToolStarted) and event.name not in self._tools:
             self._tools.append(event.name)
         if isinstance(event, Finished):
-            tokens = event.usage.input_tokens + event.usage.output_tokens
-            footer = footer_line(self._tools, tokens, self._now() - self._started)
+            footer = footer_line(self._tools, event.usage, self._now() - self._started)
             event = replace(event, text=f"{event.text}\n\n{footer}" if event.text else footer)
         await super().emit(event)

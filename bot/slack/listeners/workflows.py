@@ -70,7 +70,8 @@ def scheduled_poster(client: AsyncWebClient, workflows: Workflows, links: LinkPo
     async def fire(schedule: ScheduleRecord, due: datetime) -> str:
         delivery = SlackDelivery(client, team=schedule.team_id)
         try:
-            result = await workflows.standup.run(workflows.standup.scope(schedule.scope))
+            asker = Asker(schedule.team_id, schedule.created_by, schedule.channel_id, "")
+            result = await workflows.standup.run(workflows.standup.scope(schedule.scope), asker)
         except ChatOpsError as exc:
             text = f":warning: The scheduled standup digest could not be made: {escape(explain(exc))}"
             await delivery.say(schedule.channel_id, text)
@@ -113,8 +114,9 @@ class _WorkflowListeners:
             else:
                 scope = self._workflows.standup.scope(text)
                 await ack()
+                asker = Asker(command["team_id"], command["user_id"], command["channel_id"], "")
                 await self._digest(
-                    command, client, respond, scope.label, lambda: self._workflows.standup.run(scope)
+                    command, client, respond, scope.label, lambda: self._workflows.standup.run(scope, asker)
                 )
         except InputRejected as rejected:
             await ack(text=rejected.message)

@@ -19,13 +19,16 @@ from bot.approvals.desk import DENIED, EXPIRED, INTERRUPTED, ApprovalDesk, field
 from bot.approvals.policy import WritePolicy
 from bot.events import ApprovalRequested, Finished, ProposedWrite
 from bot.ports import OneSink, Origin, SinkFactory
+from bot.pricing import PriceTable
 from bot.runs.durable import Runs, run_queue
 from bot.runs.engine import Engine
+from bot.runs.traces import RunTraces, render_trace
 from bot.store.approvals import Approvals, Asker
 from bot.store.store import Store
+from bot.workflows.ask import Question, answer
 from integrations.jira.client import JiraClient
 from simulators.jira import JiraSimulator
-from simulators.llm import LLMSimulator
+from simulators.llm import LLMSimulator, ToolCall
 from tests.recording_sink import RecordingSink
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -62,6 +65,19 @@ class Desks:
             policy=policy,
             surface=SURFACE,
         )
+
+    async def ask(self, desk: ApprovalDesk, llm: LLMSimulator) -> tuple[str, str]:
+        """A question whose answer reads OPS-1 and proposes a comment on it, as the model does;
+        the paused run's id and the approval's."""
+        llm.script([[ToolCall("jira_get_issue", {"key": "OPS-1"})], [ToolCall("jira_add_comment", COMMENT)]])
+        stored = await self.store.open_question(
+            ASKER.team_id, ASKER.channel, ASKER.thread_ts, text="note it", trigger="mention", user_id="U1"
+        )
+        question = Question(stored.run_id, stored.conversation_id, stored.message_id, "U1", "note it")
+        async for _ in answer(question, store=self.store, agent=self.agent, desk=desk):
+            pass
+        (approval,) = await self.approvals.for_run(question.run_id)
+        return question.run_id, approval.id
 
     async def file(self, desk: ApprovalDesk, *calls: tuple[str, dict[str, Any]]) -> tuple[str, list[str]]:
         """A paused run in the asker's thread with one proposal per call; its id and the approval ids."""
@@ -310,6 +326,57 @@ async def test_an_expired_proposal_is_told_to_the_model_as_expired(desks: Desks,
 
     told = [m["content"] for m in llm.chat_requests()[-1]["messages"] if m["role"] == "tool"]
     assert any(EXPIRED in text for text in told)
+
+
+@pytest.mark.parametrize(
+    ("choice", "later", "refused", "outcome", "summary"),
+    [
+        ("deny", False, False, "denied", "denied by the person who asked; nothing was changed"),
+        ("approve", True, False, "expired", "expired before it was approved; nothing was changed"),
+        ("approve", False, False, "done", "Commented on OPS-1 ("),
+        ("approve", False, True, "failed", "The bot has no access in Jira."),
+    ],
+    ids=["denied", "expired", "approved", "refused"],
+)
+async def test_a_proposed_write_is_traced_as_it_was_decided_in_its_run_and_the_resumed_one(
+    desks: Desks,
+    llm: LLMSimulator,
+    jira: JiraSimulator,
+    choice: str,
+    later: bool,
+    refused: bool,
+    outcome: str,
+    summary: str,
+) -> None:
+    desk = desks.desk()
+    paused, approval_id = await desks.ask(desk, llm)
+    desks.clock.now = START + (timedelta(hours=1) if later else timedelta())
+    if refused:
+        jira.fail_next(403)
+    llm.script(["Noted."])
+
+    await desk.decide(approval_id, choice, team_id="T1", user_id="U1")  # type: ignore[arg-type]
+    await desk.resume_if_decided(paused)  # an approval's own task has resumed it already
+    await desks.runs.wait_idle()
+
+    traces = RunTraces(desks.store)
+    for run_id in (paused, await _resumed_by(desks, paused)):
+        trace = await traces.trace(run_id)
+        assert trace is not None
+        (write,) = [call for call in trace.tools if call.name == "jira_add_comment"]
+        assert (write.outcome, write.ok) == (outcome, outcome == "done"), run_id
+        assert write.summary.startswith(summary)
+        line = next(
+            line for line in render_trace(trace, PriceTable({}), "m").splitlines() if "add_comment" in line
+        )
+        assert f"  tool  {outcome:<8}  jira_add_comment" in line
+
+
+async def _resumed_by(desks: Desks, paused: str) -> str:
+    run = await desks.store.get_run(paused)
+    assert run is not None and await desks.approvals.resumed(paused)
+    (resumed,) = [r.id for r in await desks.store.runs(run.conversation_id) if r.trigger == "approval"]
+    return resumed
 
 
 async def test_nothing_resumes_while_the_runs_are_shutting_down(desks: Desks) -> None:

@@ -13,7 +13,6 @@ from bot.ops.reports import REPORTS, add_report_arguments, run_report
 from bot.ports import OneSink, Origin
 from bot.runs.control import RunControl
 from bot.runs.durable import RunOrder
-from bot.runs.traces import RunTraces
 from bot.services import Services
 from bot.store.store import Store
 from tests.recording_sink import RecordingSink
@@ -38,10 +37,8 @@ def database(monkeypatch: pytest.MonkeyPatch, database_url: str, store: Store) -
 async def _run(store: Store, channel: str, thread: str, usage: Usage) -> str:
     conversation = await store.open_conversation("T1", channel, thread)
     run_id = await store.create_run(conversation, trigger="ask", user_id="U1")
-    await RunTraces(store).record_llm_steps(
-        run_id, [LlmStep("simulated-model", usage.input_tokens, usage.output_tokens)]
-    )
-    await store.finish_run(run_id, status="succeeded", usage=usage, answer="ok")
+    step = LlmStep("simulated-model", usage.input_tokens, usage.output_tokens)
+    await store.finish_run(run_id, status="succeeded", usage=usage, answer="ok", llm_steps=[step])
     return run_id
 
 
@@ -72,7 +69,7 @@ async def test_run_prints_one_trace_by_a_unique_prefix(
 
     out = capsys.readouterr().out
     assert out.startswith(f"run {run_id}\n")
-    assert "llm   ok   simulated-model" in out and "5 in / 7 out" in out
+    assert "llm   done      simulated-model" in out and "5 in / 7 out" in out
 
 
 async def test_an_unknown_run_is_an_error_pointing_at_runs(

@@ -35,9 +35,8 @@ async def _run(
 ) -> str:
     conversation = await store.open_conversation("T1", channel, thread)
     run_id = await store.create_run(conversation, trigger="ask", user_id=user)
-    await RunTraces(store).record_llm_steps(run_id, steps)
     if finish:
-        await store.finish_run(run_id, status="succeeded", usage=usage, answer="ok")
+        await store.finish_run(run_id, status="succeeded", usage=usage, answer="ok", llm_steps=steps)
     return run_id
 
 
@@ -74,8 +73,7 @@ async def test_a_prefix_two_runs_share_finds_neither(store: Store) -> None:
 
 
 async def test_the_steps_are_the_llm_requests_and_tool_calls_in_time_order(store: Store) -> None:
-    before = utcnow() - timedelta(seconds=5)
-    run_id = await _run(store, steps=(LlmStep("cheap", 10, 2, 300, before),), finish=False)
+    run_id = await _run(store, finish=False)
     await store.record_tool_call(
         run_id,
         call_id="c1",
@@ -85,22 +83,23 @@ async def test_the_steps_are_the_llm_requests_and_tool_calls_in_time_order(store
         summary="rate limited",
         duration_ms=12,
     )
-    await RunTraces(store).record_llm_steps(
-        run_id, [LlmStep("dear", 20, 4, 500, utcnow() + timedelta(seconds=5))]
-    )
+    unfinished = await RunTraces(store).trace(run_id)
+    before, after = utcnow() - timedelta(seconds=5), utcnow() + timedelta(seconds=5)
+    steps = (LlmStep("cheap", 10, 2, 300, before), LlmStep("dear", 20, 4, 500, after))
+    await store.finish_run(run_id, status="succeeded", usage=NO_USAGE, llm_steps=steps)
 
     trace = await RunTraces(store).trace(run_id)
 
     assert trace is not None
-    steps = trace.steps()
-    assert [(s.kind, s.name, s.ok) for s in steps] == [
-        ("llm", "cheap", True),
-        ("tool", "jira_search", False),
-        ("llm", "dear", True),
+    steps_shown = trace.steps()
+    assert [(s.kind, s.name, s.ok, s.outcome) for s in steps_shown] == [
+        ("llm", "cheap", True, "done"),
+        ("tool", "jira_search", False, "failed"),
+        ("llm", "dear", True, "done"),
     ]
-    assert steps[0].detail == "10 in / 2 out"
-    assert steps[1].detail.endswith("… → rate limited") and len(steps[1].detail) < 200
-    assert trace.duration_ms is None, "the run has not finished"
+    assert steps_shown[0].detail == "10 in / 2 out"
+    assert steps_shown[1].detail.endswith("… → rate limited") and len(steps_shown[1].detail) < 200
+    assert unfinished is not None and unfinished.duration_ms is None, "the run had not finished"
 
 
 async def test_cost_is_per_recorded_request_else_the_totals_at_the_configured_model(store: Store) -> None:

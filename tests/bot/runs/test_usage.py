@@ -14,8 +14,7 @@ PRICES = PriceTable.from_setting("cheap=1000000:0,dear=0:1000000")  # $1 per inp
 async def _run(store: Store, channel: str, user: str, usage: Usage, steps: tuple[LlmStep, ...] = ()) -> str:
     conversation = await store.open_conversation("T1", channel, f"{channel}-{user}")
     run_id = await store.create_run(conversation, trigger="ask", user_id=user)
-    await RunTraces(store).record_llm_steps(run_id, steps)
-    await store.finish_run(run_id, status="succeeded", usage=usage, answer="ok")
+    await store.finish_run(run_id, status="succeeded", usage=usage, answer="ok", llm_steps=steps)
     return run_id
 
 

@@ -51,8 +51,9 @@ async def test_a_deleted_run_takes_every_row_that_refers_to_it_at_any_depth(stor
     async with store.writing() as session:
         deleted = await delete_cascading(session, runs, runs.c.id == doomed)
 
+    # Three tool calls: the one recorded, and the two proposals, each a step of the paused run.
     assert +deleted == Counter(
-        runs=1, tool_calls=1, paused_runs=1, approvals=2, llm_calls=1, feedback=1, messages=1
+        runs=1, tool_calls=3, paused_runs=1, approvals=2, llm_calls=1, feedback=1, messages=1
     )
     assert await _counts(store) == before - deleted  # the other run and the conversation stay
     assert await store.get_run(doomed) is None

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
@@ -113,3 +115,39 @@ async def test_a_table_no_migration_creates_is_named(engine: AsyncEngine, url: s
         await connection.execute(sa.text("DROP TABLE seen_events"))
     with pytest.raises(SchemaDrift, match="seen_events.*make migration"):
         await Store.open(url)
+
+
+def _migrate_to(connection: sa.Connection, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(schema.MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+_OLD_ROWS = (
+    "INSERT INTO conversations (id, team_id, channel_id, thread_ts, created_at)"
+    " VALUES (1, 'T', 'C', '1', :at)",
+    "INSERT INTO runs (id, conversation_id, trigger, user_id, status, input_tokens, output_tokens, requests,"
+    " tool_calls, created_at) VALUES ('r1', 1, 'ask', 'U', 'succeeded', 0, 0, 0, 3, :at)",
+    *(
+        "INSERT INTO tool_calls (run_id, call_id, name, arguments, ok, summary, duration_ms, created_at)"
+        f" VALUES ('r1', '{call_id}', 'tool', '{{}}', {ok}, '{summary}', 0, :at)"
+        for call_id, ok, summary in [
+            ("read", "TRUE", "OPS-1"),
+            ("bad", "FALSE", "not found"),
+            ("write", "TRUE", "waiting for approval"),
+        ]
+    ),
+)
+
+
+async def test_tool_calls_recorded_before_outcomes_keep_what_they_said(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(_migrate_to, "0005_executors")
+        for statement in _OLD_ROWS:
+            await connection.execute(sa.text(statement), {"at": utcnow()})
+        await connection.run_sync(_migrate_to, "head")
+        rows = await connection.execute(sa.text("SELECT call_id, outcome FROM tool_calls ORDER BY id"))
+        outcomes = [tuple(row) for row in rows]
+
+    assert outcomes == [("read", "done"), ("bad", "failed"), ("write", "proposed")]

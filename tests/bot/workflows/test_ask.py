@@ -116,9 +116,11 @@ async def test_a_proposed_write_without_a_desk_fails_plainly(
 
     events = await _events(answer(question, store=store, agent=agent))
 
-    assert events[-1] == Failed(NO_WRITES, False, events[-1].usage)  # type: ignore[union-attr]
+    failed = events[-1]
+    assert isinstance(failed, Failed) and (failed.message, failed.retryable) == (NO_WRITES, False)
     run = await store.get_run(question.run_id)
     assert run is not None and (run.status, run.error) == ("failed", NO_WRITES)
+    assert failed.usage == run.usage and run.usage.requests == 1, "the request that proposed is counted"
 
 
 async def test_a_proposed_write_pauses_the_run_with_the_desk_and_resuming_records_the_new_run(

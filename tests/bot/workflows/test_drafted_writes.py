@@ -16,8 +16,11 @@ from bot.approvals.desk import ApprovalDesk
 from bot.errors import ShuttingDown
 from bot.events import ApprovalRequested, Failed, Finished, StatusChanged
 from bot.ports import OneSink, Origin, Turn
+from bot.pricing import PriceTable
 from bot.runs.durable import Runs, run_queue
 from bot.runs.engine import Engine
+from bot.runs.traces import RunTraces
+from bot.runs.usage import run_usage
 from bot.store.approvals import Approvals, Asker
 from bot.store.store import Store
 from bot.workflows.drafted_writes import NO_DESK, DraftedWrites, issue_text, request_task
@@ -25,12 +28,15 @@ from bot.workflows.issue_draft import IssueDraft, IssueDrafter, IssueDraftResult
 from bot.workflows.triage import Triager
 from integrations.github.client import GitHubClient
 from integrations.jira.client import JiraClient
-from simulators.llm import LLMSimulator
+from simulators.llm import LLMSimulator, ToolCall
 from tests.recording_sink import RecordingSink
 
 ASKER = Asker(team_id="T1", user_id="U1", channel="C1", thread_ts="1700000000.000100")
 THREAD = (Turn("user", "checkout returns a 500 since the deploy, urgent"),)
 ORIGIN = Origin("chat", ASKER.team_id, ASKER.channel, ASKER.thread_ts, ASKER.user_id, desk=True)
+# Priced per request by the model that answered; the configured default has no price.
+PRICES = PriceTable.from_setting("simulated-model=1000000:2000000")
+UNPRICED_DEFAULT = "no-such-model"
 
 
 @pytest.fixture
@@ -177,6 +183,59 @@ async def test_triage_shows_the_classification_and_files_both_updates(
     requested = [e.tool for e in sink.events if isinstance(e, ApprovalRequested)]
     assert requested == ["jira_add_comment", "jira_assign"]
     assert [r.tool for r in await desk.approvals.for_run(run_id)] == ["jira_add_comment", "jira_assign"]
+
+
+async def test_a_triage_is_a_run_priced_by_its_requests_and_told_as_traced(
+    store: Store,
+    runs: Runs,
+    desk: ApprovalDesk,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+    sink: RecordingSink,
+) -> None:
+    run_id = await _workflows(store, runs, desk, drafter, jira, github).triage(ASKER, "OPS-6", ORIGIN)
+    await runs.wait_idle()
+
+    trace = await RunTraces(store).trace(run_id)
+    assert trace is not None
+    usage = trace.run.usage
+    assert len(trace.llm) == usage.requests == 1 and usage.input_tokens > 0 and usage.output_tokens > 0
+    cost = trace.cost(PRICES, UNPRICED_DEFAULT)
+    assert cost is not None and cost > 0
+    (priced,) = await run_usage(store, PRICES, UNPRICED_DEFAULT)
+    assert (priced.requests, priced.cost) == (1, cost)
+    # Its proposed updates are steps of the run, waiting for the asker; the sinks were told the same.
+    assert [(call.name, call.outcome) for call in trace.tools] == [
+        ("jira_add_comment", "proposed"),
+        ("jira_assign", "proposed"),
+    ]
+    finished = sink.terminal
+    assert isinstance(finished, Finished) and finished.usage == usage and usage.tool_calls == 2
+
+
+async def test_a_triage_the_model_never_gets_right_fails_but_still_records_its_cost(
+    store: Store,
+    runs: Runs,
+    desk: ApprovalDesk,
+    drafter: PydanticDrafter,
+    jira: JiraClient,
+    github: GitHubClient,
+    llm: LLMSimulator,
+    sink: RecordingSink,
+) -> None:
+    llm.script([[ToolCall("submit_triage", {"key": "OPS-6"})]] * 3)  # no severity, three times
+
+    run_id = await _workflows(store, runs, desk, drafter, jira, github).triage(ASKER, "OPS-6", ORIGIN)
+    await runs.wait_idle()
+
+    failed = sink.terminal
+    assert isinstance(failed, Failed) and "did not pass validation after 3 attempt(s)" in failed.message
+    trace = await RunTraces(store).trace(run_id)
+    assert trace is not None and trace.run.status == "failed"
+    assert len(trace.llm) == trace.run.usage.requests == 3 and failed.usage == trace.run.usage
+    cost = trace.cost(PRICES, UNPRICED_DEFAULT)
+    assert cost is not None and cost > 0
 
 
 async def test_a_failure_ends_the_run_failed_with_the_explanation(

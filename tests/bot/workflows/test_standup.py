@@ -10,9 +10,14 @@ import pytest
 
 from bot.agent.drafting import DraftRejected
 from bot.errors import InputRejected
+from bot.pricing import PriceTable
+from bot.runs.traces import RunTraces
+from bot.runs.usage import run_usage
+from bot.store.approvals import Asker
+from bot.store.store import Store
 from bot.text.explain import explain
 from bot.workflows.digest import Digest, DigestScope
-from bot.workflows.standup import Standup
+from bot.workflows.standup import CHANNEL_LEVEL, Standup
 from integrations.errors import PermissionDenied
 from integrations.github.client import GitHubClient
 from integrations.jira.client import JiraClient
@@ -24,6 +29,11 @@ from tests.manual_clock import until
 
 SCOPE = DigestScope(("OPS",), ("acme/payments",))
 FAILED_RUN_ID = 6100500
+ASKER = Asker("T1", "U1", "C1", "1700000000.000100")
+# Priced per request by the model that answered; the configured default has no price, so a run
+# whose requests were not recorded could not be priced at all.
+PRICES = PriceTable.from_setting("simulated-model=1000000:2000000")
+UNPRICED_DEFAULT = "no-such-model"
 
 
 @pytest.fixture
@@ -167,3 +177,43 @@ async def test_a_language_model_that_refuses_the_key_is_an_llm_error_not_a_crash
 
     assert refused.value.service == "llm"
     assert explain(refused.value).startswith("The language model")
+
+
+async def test_a_digest_someone_asked_for_is_their_priced_run_in_the_channel(
+    jira: JiraClient, github: GitHubClient, make_drafter: MakeDrafter, store: Store
+) -> None:
+    standup = Standup(jira, github, make_drafter(), clock=lambda: NOW, store=store)
+
+    result = await standup.run(SCOPE, ASKER)
+
+    assert result.run_id is not None
+    trace = await RunTraces(store).trace(result.run_id)
+    assert trace is not None
+    run = trace.run
+    assert (run.status, run.trigger, run.user_id, run.channel_id) == ("succeeded", "workflow", "U1", "C1")
+    assert run.thread_ts == CHANNEL_LEVEL, "replies under the digest are not made follow-ups"
+    assert await store.find_conversation("T1", "C1", ASKER.thread_ts) is None
+    assert len(trace.llm) == run.usage.requests == 1 and result.usage == run.usage
+    assert run.usage.input_tokens > 0 and run.usage.output_tokens > 0
+    cost = trace.cost(PRICES, UNPRICED_DEFAULT)
+    assert cost is not None and cost > 0
+    (usage,) = await run_usage(store, PRICES, UNPRICED_DEFAULT)
+    assert (usage.channel_id, usage.user_id, usage.cost) == ("C1", "U1", cost)
+
+
+async def test_a_digest_that_never_validates_is_a_failed_run_that_still_cost_its_attempts(
+    jira: JiraClient, github: GitHubClient, make_drafter: MakeDrafter, llm: LLMSimulator, store: Store
+) -> None:
+    standup = Standup(jira, github, make_drafter(attempts=2), clock=lambda: NOW, store=store)
+    missing_facts = {"title": "Standup", "summary": "All quiet."}
+    llm.script([[ToolCall("submit_digest", missing_facts)], [ToolCall("submit_digest", missing_facts)]])
+
+    with pytest.raises(DraftRejected) as rejected:
+        await standup.run(SCOPE, ASKER)
+
+    (usage,) = await run_usage(store, PRICES, UNPRICED_DEFAULT)
+    assert usage.requests == 2 and usage.cost is not None and usage.cost > 0
+    conversation = await store.find_conversation("T1", "C1", CHANNEL_LEVEL)
+    assert conversation is not None
+    (run,) = await store.runs(conversation)
+    assert (run.status, run.error) == ("failed", explain(rejected.value))

@@ -67,10 +67,10 @@ async def test_an_answer_ends_with_its_footer_and_the_feedback_controls_of_its_r
     sink = SlackChain(client, Asker(TEAM, USER, CHANNEL, root), footer=True, feedback=True)(RUN)
     await sink.emit(ToolStarted("c1", "jira_get_issue", "Jira: get OPS-2"))
     await sink.emit(TextDelta("OPS-2 is blocked."))
-    await sink.emit(Finished("OPS-2 is blocked.", Usage(input_tokens=10, output_tokens=2)))
+    await sink.emit(Finished("OPS-2 is blocked.", Usage(input_tokens=10, output_tokens=2, tool_calls=1)))
 
     [answer] = bot_messages(sim, root)
-    assert FOOTER.search(answer["text"]) and "jira_get_issue · 12 tokens" in answer["text"]
+    assert FOOTER.search(answer["text"]) and "1 tool call (jira_get_issue) · 12 tokens" in answer["text"]
     assert answer["blocks"] == feedback_blocks(RUN)  # under the streamed text, from its stop
     assert feedback_values(answer) == controls_of(RUN)
 

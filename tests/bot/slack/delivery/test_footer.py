@@ -21,9 +21,17 @@ def footed(client: AsyncWebClient, root: str, clock: ManualClock) -> FooterSink:
     return FooterSink(thread, clock=clock)
 
 
-def test_the_footer_names_the_tools_tokens_and_seconds() -> None:
-    assert footer_line(["jira_get_issue"], 1234, 2.46) == "_jira_get_issue · 1,234 tokens · 2.5 s_"
-    assert footer_line([], 0, 0.0) == "_no tools · 0 tokens · 0.0 s_"
+def test_the_footer_counts_the_tool_calls_names_the_tools_and_counts_tokens_and_seconds() -> None:
+    usage = Usage(input_tokens=1200, output_tokens=34, tool_calls=2)
+    assert (
+        footer_line(["jira_get_issue"], usage, 2.46)
+        == "_2 tool calls (jira_get_issue) · 1,234 tokens · 2.5 s_"
+    )
+    assert (
+        footer_line(["jira_get_issue"], Usage(tool_calls=1), 0.0)
+        == "_1 tool call (jira_get_issue) · 0 tokens · 0.0 s_"
+    )
+    assert footer_line([], Usage(), 0.0) == "_no tools · 0 tokens · 0.0 s_"
 
 
 async def test_a_streamed_answer_ends_with_the_footer_of_its_run(
@@ -36,11 +44,13 @@ async def test_a_streamed_answer_ends_with_the_footer_of_its_run(
         await sink.emit(ToolFinished(f"c-{tool}", tool, True, "done"))
     await sink.emit(TextDelta("OPS-2 waits on PR #41."))
     clock.advance(3.0)
-    await sink.emit(Finished("OPS-2 waits on PR #41.", Usage(input_tokens=1200, output_tokens=34)))
+    await sink.emit(
+        Finished("OPS-2 waits on PR #41.", Usage(input_tokens=1200, output_tokens=34, tool_calls=3))
+    )
 
     [answer] = bot_messages(sim, root)
-    assert (
-        answer["text"] == "OPS-2 waits on PR #41.\n\n_jira_get_issue, github_get_pr · 1,234 tokens · 3.0 s_"
+    assert answer["text"] == (
+        "OPS-2 waits on PR #41.\n\n_3 tool calls (jira_get_issue, github_get_pr) · 1,234 tokens · 3.0 s_"
     )
     tasks = [
         c
