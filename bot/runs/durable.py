@@ -15,6 +15,11 @@ terminal status — except on shutdown: a run still going when the grace period 
 unfinished, to be resumed by the next process with the same executor id (or by an operator's
 ``chatops runs recover``). A resumed run retires the message its first attempt left half-written
 and answers again from its checkpoints: one complete answer, no "ask again".
+
+A run ends with its program. What Slack has not taken of its answer by then is awaited by a
+workflow of its own (``delivery-<run id>``): the run's queue place goes to the next run while the
+budget drains, a crash mid-delivery still ends with the recorded answer in Slack, and the next run
+in the thread shows nothing before the delivery ahead of it is over.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
+from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, WorkflowHandleAsync
 from dbos._error import DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError
 
 from bot.errors import ShuttingDown
@@ -65,9 +70,10 @@ class RunOrder:
     kind: str = ""  # what started it (ask, mention, followup, dm, approval …), for the logs
 
 
-# A run keeps its place in the queue until Slack has its whole answer, but thinks (model, tools)
-# only while it holds one of this process's MAX_CONCURRENT_RUNS thinking slots. So the queue lets a
-# process hold this many times more runs: those past their thinking only wait on Slack's budget.
+# A run thinks (model, tools) only while it holds one of this process's MAX_CONCURRENT_RUNS thinking
+# slots; the queue lets a process hold this many times more, so the next run is here when a slot
+# frees. Not more: what a process dequeues, no other process of the fleet can take. A run past its
+# thinking gives its place back (its delivery goes on in a workflow of its own).
 RUNS_PER_THINKING_SLOT = 2
 
 
@@ -99,6 +105,9 @@ class Runs:
         self._thinking = asyncio.Semaphore(thinking)  # runs whose program is going, in this process
         self._waiting: set[str] = set()  # runs here waiting for a thinking slot
         self._streams: dict[str, _EventStream] = {}  # a run's events on their way to its sink
+        self._deliveries: dict[str, _EventStream] = {}  # runs that have ended, Slack still taking them
+        self._delivering: dict[str, asyncio.Task[Any]] = {}  # their delivery workflows here
+        self._latest: dict[int, _EventStream] = {}  # per conversation, its newest stream here
         self.engine = engine
         self._metrics = metrics
         self._run_timeout = run_timeout
@@ -222,7 +231,7 @@ class Runs:
         self._closed = True
         for run_id in self._waiting:  # not begun: left as they are, for the next process
             self._tasks[run_id].cancel()
-        pending = list(self._tasks.values())
+        pending = [*self._tasks.values(), *self._delivering.values()]
         left: set[asyncio.Task[Any]] = set()
         if pending:
             _, left = await asyncio.wait(pending, timeout=self._grace)
@@ -241,7 +250,9 @@ class Runs:
 
     # -- executing (inside the workflow) ---------------------------------------------------------
 
-    async def execute(self, order: RunOrder) -> None:
+    async def execute(self, order: RunOrder, *, delivering: bool = False) -> None:
+        """Run ``order`` here (inside its workflow); ``delivering``: only deliver its recorded end
+        again, for a delivery resumed after the process that ran it went away."""
         task = asyncio.current_task()
         assert task is not None
         if self._closed:
@@ -260,14 +271,14 @@ class Runs:
                 thread_ts=origin.thread_ts,
                 kind=order.kind or order.program,
             ):
-                await self._execute(order)
+                await self._execute(order, delivering=delivering)
         finally:
             self._tasks.pop(order.run_id, None)
             self._ended[order.run_id] = time.monotonic()
             self._stopped.discard(order.run_id)
             self._check_idle()
 
-    async def _execute(self, order: RunOrder) -> None:
+    async def _execute(self, order: RunOrder, *, delivering: bool = False) -> None:
         stream: _EventStream | None = None
         try:
             opened = await self._open(order)
@@ -276,9 +287,16 @@ class Runs:
             run, stream = opened
             if run.finished:
                 await self._end(order, stream, await self._recorded_end(run), run.status)
+            elif delivering:  # a delivery starts only after its run's end is recorded
+                log.error("run %s: a delivery found its run unfinished (%s)", order.run_id, run.status)
+                stream.abandon()
+                return
             else:
                 await self._program(order, stream)
-            await stream.delivered()
+            if delivering:
+                await stream.delivered()
+            else:
+                await self._hand_over(order, stream)
         except (asyncio.CancelledError, DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError):
             # This execution was stopped: by Stop here, by a cancel from elsewhere (seen at a step
             # as a cancel, or as lost ownership when it lands while the step records), or by
@@ -296,6 +314,59 @@ class Runs:
             await stream.delivered()
         finally:
             self._streams.pop(order.run_id, None)
+            if stream is not None and order.run_id not in self._deliveries:
+                self._forget_latest(order.conversation_id, stream)
+
+    async def _hand_over(self, order: RunOrder, stream: _EventStream) -> None:
+        """The run has said its last word. If Slack has not taken all of it yet, a workflow of its
+        own waits for that, durably, and the run gives its place in the queue to the next."""
+        if stream.done:
+            return
+        self._deliveries[order.run_id] = stream
+        try:
+            # Started from outside the run, so it is no step of it: the same id again (the run
+            # resumed before DBOS recorded its end) finds the delivery instead of a second one.
+            started = asyncio.create_task(_start_delivery(order), context=outside_runs())
+            await asyncio.shield(started)
+        except Exception:
+            log.exception("run %s: could not hand its delivery over; delivering it in the run", order.run_id)
+            self._deliveries.pop(order.run_id, None)
+            await stream.delivered()
+
+    async def deliver(self, order: RunOrder) -> None:
+        """Inside a delivery workflow: wait until Slack has the run's whole answer."""
+        stream = self._deliveries.get(order.run_id)
+        if stream is None:  # resumed after the process that ran it went away
+            await self.execute(order, delivering=True)
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._delivering[order.run_id] = task
+        try:
+            await stream.delivered()
+        except asyncio.CancelledError:
+            stream.abandon()  # shutdown: the next process retires what was shown and delivers again
+            raise
+        finally:
+            self._deliveries.pop(order.run_id, None)
+            self._delivering.pop(order.run_id, None)
+            self._forget_latest(order.conversation_id, stream)
+            self._check_idle()
+
+    async def _predecessor(self, order: RunOrder) -> Awaitable[None] | None:
+        """What the run's rendering must wait for: the delivery of the answer before it in its
+        thread, which may still be going on (here, or in another process of the fleet)."""
+        prior = self._latest.get(order.conversation_id)
+        if prior is not None:
+            return None if prior.done else prior.finished()
+        ids = [run.id for run in await self._store.runs(order.conversation_id)]
+        if order.run_id not in ids or ids.index(order.run_id) == 0:
+            return None
+        return _delivered(delivery_id(ids[ids.index(order.run_id) - 1]))
+
+    def _forget_latest(self, conversation_id: int, stream: _EventStream) -> None:
+        if self._latest.get(conversation_id) is stream:
+            del self._latest[conversation_id]
 
     async def _open(self, order: RunOrder) -> tuple[RunRecord, _EventStream] | None:
         """The run as stored and the stream to its sink; None when there is nothing to do."""
@@ -314,7 +385,9 @@ class Runs:
         sink = router.sinks(order.origin)(order.run_id)
         if self._metrics is not None:
             sink = self._metrics.metered(sink)
-        stream = self._streams[order.run_id] = _EventStream(_Reporter(sink, order.run_id))
+        after = await self._predecessor(order)
+        stream = self._streams[order.run_id] = _EventStream(_Reporter(sink, order.run_id), after=after)
+        self._latest[order.conversation_id] = stream
         return run, stream
 
     async def _program(self, order: RunOrder, reporter: _EventStream) -> None:
@@ -402,7 +475,7 @@ class Runs:
             del self._ended[run_id]
 
     def _check_idle(self) -> None:
-        if not self._tasks and not self._enqueued:
+        if not self._tasks and not self._enqueued and not self._deliveries:
             self._idle.set()
 
 
@@ -418,6 +491,36 @@ async def run_workflow(order: RunOrder) -> str:
     return order.run_id
 
 
+def delivery_id(run_id: str) -> str:
+    """The workflow that finishes delivering run ``run_id``'s answer after the run has ended."""
+    return f"delivery-{run_id}"
+
+
+@DBOS.workflow(name="chatops.delivery")
+async def delivery_workflow(order: RunOrder) -> str:
+    """The rest of a run's delivery: its own workflow, so the run's queue place is free meanwhile
+    and a crash still ends with the whole answer in Slack."""
+    if _current is None:
+        raise RuntimeError("a delivery started before this process's runs were started")
+    await _current.deliver(order)
+    return order.run_id
+
+
+async def _start_delivery(order: RunOrder) -> None:
+    with SetWorkflowID(delivery_id(order.run_id)):
+        await DBOS.start_workflow_async(delivery_workflow, order)
+
+
+async def _delivered(workflow_id: str) -> None:
+    """Wait for a delivery workflow anywhere in the fleet (none, or ended: at once)."""
+    status = await DBOS.get_workflow_status_async(workflow_id)
+    if status is None or status.status not in ("ENQUEUED", "PENDING"):
+        return
+    handle: WorkflowHandleAsync[Any] = await DBOS.retrieve_workflow_async(workflow_id)
+    with contextlib.suppress(Exception):
+        await handle.get_result()
+
+
 class _EventStream:
     """A run's events between its program and its sink: the program hands them over without
     waiting, and one task renders them in order, as fast as the sink (Slack's budget) allows.
@@ -426,8 +529,9 @@ class _EventStream:
     The rendering task runs outside the workflow: nothing a sink does can pass for a run's step.
     """
 
-    def __init__(self, reporter: _Reporter) -> None:
+    def __init__(self, reporter: _Reporter, *, after: Awaitable[None] | None = None) -> None:
         self._reporter = reporter
+        self._after = after  # the delivery of the answer before this one in the thread
         self._events: asyncio.Queue[WorkflowEvent | None] = asyncio.Queue()
         self.ended = False  # the terminal event has been handed over
         self._task = asyncio.create_task(
@@ -446,11 +550,25 @@ class _EventStream:
             self._events.put_nowait(None)  # every run ends with a terminal event; never hang without
         await asyncio.shield(self._task)
 
+    @property
+    def done(self) -> bool:
+        """The sink has rendered all it will (or rendering was abandoned)."""
+        return self._task.done()
+
+    async def finished(self) -> None:
+        """Wait until rendering is over, however it ended."""
+        await asyncio.wait([self._task])
+
     def abandon(self) -> None:
         """Stop rendering (shutdown): the run is resumed elsewhere, which retires what was shown."""
         self._task.cancel()
 
     async def _render(self) -> None:
+        if self._after is not None:  # an answer never overtakes the one before it in its thread
+            try:
+                await self._after
+            except Exception:
+                log.exception("run %s: waiting for the answer before it failed", self._reporter.run_id)
         while (event := await self._events.get()) is not None:
             await self._reporter.emit(event)
             if is_terminal(event):

@@ -9,12 +9,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from dbos import DBOS
+from dbos import DBOS, SetWorkflowID
 
 from bot.errors import ShuttingDown
 from bot.events import Failed, Finished, Interrupted, TextDelta, WorkflowEvent, is_terminal
 from bot.ports import OneSink, Origin, SinkFactory
-from bot.runs.durable import STOPPED, RunOrder, Runs, run_once, run_queue, task
+from bot.runs.durable import (
+    STOPPED,
+    RunOrder,
+    Runs,
+    delivery_id,
+    delivery_workflow,
+    run_once,
+    run_queue,
+    task,
+)
 from bot.runs.engine import Engine
 from bot.store.store import Store
 from integrations.budget import remaining
@@ -518,6 +527,96 @@ async def test_a_run_gives_its_thinking_slot_back_once_answered_not_once_deliver
     slow.release.set()
     await runs.wait_idle()
     assert _terminals(slow) == [Finished("hi")] and _terminals(fast) == [Finished("hi")]
+
+
+class GatedRuns:
+    """The test edge: a GatedSink for every run, and the order in which sinks received events."""
+
+    def __init__(self) -> None:
+        self.by_run: dict[str, GatedSink] = {}
+        self.order: list[tuple[str, WorkflowEvent]] = []
+
+    def sinks(self, origin: Origin) -> SinkFactory:
+        return self._sink
+
+    def _sink(self, run_id: str) -> GatedSink:
+        if run_id not in self.by_run:
+            sink = self.by_run[run_id] = GatedSink()
+            emit = sink.emit
+
+            async def noted(event: WorkflowEvent) -> None:
+                self.order.append((run_id, event))
+                await emit(event)
+
+            sink.emit = noted  # type: ignore[method-assign]
+        return self.by_run[run_id]
+
+    async def retire(self, origin: Origin, run_id: str) -> None:
+        return None
+
+
+async def test_a_run_gives_its_queue_place_back_once_answered_while_its_delivery_goes_on(
+    make_runs: MakeRuns, store: Store
+) -> None:
+    edge = GatedRuns()  # Slack's budget holds every answer back
+    runs = make_runs(cap=1)  # one thinking slot: room in the queue for two runs
+    runs.route(SURFACE, edge)
+    runs.program("hello", _answering("hi"))
+    orders = [await _order(store, "hello", thread=f"t{i}") for i in range(4)]
+
+    for order in orders:
+        await runs.submit(order)
+    await until(lambda: len(edge.by_run) == 4 and all(s.handed for s in edge.by_run.values()), steps=STEPS)
+
+    for order in orders:  # all four thought while none was delivered: the queue did not wait on Slack
+        await _eventually(lambda: _is(order.run_id, "SUCCESS"))  # noqa: B023 (awaited here)
+        assert await _is(delivery_id(order.run_id), "PENDING")
+        assert not edge.by_run[order.run_id].done.is_set()
+    for sink in edge.by_run.values():
+        sink.release.set()
+    await runs.wait_idle()
+    for order in orders:
+        assert _terminals(edge.by_run[order.run_id]) == [Finished("hi")]
+        await _eventually(lambda: _is(delivery_id(order.run_id), "SUCCESS"))  # noqa: B023 (awaited here)
+
+
+async def test_a_threads_next_answer_waits_until_the_one_before_it_is_delivered(
+    make_runs: MakeRuns, store: Store
+) -> None:
+    edge = GatedRuns()
+    runs = make_runs()
+    runs.route(SURFACE, edge)
+    runs.program("hello", _answering("hi"))
+    first = await _order(store, "hello", thread="same")
+    second = await _order(store, "hello", thread="same")
+
+    await runs.submit(first)
+    await until(lambda: first.run_id in edge.by_run and edge.by_run[first.run_id].handed, steps=STEPS)
+    await runs.submit(second)
+    await _eventually(lambda: _is(second.run_id, "SUCCESS"))  # it thought, its answer is ready
+
+    assert {run_id for run_id, _ in edge.order} == {first.run_id}, "nothing of the second before the first"
+    edge.by_run[first.run_id].release.set()
+    await until(lambda: second.run_id in edge.by_run and edge.by_run[second.run_id].handed, steps=STEPS)
+    edge.by_run[second.run_id].release.set()
+    await runs.wait_idle()
+    shown = [run_id for run_id, _ in edge.order]
+    assert shown == [first.run_id] * 2 + [second.run_id] * 2  # a delta and the end, each in turn
+
+
+async def test_a_delivery_resumed_without_its_run_retires_what_was_shown_and_delivers_the_record(
+    runs: Runs, store: Store, recorders: Recorders
+) -> None:
+    order = await _order(store, "hello")
+    await store.finish_run(order.run_id, status="succeeded", usage=Finished("x").usage, answer="recorded")
+    await runs.start()
+
+    with SetWorkflowID(delivery_id(order.run_id)):  # as DBOS resumes it after its process died
+        await DBOS.start_workflow_async(delivery_workflow, order)
+    await _eventually(lambda: _is(delivery_id(order.run_id), "SUCCESS"))
+
+    assert recorders.retired == [(order.origin, order.run_id)]
+    assert recorders[order.run_id].events == [Finished("recorded")]
 
 
 async def test_shutdown_lets_quick_runs_finish_then_leaves_the_rest_unfinished_and_silent(
