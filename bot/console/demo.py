@@ -1,22 +1,25 @@
 """`chatops demo`: the console against SIMULATED Jira, GitHub and LLM servers on loopback.
 
 No credentials are needed and nothing leaves the machine. The simulators are the same fakes
-the test suite runs against.
+the test suite runs against. Runs are kept in ``./chatops.db`` (DBOS's tables beside it, in
+``./chatops.dbos.sqlite``), the database ``chatops runs`` reads when ``DATABASE_URL`` is unset,
+so what the demo just did can be looked at afterwards. The demo never writes into a database
+``DATABASE_URL`` names: that may be a live bot's, whose runs a demo process must not touch.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
-from contextlib import AsyncExitStack
-from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from bot.config import Settings
 from bot.console.app import run_console
-from bot.services import build_services
+from bot.errors import ConfigError
+from bot.services import Services, build_services
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
-from simulators.llm import LLMSimulator
+from simulators.llm import SIMULATED_MODEL, LLMSimulator
 
 SCRIPT = (
     "why is OPS-2 blocked?",
@@ -33,14 +36,36 @@ SCRIPT = (
     "/standup OPS acme/payments",
 )
 
-BANNER = """\
-┌──────────────────────────────────────────────────────────────────────────┐
-│ chatops demo: SIMULATED Jira, GitHub and LLM running on 127.0.0.1.       │
-│ The answers come from a rule-based simulated model reading simulated     │
-│ data; connect real services with `chatops console` or `make run`.        │
-└──────────────────────────────────────────────────────────────────────────┘"""
+DEMO_DATABASE = str(Settings.model_fields["database_url"].default)  # sqlite:///./chatops.db
+_BANNER_LINES = (
+    "chatops demo: SIMULATED Jira, GitHub and LLM running on 127.0.0.1.",
+    "The answers come from a rule-based simulated model reading simulated",
+    "data; connect real services with `chatops console` or `make run`.",
+    "Runs are kept in ./chatops.db: `chatops runs` lists them.",
+)
+_ELSEWHERE = (
+    "(DATABASE_URL names another database, so read the demo's runs with\n"
+    f" `DATABASE_URL={DEMO_DATABASE} chatops runs`.)"
+)
 
 METRICS_HEADER = "\n── GET /metrics after this SIMULATED session (excerpt: non-zero samples, no buckets) ──"
+
+
+def boxed(lines: tuple[str, ...]) -> str:
+    width = max(len(line) for line in lines) + 2
+    body = [f"│ {line.ljust(width - 2)} │" for line in lines]
+    return "\n".join([f"┌{'─' * width}┐", *body, f"└{'─' * width}┘"])
+
+
+BANNER = boxed(_BANNER_LINES)
+
+
+def _runs_database() -> str | None:
+    """The database `chatops runs` reads here, or None when its settings do not load."""
+    try:
+        return Settings.load("runs").database_url
+    except ConfigError:
+        return None
 
 
 def metrics_excerpt(exposition: str) -> str:
@@ -54,32 +79,46 @@ def metrics_excerpt(exposition: str) -> str:
     return "\n".join(lines)
 
 
-async def run_demo(*, interactive: bool | None = None) -> None:
-    if interactive is None:
-        interactive = sys.stdin.isatty()
-    print(BANNER)
+def demo_settings(jira: str, github: str, llm: str, *, database_url: str = DEMO_DATABASE) -> Settings:
+    """The demo's settings: the simulators at these origins, and the demo's database."""
+    return Settings.load(
+        "demo",
+        database_url=database_url,
+        dbos_system_database_url=None,  # beside the database, like `chatops runs` expects it
+        jira_base_url=jira,
+        jira_email="demo@example.com",
+        jira_api_token="simulated-token",
+        github_api_url=github,
+        github_token="simulated-token",
+        llm_provider="openai",
+        llm_base_url=f"{llm}/v1",
+        llm_api_key="simulated-key",
+        llm_model=SIMULATED_MODEL,
+    )
+
+
+@asynccontextmanager
+async def demo_services(*, database_url: str = DEMO_DATABASE) -> AsyncIterator[Services]:
+    """Everything the demo runs on: fresh SIMULATED Jira, GitHub and LLM, and the services over them."""
     async with AsyncExitStack() as stack:
         jira = await stack.enter_async_context(JiraSimulator())
         github = await stack.enter_async_context(GitHubSimulator())
         llm = await stack.enter_async_context(LLMSimulator())
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chatops-demo-")))
-        settings = Settings.load(
-            "demo",
-            database_url=f"sqlite:///{workdir / 'demo.db'}",
-            jira_base_url=jira.url,
-            jira_email="demo@example.com",
-            jira_api_token="simulated-token",
-            github_api_url=github.url,
-            github_token="simulated-token",
-            llm_provider="openai",
-            llm_base_url=f"{llm.url}/v1",
-            llm_api_key="simulated-key",
-            llm_model="simulated-model",
-        )
+        settings = demo_settings(jira.url, github.url, llm.url, database_url=database_url)
         services = await build_services(settings, "demo")
         try:
-            await run_console(services, script=SCRIPT, interactive=interactive)
-            print(METRICS_HEADER)
-            print(metrics_excerpt(services.metrics.exposition().decode()))
+            yield services
         finally:
             await services.aclose()
+
+
+async def run_demo(*, interactive: bool | None = None) -> None:
+    if interactive is None:
+        interactive = sys.stdin.isatty()
+    print(BANNER)
+    if _runs_database() not in (DEMO_DATABASE, None):
+        print(_ELSEWHERE)
+    async with demo_services() as services:
+        await run_console(services, script=SCRIPT, interactive=interactive)
+        print(METRICS_HEADER)
+        print(metrics_excerpt(services.metrics.exposition().decode()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simulators.jira.simulator import load_seed
 
@@ -47,6 +47,8 @@ _MAX_TEXT_WORDS = 6
 class Person:
     display_name: str
     user_name: str = ""
+    # Jira Cloud's id for the person (Data Center knows them by user name); not part of who they are.
+    account_id: str = field(default="", compare=False)
 
     def answers_to(self, words: str) -> bool:
         wanted = words.strip().lower()
@@ -62,7 +64,10 @@ class Draft:
 
 def simulated_people() -> list[Person]:
     """The users of the simulated Jira's seed."""
-    return [Person(user["displayName"], user.get("name", "")) for user in load_seed()["users"]]
+    return [
+        Person(user["displayName"], user.get("name", ""), user.get("accountId", ""))
+        for user in load_seed()["users"]
+    ]
 
 
 def write_jql(text: str, people: Sequence[Person] | None = None, *, scope: Sequence[str] = ()) -> Draft:
@@ -84,9 +89,14 @@ def write_jql(text: str, people: Sequence[Person] | None = None, *, scope: Seque
     return Draft(" AND ".join(clauses), "Issues " + ", ".join(said) + ".")
 
 
+def project_keys(text: str) -> list[str]:
+    """The project keys a request names: its upper-case words that are not common acronyms."""
+    return list(dict.fromkeys(key for key in _PROJECT.findall(text) if key not in _NOT_PROJECTS))
+
+
 def _projects(text: str, scope: Sequence[str], clauses: list[str], said: list[str]) -> bool:
     """Adds the project clause; True when the request itself named the projects."""
-    named = list(dict.fromkeys(k for k in _PROJECT.findall(text) if k not in _NOT_PROJECTS))
+    named = project_keys(text)
     keys = named or list(scope)
     if len(keys) == 1:
         clauses.append(f"project = {keys[0]}")

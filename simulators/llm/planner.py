@@ -1,451 +1,514 @@
 """The SIMULATED model behind the LLM simulator: a small deterministic, rule-based planner.
 
 It reads a provider-neutral conversation and the tools it was offered, and decides the next
-assistant turn: either tool calls (Jira keys -> the Jira issue tool, GitHub PR refs/URLs -> the PR
-tool, otherwise a search) or a Markdown answer composed only from what the tools returned. It never
-holds canned answers: every fact in its text comes from a tool result in the conversation.
-Offered the JQL translator's ``submit_jql`` output tool, it writes JQL by rules instead
-(``simulators.jira.jql_writer``); offered a drafting tool (``submit_digest``, ``submit_triage``,
-``submit_issue_draft``), it fills it by rules from the facts (``simulators.llm.draft_writer``).
+assistant turn: tool calls chosen from the offered tools' schemas, or a Markdown answer written
+only from what the tools returned (``answer_writer``). It knows no tool by name.
+
+- The question's subjects (Jira keys, GitHub references and repositories, commits, ranges, run
+  and job ids: ``entities``) each go to the offered tool that takes them (a parameter for each of
+  the subject's identifiers, every required argument filled with a value its schema accepts:
+  ``toolbox``) and whose name and description fit the question's words best.
+- A question naming no subject, and not pointing back at earlier ones ("that", "it"), goes to the
+  tools its words fit, one per kind of text they take (JQL, search words), else to every search.
+- Results point further: an issue's blockers, linked pull requests and issues, and for a question
+  about failures the failed runs and jobs. A ``repo#N`` that turns out not to be a pull request is
+  read with the other tool that takes the same arguments.
+- A request that starts with the verb a write tool is named for ("comment on OPS-1 that ...",
+  "re-run the failed jobs") proposes that write; an argument it cannot fill yet is first read with
+  the tool its description names ("run id (from github_workflow_runs)").
+- Offered an output form (``submit_*``), it fills the form instead: JQL by
+  ``simulators.jira.jql_writer``, drafts by ``simulators.llm.draft_writer``.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from simulators.jira.jql_writer import draft_for
+from simulators.llm.answer_writer import SIMULATED_NOTE, blocker_keys, compose_answer
+from simulators.llm.conversation import (
+    ChatMessage,
+    Reply,
+    ToolCall,
+    calls_and_results,
+    fenced_lines,
+    first_line,
+    last_user_index,
+    parse_result,
+    split_context,
+)
 from simulators.llm.draft_writer import TOOLS as DRAFT_TOOLS
 from simulators.llm.draft_writer import write as write_draft
+from simulators.llm.entities import Entities, GitHubRef, find, stem, stems, verb_root
+from simulators.llm.toolbox import IDENTIFIERS, OfferedTool, Slot, fill, score
 
-JIRA_GET = "jira_get_issue"
-JIRA_SEARCH = "jira_search"
-GITHUB_PR = "github_get_pull_request"
-GITHUB_ISSUE = "github_get_issue"
-GITHUB_SEARCH = "github_search"
-JQL_OUTPUT = "submit_jql"  # the JQL translator's structured output (bot/agent/jql_translator.py)
-
-_T = TypeVar("_T")
+FORM_PREFIX = "submit_"  # the app's output tools: the answer's form, not a lookup
 _MAX_TOOL_ROUNDS = 3
 _MAX_LOOKUPS = 4
-_JIRA_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
-_GITHUB_URL = re.compile(r"https://github\.com/([\w.-]+/[\w.-]+)/(pull|issues)/(\d+)")
-_GITHUB_REF = re.compile(r"(?<![\w/.-])([\w.-]+/[\w.-]+)#(\d+)\b")
-_FENCE = re.compile(r"<untrusted-data[^>]*>(.*?)</untrusted-data>", re.DOTALL)
-_FENCE_BLOCK = re.compile(r"<untrusted-data[^>]*>.*?</untrusted-data>", re.DOTALL)
-_STOPWORDS = frozenset(
-    "a an and any are about can could did do does for from has have how i in is it me my of on or "
-    "please show tell that the there this to was what when where which who why with you".split()
-)
-
-SIMULATED_NOTE = (
-    "_Written by a simulated model: composed by rules from the tool results above, not by a real LLM._"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    """One tool call the model asks for."""
-
-    name: str
-    arguments: dict[str, Any]
-
-
-Reply = str | list[ToolCall]
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    """One message of a conversation, whichever wire protocol it came in on."""
-
-    role: Literal["system", "user", "assistant", "tool"]
-    text: str = ""
-    tool_calls: tuple[ToolCall, ...] = ()
+_PAGE = 5
+_FAILED = ("failure", "timed_out", "cancelled", "action_required", "startup_failure")
+_CI = ("ci", "check", "actions", "workflow")
+# Words that point past the question's own words, to what tools are about.
+_CUES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("ci", "build", "pipeline", "green", "red", "pass", "passing"), _CI),
+    **dict.fromkeys(("fail", "failure", "broken", "error"), (*_CI, "fail", "job", "log")),
+    **dict.fromkeys(("pr", "prs", "pull"), ("pull", "request")),
+    **dict.fromkeys(("review", "reviewer", "approv"), ("review", "reviewer", "pull", "request")),
+    **dict.fromkeys(("merge", "mergeable"), ("pull", "request", "mergeability", "review")),
+    **dict.fromkeys(("log", "logs"), ("log", "job")),
+    **dict.fromkeys(("many", "count", "total"), ("count",)),
+    **dict.fromkeys(("move", "transition"), ("transition",)),
+    **dict.fromkeys(("diff", "ahead", "behind", "between"), ("compare",)),
+}
+_ABOUT_FAILURE = frozenset({"fail", "failure", "broken", "error", "red", "log"})
+_LIGHT_VERBS = frozenset({"add", "post", "set", "make", "put"})
+# Verbs a request may start with, and the word of a write tool's name each asks for.
+_WRITE_VERBS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("note", "reply"), ("comment",)),
+    **dict.fromkeys(("retry", "restart", "retrigger"), ("rerun",)),
+    **dict.fromkeys(("file", "raise"), ("create",)),
+    **dict.fromkeys(("reassign",), ("assign",)),
+    **dict.fromkeys(("move", "close", "resolve", "reopen"), ("transition",)),
+}
 
 
 @dataclass(frozen=True, slots=True)
-class OfferedTool:
-    name: str
-    parameters: frozenset[str] = field(default_factory=frozenset)
+class Subject:
+    """One thing to read: its identity, its identifying values, and what a URL said it is."""
+
+    ident: tuple[Any, ...]
+    values: dict[Slot, list[Any]]
+    needs: tuple[frozenset[Slot], ...]  # a tool takes it with a parameter from each of these
+    hint: str = ""  # "pull" or "issue" when a URL said so
+
+    def taken_by(self, tool: OfferedTool) -> bool:
+        slots = tool.slots()
+        return all(slots & alternatives for alternatives in self.needs)
+
+
+_REPO_SLOTS: frozenset[Slot] = frozenset({"repo", "repo_name"})
+_RESULT_SLOTS: tuple[Slot, ...] = ("run_id", "job_id", "repo")
 
 
 def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply:
     """Decide the next assistant turn for this conversation."""
-    offered = {tool.name: tool for tool in tools}
-    turn_start = _last_user_index(messages)
+    turn_start = last_user_index(messages)
     question, context = split_context(messages[turn_start].text if turn_start >= 0 else "")
-    if JQL_OUTPUT in offered:
-        draft = draft_for(question)
-        return [ToolCall(JQL_OUTPUT, {"jql": draft.jql, "explanation": draft.explanation})]
-    structured = sorted(DRAFT_TOOLS & set(offered))
-    if structured:
-        facts = [data for data in (parse_result(block) for block in context) if data is not None]
-        return [ToolCall(structured[0], write_draft(structured[0], question, facts))]
+    forms = [tool for tool in tools if tool.name.startswith(FORM_PREFIX)]
+    if forms:
+        return [_fill_form(forms[0], question, context)]
     turn = list(messages[turn_start + 1 :])
-    calls_so_far = [call for message in turn for call in message.tool_calls]
-    # Issues attached to the question count as looked up already.
-    known = _context_calls(context)
-    if not calls_so_far:
-        first = _first_step(question, messages[: max(turn_start, 0)], offered, known)
-        if first is not None:
-            return first
-    results = [*context, *(message.text for message in turn if message.role == "tool")]
     outcomes = _write_outcomes(turn)
     if outcomes:  # a resumed run: the asker decided on proposed writes; say how they ended
-        return "\n".join(outcomes) + "\n\n" + SIMULATED_NOTE
-    rounds = sum(1 for message in turn if message.tool_calls)
-    if rounds < _MAX_TOOL_ROUNDS:
-        follow_ups = _follow_ups(results, [*known, *calls_so_far], offered)
-        if follow_ups:
-            return follow_ups
-    return compose_answer(results, question)
+        read = [*context, *(m.text for m in turn if m.role == "tool" and not _outcome(m.text))]
+        return "\n".join(outcomes) + "\n\n" + (compose_answer(read, question) if read else SIMULATED_NOTE)
+    history = [message for message in messages[: max(turn_start, 0)] if message.role in ("user", "assistant")]
+    return _Turn(question, context, history, turn, list(tools)).next_step()
+
+
+def _fill_form(form: OfferedTool, question: str, context: Sequence[str]) -> ToolCall:
+    if form.name in DRAFT_TOOLS:
+        facts = [data for data in (parse_result(block) for block in context) if data is not None]
+        return ToolCall(form.name, write_draft(form.name, question, facts))
+    draft = draft_for(question)
+    return ToolCall(form.name, fill(form, {"jql": [draft.jql], "explanation": [draft.explanation]}).arguments)
 
 
 def _write_outcomes(turn: Sequence[ChatMessage]) -> list[str]:
-    """What the app reported about decided writes (fenced with source="approval", or the denial)."""
-    outcomes: list[str] = []
-    for message in turn:
-        if message.role != "tool":
-            continue
-        if 'source="approval"' in message.text:
-            outcomes += [line.strip() for line in _FENCE.findall(message.text) if line.strip()]
-        elif "nothing was changed" in message.text:
-            outcomes.append(_first_line(message.text))
-    return outcomes
+    """How the decided writes ended, as the app reported them (done, failed, denied, expired)."""
+    return [line for message in turn if message.role == "tool" for line in _outcome(message.text)]
 
 
-def split_context(text: str) -> tuple[str, list[str]]:
-    """The question and the fenced context the app attached after it (see bot/agent/runner.py).
+def _outcome(text: str) -> list[str]:
+    """A decided write's outcome lines; none for any other tool result.
 
-    The app sends ``question``, a blank line, one line introducing the context, then the fences.
+    Done: the app's own report, fenced as ``source="approval"``. Failed: the failure, then that
+    report (a tool error, so it may arrive as ``{"error": ...}``). Denied or expired: "nothing
+    was changed". Approved but not run: "was not executed".
     """
-    start = text.find("<untrusted-data")
-    if start < 0:
-        return text, []
-    head = text[:start].rstrip()
-    question = head.rsplit("\n\n", 1)[0] if "\n\n" in head else head
-    return question, _FENCE_BLOCK.findall(text, start)
-
-
-def _context_calls(context: Sequence[str]) -> list[ToolCall]:
-    calls: list[ToolCall] = []
-    for block in context:
-        data = parse_result(block)
-        if isinstance(data, dict) and "key" in data and "status" in data:
-            calls.append(ToolCall(JIRA_GET, {"key": str(data["key"])}))
-    return calls
-
-
-def _last_user_index(messages: Sequence[ChatMessage]) -> int:
-    for index in range(len(messages) - 1, -1, -1):
-        if messages[index].role == "user":
-            return index
-    return -1
-
-
-def _first_step(
-    question: str,
-    history: Sequence[ChatMessage],
-    offered: dict[str, OfferedTool],
-    known: Sequence[ToolCall] = (),
-) -> Reply | None:
-    """The first lookups; None when everything the question names was attached to it already."""
-    calls = _lookups(question, offered)
-    if not calls and history:
-        earlier = "\n".join(message.text for message in history if message.role in ("user", "assistant"))
-        calls = _lookups(earlier, offered)
-    if calls:
-        known_keys = {_call_key(call) for call in known}
-        fresh = [call for call in calls if _call_key(call) not in known_keys]
-        return fresh[:_MAX_LOOKUPS] if fresh else None
-    searches = _searches(question, offered)
-    if searches:
-        return searches
-    if not offered:
-        return (
-            "I have no Jira or GitHub tools configured, so I cannot look anything up right now.\n\n"
-            + SIMULATED_NOTE
-        )
-    return (
-        "I could not find a Jira key, a pull request or search words in that question.\n\n" + SIMULATED_NOTE
-    )
-
-
-def _lookups(text: str, offered: dict[str, OfferedTool]) -> list[ToolCall]:
-    calls: list[ToolCall] = []
-    if JIRA_GET in offered:
-        calls += [ToolCall(JIRA_GET, {"key": key}) for key in _unique(_JIRA_KEY.findall(text))]
-    calls += _github_calls(text, offered)
-    return calls
-
-
-def _github_calls(text: str, offered: dict[str, OfferedTool]) -> list[ToolCall]:
-    refs: list[tuple[str, str, int]] = []
-    for repo, kind, number in _GITHUB_URL.findall(text):
-        refs.append((GITHUB_PR if kind == "pull" else GITHUB_ISSUE, repo, int(number)))
-    for repo, number in _GITHUB_REF.findall(_GITHUB_URL.sub(" ", text)):
-        refs.append((GITHUB_PR, repo, int(number)))
-    calls: list[ToolCall] = []
-    for tool, repo, number in _unique(refs):
-        name = tool if tool in offered else _other_github_tool(tool, offered)
-        if name is not None:
-            calls.append(ToolCall(name, {"repo": repo, "number": number}))
-    return calls
-
-
-def _other_github_tool(tool: str, offered: dict[str, OfferedTool]) -> str | None:
-    other = GITHUB_ISSUE if tool == GITHUB_PR else GITHUB_PR
-    return other if other in offered else None
-
-
-def _searches(question: str, offered: dict[str, OfferedTool]) -> list[ToolCall]:
-    words = [word for word in re.findall(r"[A-Za-z0-9][\w.-]*", question) if word.lower() not in _STOPWORDS]
-    if not words:
-        return []
-    phrase = " ".join(words[:6])
-    calls: list[ToolCall] = []
-    if JIRA_SEARCH in offered:
-        calls.append(ToolCall(JIRA_SEARCH, {"jql": f'text ~ "{phrase}" ORDER BY updated DESC', "limit": 5}))
-    if GITHUB_SEARCH in offered:
-        calls.append(ToolCall(GITHUB_SEARCH, {"query": phrase, "limit": 5}))
-    return calls
-
-
-def _follow_ups(
-    results: Sequence[str], done: Sequence[ToolCall], offered: dict[str, OfferedTool]
-) -> list[ToolCall]:
-    done_keys = {_call_key(call) for call in done}
-    candidates: list[ToolCall] = []
-    for result in results:
-        data = parse_result(result)
-        if isinstance(data, dict) and JIRA_GET in offered:
-            candidates += [ToolCall(JIRA_GET, {"key": key}) for key in _blocker_keys(data)]
-        candidates += _github_calls(result, offered)
-        candidates += _fallbacks_for_missing_pr(result, done, offered)
-    fresh: list[ToolCall] = []
-    for call in candidates:
-        key = _call_key(call)
-        if key not in done_keys:
-            done_keys.add(key)
-            fresh.append(call)
-    return fresh[:_MAX_LOOKUPS]
-
-
-def _fallbacks_for_missing_pr(
-    result: str, done: Sequence[ToolCall], offered: dict[str, OfferedTool]
-) -> list[ToolCall]:
-    # A `repo#N` ref may be an issue rather than a PR; GitHub answers the PR lookup with 404 then.
-    if GITHUB_ISSUE not in offered or "not found" not in result.lower():
-        return []
-    return [ToolCall(GITHUB_ISSUE, dict(call.arguments)) for call in done if call.name == GITHUB_PR]
-
-
-def _blocker_keys(issue: dict[str, Any]) -> list[str]:
-    links = issue.get("links") or []
-    return [
-        str(link["key"])
-        for link in links
-        if isinstance(link, dict) and "blocked by" in str(link.get("relation", "")) and link.get("key")
-    ]
-
-
-def _call_key(call: ToolCall) -> tuple[str, str]:
-    if call.name in (GITHUB_PR, GITHUB_ISSUE):
-        return (call.name, f"{call.arguments.get('repo')}#{call.arguments.get('number')}")
-    return (call.name, json.dumps(call.arguments, sort_keys=True))
-
-
-def parse_result(content: str) -> dict[str, Any] | None:
-    """The JSON object of a tool result (bare, or inside an untrusted-data fence), or None."""
-    for candidate in (content, *_FENCE.findall(content)):
-        try:
-            data = json.loads(candidate)
-        except ValueError:
-            continue
-        if isinstance(data, dict):
-            return data
-    return None
-
-
-def compose_answer(results: Sequence[str], question: str = "") -> str:
-    """A Markdown answer built only from the tool results, led by what the question asks about."""
-    about_people = bool(re.search(r"\bwho(se|m)?\b", question, re.IGNORECASE))
-    about_merging = bool(re.search(r"\b(merge|merged|checks?|ci|review)\b", question, re.IGNORECASE))
-    sections: list[str] = []
-    findings: list[str] = []
-    people: list[str] = []
-    needs: list[str] = []
-    problems: list[str] = []
-    for content in results:
-        data = parse_result(content)
-        if data is None:
-            problems.append(
-                "a result too long to read in full" if "<untrusted-data" in content else _first_line(content)
-            )
-        elif set(data) == {"error"}:
-            problems.append(_first_line(str(data["error"])))
-        elif "key" in data and "status" in data:
-            sections.append(_jira_issue(data))
-            findings += _jira_findings(data)
-            people.append(f"{data['key']} is assigned to {data.get('assignee') or 'nobody'}.")
-        elif "jql" in data:
-            sections.append(_jira_search(data))
-        elif "number" in data and "checks" in data:
-            sections.append(_pull_request(data))
-            findings += _pr_findings(data)
-            people.append(_pr_people(data))
-            needs.append(_pr_needs(data))
-        elif "number" in data and "title" in data:
-            sections.append(_github_issue(data))
-        elif "items" in data and "query" in data:
-            sections.append(_github_search(data))
-    lead = people if about_people else needs if about_merging and needs else findings
-    parts = (["**In short:** " + " ".join(lead)] if lead else []) + sections
-    if problems:
-        parts.append(
-            "Some lookups did not help: " + "; ".join(f"`{problem}`" for problem in problems if problem)
-        )
-    if not sections and not problems:
-        parts.append("The tools returned nothing I could use.")
-    parts.append(SIMULATED_NOTE)
-    return "\n\n".join(parts)
-
-
-def _jira_issue(issue: dict[str, Any]) -> str:
-    assignee = issue.get("assignee") or "nobody"
-    title = f"**{issue['key']}** · {issue.get('summary', '')}"
-    lines = [f"{title} — status *{issue['status']}*, assigned to {assignee}."]
-    for link in issue.get("links") or []:
-        if isinstance(link, dict):
-            status = f", *{link['status']}*" if link.get("status") else ""
-            lines.append(
-                f"- {str(link.get('relation', 'linked to')).capitalize()} **{link.get('key')}**"
-                f" ({link.get('summary', '')}{status})"
-            )
-    return "\n".join(lines)
-
-
-def _jira_findings(issue: dict[str, Any]) -> list[str]:
-    blockers = _blocker_keys(issue)
-    if blockers:
-        return [f"{issue['key']} is blocked by {', '.join(blockers)}."]
+    data = parse_result(text)
+    message = str(data["error"]) if data is not None and set(data) == {"error"} else text
+    if 'source="approval"' in message:
+        reported = fenced_lines(message)
+        if message.lstrip().startswith("<untrusted-data"):
+            return reported
+        return [first_line(message).rstrip(".") + (": " + " ".join(reported) if reported else ".")]
+    if "nothing was changed" in message or "was not executed" in message:
+        return [first_line(message)]
     return []
 
 
-def _jira_search(result: dict[str, Any]) -> str:
-    issues = [hit for hit in result.get("issues") or [] if isinstance(hit, dict)]
-    if not issues:
-        return "Jira search found no issues."
-    lines = [f"Jira search found {len(issues)} issue(s):"]
-    lines += [
-        f"- **{hit.get('key')}** · {hit.get('summary', '')} — *{hit.get('status', '')}*" for hit in issues
+class _Turn:
+    """One assistant turn being decided: the question, what was read so far, the tools on offer."""
+
+    def __init__(
+        self,
+        question: str,
+        context: list[str],
+        history: list[ChatMessage],
+        turn: list[ChatMessage],
+        tools: list[OfferedTool],
+    ) -> None:
+        self.question = question
+        self.context = context
+        self.history = history
+        self.turn = turn
+        self.tools = tools
+        self.asked = find(question)
+        self.draft = draft_for(question)
+        self.wanted = _wanted(self.asked, self.draft.jql)
+        self.pairs = calls_and_results(turn)
+        self.calls = [call for call, _ in self.pairs]
+        self.results = [*context, *(message.text for message in turn if message.role == "tool")]
+        self.done = {(call.name, self._ident(call)) for call in self.calls}
+        # Issues attached to the question count as read already, by any tool.
+        self.done |= {("*", ("jira", str(data["key"]).upper())) for data in self._context_issues()}
+
+    @property
+    def reads(self) -> list[OfferedTool]:
+        return [tool for tool in self.tools if not tool.is_write]
+
+    def next_step(self) -> Reply:
+        write = self._write_asked_for()
+        if write is not None:
+            return self._toward(write)
+        if not self.calls:
+            first = self._first_step()
+            if first is not None:
+                return first
+        rounds = sum(1 for message in self.turn if message.tool_calls)
+        if rounds < _MAX_TOOL_ROUNDS:
+            further = self._follow_ups()
+            if further:
+                return further
+        return compose_answer(self.results, self.question)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _first_step(self) -> Reply | None:
+        """The first reads; None when everything the question names was attached to it already."""
+        subjects = _subjects(self.asked)
+        if not subjects and self.history:
+            free = self._free_text_calls(positive_only=True)
+            if self.asked.refers_back or not free:
+                subjects = _subjects(find("\n".join(message.text for message in self.history)))
+        calls = self._calls_for(subjects)
+        if calls:
+            return calls[:_MAX_LOOKUPS]
+        if any(("*", subject.ident) in self.done for subject in subjects):
+            return None
+        calls = self._free_text_calls(positive_only=False)
+        if calls:
+            return calls
+        if not self.tools:
+            return (
+                "I have no Jira or GitHub tools configured, so I cannot look anything up right now.\n\n"
+                + SIMULATED_NOTE
+            )
+        return (
+            "I could not find a Jira key, a pull request or search words in that question.\n\n"
+            + SIMULATED_NOTE
+        )
+
+    def _calls_for(self, subjects: Sequence[Subject]) -> list[ToolCall]:
+        calls: list[ToolCall] = []
+        for subject in subjects:
+            if ("*", subject.ident) in self.done:
+                continue
+            best = self._best_read(subject)
+            if best is not None and (best.name, subject.ident) not in self.done and best not in calls:
+                calls.append(best)
+        return calls
+
+    def _best_read(self, subject: Subject) -> ToolCall | None:
+        options: list[tuple[tuple[int, int, int], ToolCall]] = []
+        context = self._context_values()
+        for index, tool in enumerate(self.reads):
+            if not subject.taken_by(tool):
+                continue
+            filled = fill(tool, subject.values, context)
+            if filled.missing:
+                continue
+            hinted = 5 if subject.hint and subject.hint in tool.name_stems else 0
+            # A getter reads the whole of its subject: the default when no word points past it.
+            getter = 1 if "get" in tool.name_stems else 0
+            rank = (score(tool, self.wanted) + hinted, getter, -index)
+            options.append((rank, ToolCall(tool.name, filled.arguments)))
+        return max(options, key=lambda option: option[0])[1] if options else None
+
+    def _free_text_calls(self, *, positive_only: bool) -> list[ToolCall]:
+        """Calls that need only the question's text: the best fit per kind of text it takes (JQL,
+        search words, none), else every search."""
+        context = self._context_values()
+        best: dict[frozenset[Slot], tuple[int, int, ToolCall]] = {}
+        searches: list[ToolCall] = []
+        for index, tool in enumerate(self.reads):
+            if tool.slots() & IDENTIFIERS & {tool.slot(p) for p in tool.required}:
+                continue
+            filled = fill(tool, context)
+            if filled.missing:
+                continue
+            call = ToolCall(tool.name, filled.arguments)
+            if "search" in tool.name_stems:
+                searches.append(call)
+            fit = score(tool, self.wanted)
+            kind = frozenset(slot for p in tool.required if (slot := tool.slot(p)) is not None)
+            if fit > 0 and (kind not in best or (fit, -index) > best[kind][:2]):
+                best[kind] = (fit, -index, call)
+        top = max((fit for fit, _, _ in best.values()), default=0)
+        if top:  # a kind whose best fits half as well as the best of all is another reading of it
+            return [call for fit, _, call in best.values() if 2 * fit >= top]
+        return [] if positive_only else searches
+
+    def _follow_ups(self) -> list[ToolCall]:
+        subjects: list[Subject] = []
+        for result in self.results:
+            subjects += self._pointed_at(result)
+        calls = self._calls_for(_unique_subjects(subjects))
+        return (calls + self._other_readers())[:_MAX_LOOKUPS]
+
+    def _pointed_at(self, result: str) -> list[Subject]:
+        """What a result points to: blockers, GitHub references, and failed runs or jobs when asked."""
+        data = parse_result(result) or {}
+        subjects = [_jira(key) for key in blocker_keys(data)]
+        subjects += [_ref(ref) for ref in find(result).refs]
+        if _ABOUT_FAILURE & self.wanted:
+            subjects += _failed_runs_and_jobs(data)
+        return subjects
+
+    def _other_readers(self) -> list[ToolCall]:
+        # A `repo#N` may be an issue rather than a PR (or the other way): GitHub answers 404 then.
+        calls: list[ToolCall] = []
+        for call, result in self.pairs:
+            if result is None or "not found" not in result.lower():
+                continue
+            for tool in self.reads:
+                same = tool.name != call.name and tool.required == frozenset(call.arguments)
+                ident = self._ident(call)
+                if same and ident[0] == "ref" and (tool.name, ident) not in self.done:
+                    calls.append(ToolCall(tool.name, dict(call.arguments)))
+                    break
+        return calls
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def _write_asked_for(self) -> OfferedTool | None:
+        """The write tool a request starting with its verb asks for, if any."""
+        verb = self.asked.verb
+        if not verb:
+            return None
+        verbs = {verb_root(word) for word in (verb, *_WRITE_VERBS.get(verb, ()))}
+        spaces = _namespaces(self.tools)
+        candidates = [tool for tool in self.tools if tool.is_write and verbs & _actions(tool, spaces)]
+        if not candidates:
+            return None
+        own = self._values(self.asked)
+
+        def rank(item: tuple[int, OfferedTool]) -> tuple[int, int, int]:
+            index, tool = item
+            return (-len(fill(tool, own).missing), score(tool, self.wanted), -index)
+
+        return max(enumerate(candidates), key=rank)[1]
+
+    def _toward(self, write: OfferedTool) -> Reply:
+        """The write with its arguments, or the read that supplies a missing one, or why neither."""
+        sources = (self._values(self.asked), self._history_values(), self._result_values())
+        filled = fill(write, *sources)
+        proposed = [call for call in self.calls if call.name == write.name]
+        if not filled.missing and not proposed:
+            return [ToolCall(write.name, filled.arguments)]
+        for parameter in filled.missing:
+            for producer in write.producers(parameter, self.reads):
+                call = fill(producer, sources[0], sources[1], {"limit": [_PAGE]})
+                if (
+                    not call.missing
+                    and (producer.name, self._ident_of(producer, call.arguments)) not in self.done
+                ):
+                    return [ToolCall(producer.name, call.arguments)]
+        needs = "; ".join(f"{name} ({_described(write, name)})" for name in filled.missing)
+        lead = f"I did not propose {write.name}: I found no value for {needs}." if needs else ""
+        return "\n\n".join(part for part in (lead, compose_answer(self.results, self.question)) if part)
+
+    # -- values ----------------------------------------------------------------------------
+
+    def _context_values(self) -> dict[Slot, list[Any]]:
+        """What the question gives any tool: JQL, search words, a page size."""
+        phrase = " ".join(self.asked.words[:6])
+        return {
+            "jql": [self.draft.jql],
+            "explanation": [self.draft.explanation],
+            "query": [phrase] if phrase else [],
+            "limit": [_PAGE],
+        }
+
+    def _values(self, entities: Entities) -> dict[Slot, list[Any]]:
+        """Every value a text gives, by slot (references before bare names)."""
+        repos = [ref.repo for ref in entities.refs] + list(entities.all_repos)
+        values: dict[Slot, list[Any]] = {
+            "jira_key": list(entities.jira_keys),
+            "repo": repos,
+            "owner": [repo.split("/")[0] for repo in repos],
+            "repo_name": [repo.split("/")[1] for repo in repos],
+            "number": [ref.number for ref in entities.refs],
+            "sha": [sha for _, sha in entities.commits] + list(entities.shas),
+            "base": [base for base, _ in entities.ranges],
+            "head": [head for _, head in entities.ranges],
+            "run_id": list(entities.run_ids),
+            "job_id": list(entities.job_ids),
+            "project": list(entities.projects) + [key.split("-")[0] for key in entities.jira_keys],
+            # Jira Cloud assigns by account id, Data Center by user name: the id first.
+            "person": [name for person in entities.people for name in (person.account_id, person.user_name)],
+            "message": [entities.message] if entities.message else [],
+            "title": [entities.message] if entities.message else [],
+        }
+        return {**self._context_values(), **values} if entities is self.asked else values
+
+    def _history_values(self) -> dict[Slot, list[Any]]:
+        return self._values(find("\n".join(message.text for message in self.history)))
+
+    def _result_values(self) -> dict[Slot, list[Any]]:
+        """Values results hold for a write: runs and jobs (failed first), transitions the question names."""
+        values: dict[Slot, list[Any]] = {"run_id": [], "job_id": [], "transition": [], "repo": []}
+        for result in self.results:
+            data = parse_result(result) or {}
+            for subject in _failed_runs_and_jobs(data, failed_only=False):
+                for slot in _RESULT_SLOTS:
+                    values[slot] += subject.values.get(slot, [])
+            for move in data.get("transitions") or []:
+                if isinstance(move, dict) and self._names(move):
+                    values["transition"].append(str(move.get("name")))
+        return values
+
+    def _names(self, move: dict[str, Any]) -> bool:
+        """Whether the question names this transition, by its action or the status it leads to."""
+        names = [stems(str(move.get(key, ""))) for key in ("name", "to_status")]
+        return any(name and name <= self.wanted for name in names)
+
+    # -- identities ------------------------------------------------------------------------
+
+    def _ident(self, call: ToolCall) -> tuple[Any, ...]:
+        tool = next((tool for tool in self.tools if tool.name == call.name), None)
+        return self._ident_of(tool or OfferedTool(call.name, frozenset(call.arguments)), call.arguments)
+
+    @staticmethod
+    def _ident_of(tool: OfferedTool, arguments: dict[str, Any]) -> tuple[Any, ...]:
+        by_slot = {tool.slot(name): value for name, value in arguments.items()}
+        repo = str(by_slot.get("repo") or f"{by_slot.get('owner')}/{by_slot.get('repo_name')}").lower()
+        if "jira_key" in by_slot:
+            return ("jira", str(by_slot["jira_key"]).upper())
+        if "number" in by_slot:
+            return ("ref", repo, by_slot["number"])
+        for slot in ("job_id", "run_id", "base", "sha"):
+            if slot in by_slot:
+                return (slot, repo, by_slot[slot])
+        if "repo" in by_slot or "repo_name" in by_slot:
+            return ("repo", repo)
+        return ("text", json.dumps(arguments, sort_keys=True))
+
+    def _context_issues(self) -> list[dict[str, Any]]:
+        issues = [parse_result(block) for block in self.context]
+        return [data for data in issues if data is not None and "key" in data and "status" in data]
+
+
+def _wanted(asked: Entities, jql: str) -> set[str]:
+    """The question's word stems, with the words its cues point to; "jql" when JQL rules matched."""
+    wanted = stems(asked.prose)
+    for word in list(wanted):
+        wanted.update(stem(cue) for cue in _CUES.get(word, ()))
+    if not jql.startswith("text ~"):
+        wanted.add("jql")
+    return wanted
+
+
+def _namespaces(tools: Sequence[OfferedTool]) -> set[str]:
+    """First words that several tool names share ("jira", "github"): services, not actions."""
+    firsts = [tool.name.split("_")[0] for tool in tools if "_" in tool.name]
+    return {word for word in firsts if firsts.count(word) > 1}
+
+
+def _actions(tool: OfferedTool, namespaces: set[str]) -> set[str]:
+    """What a write's name says it does: its first word past the service, and the object of a
+    light verb ("add_comment" -> add, comment)."""
+    words = [word for word in tool.name.lower().split("_") if word]
+    if words and words[0] in namespaces:
+        words = words[1:]
+    chosen = words[:2] if words and words[0] in _LIGHT_VERBS else words[:1]
+    return {verb_root(word) for word in chosen}
+
+
+def _subjects(entities: Entities) -> list[Subject]:
+    """What a text names that a tool can read, in the order: issues, references, repositories ..."""
+    subjects = [_jira(key) for key in entities.jira_keys] + [_ref(ref) for ref in entities.refs]
+    if not (entities.ranges or entities.run_ids or entities.job_ids):  # those read their repository
+        subjects += [
+            _repo(repo) for repo in entities.repos if repo not in {ref.repo for ref in entities.refs}
+        ]
+    subjects += [
+        _with_repo(("sha", repo.lower(), sha), {"sha": [sha]}, repo) for repo, sha in entities.commits
     ]
-    return "\n".join(lines)
+    repo = entities.all_repos[0] if entities.all_repos else ""
+    if repo:
+        subjects += [
+            _with_repo(("base", repo.lower(), base), {"base": [base], "head": [head]}, repo)
+            for base, head in entities.ranges
+        ]
+        subjects += [_with_repo(("run_id", repo.lower(), n), {"run_id": [n]}, repo) for n in entities.run_ids]
+        subjects += [_with_repo(("job_id", repo.lower(), n), {"job_id": [n]}, repo) for n in entities.job_ids]
+    return subjects
 
 
-def _pull_request(pr: dict[str, Any]) -> str:
-    state = "merged" if pr.get("merged") else str(pr.get("state", ""))
-    if pr.get("draft"):
-        state += " (draft)"
-    reviewers = ", ".join(pr.get("requested_reviewers") or [])
-    review = f", review requested from {reviewers}" if reviewers else ""
-    title = f"**{pr.get('repo')}#{pr['number']}** · {pr.get('title', '')}"
-    lines = [f"{title} — {state}, by {pr.get('author', '?')}{review}."]
-    checks = [check for check in pr.get("checks") or [] if isinstance(check, dict)]
-    if checks:
-        lines.append("- Checks: " + ", ".join(_check(check) for check in checks))
-    return "\n".join(lines)
+def _jira(key: str) -> Subject:
+    return Subject(("jira", key.upper()), {"jira_key": [key]}, (frozenset({"jira_key"}),))
 
 
-def _check(check: dict[str, Any]) -> str:
-    conclusion = check.get("conclusion")
-    mark = {"success": "✅", "failure": "❌", None: "⏳"}.get(conclusion, "⚠️")
-    return f"{mark} {check.get('name')} ({conclusion or check.get('status', 'pending')})"
-
-
-def _pr_needs(pr: dict[str, Any]) -> str:
-    ref = f"{pr.get('repo')}#{pr['number']}"
-    if pr.get("merged"):
-        return f"{ref} is already merged."
-    checks = [check for check in pr.get("checks") or [] if isinstance(check, dict)]
-    failing = [
-        str(c.get("name")) for c in checks if c.get("conclusion") in ("failure", "timed_out", "cancelled")
-    ]
-    pending = [str(c.get("name")) for c in checks if c.get("conclusion") is None]
-    wanted = [f"a passing {name} check" for name in failing] + [f"{name} to finish" for name in pending]
-    wanted += [f"a review from {name}" for name in pr.get("requested_reviewers") or []]
-    if pr.get("draft"):
-        wanted.append("to be marked ready for review")
-    return f"{ref} still needs {_join(wanted)}." if wanted else f"{ref} looks ready to merge."
-
-
-def _join(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _pr_people(pr: dict[str, Any]) -> str:
-    reviewers = ", ".join(pr.get("requested_reviewers") or [])
-    review = f", with review requested from {reviewers}" if reviewers else ""
-    return f"{pr.get('repo')}#{pr['number']} is by {pr.get('author', 'someone')}{review}."
-
-
-def _pr_findings(pr: dict[str, Any]) -> list[str]:
-    failing = [
-        str(check.get("name"))
-        for check in pr.get("checks") or []
-        if isinstance(check, dict) and check.get("conclusion") in ("failure", "timed_out", "cancelled")
-    ]
-    ref = f"{pr.get('repo')}#{pr['number']}"
-    if pr.get("merged"):
-        return [f"{ref} is merged."]
-    if failing:
-        return [f"{ref} is still {pr.get('state', 'open')} with failing checks: {', '.join(failing)}."]
-    return [f"{ref} is {pr.get('state', 'open')}."]
-
-
-def _github_issue(issue: dict[str, Any]) -> str:
-    labels = ", ".join(issue.get("labels") or [])
-    label_text = f" [{labels}]" if labels else ""
-    return (
-        f"**{issue.get('repo')}#{issue['number']}** · {issue.get('title', '')} — {issue.get('state', '')},"
-        f" by {issue.get('author', '?')}{label_text}."
+def _ref(ref: GitHubRef) -> Subject:
+    values: dict[Slot, list[Any]] = {"number": [ref.number], **_repo_values(ref.repo)}
+    return Subject(
+        ("ref", ref.repo.lower(), ref.number), values, (frozenset({"number"}), _REPO_SLOTS), ref.kind
     )
 
 
-def _github_search(result: dict[str, Any]) -> str:
-    items = [item for item in result.get("items") or [] if isinstance(item, dict)]
-    if not items:
-        return "GitHub search found nothing."
-    lines = [f"GitHub search found {len(items)} result(s):"]
-    for item in items:
-        kind = "PR" if item.get("is_pull_request") else "issue"
-        ref = f"{item.get('repo')}#{item.get('number')}"
-        lines.append(f"- {kind} **{ref}** · {item.get('title', '')} — {item.get('state', '')}")
-    return "\n".join(lines)
+def _repo(repo: str) -> Subject:
+    return Subject(("repo", repo.lower()), _repo_values(repo), (_REPO_SLOTS,))
 
 
-def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line[:160]
+def _with_repo(ident: tuple[Any, ...], values: dict[Slot, list[Any]], repo: str) -> Subject:
+    needs = tuple(frozenset({slot}) for slot in values) + (_REPO_SLOTS,)
+    return Subject(ident, {**values, **_repo_values(repo)}, needs)
 
 
-def _unique(items: Iterable[_T]) -> list[_T]:
-    seen: list[_T] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
+def _repo_values(repo: str) -> dict[Slot, list[Any]]:
+    owner, _, name = repo.partition("/")
+    return {"repo": [repo], "owner": [owner], "repo_name": [name]}
 
 
-def split_words(text: str, words_per_delta: int = 3) -> list[str]:
-    """Cut text into small deltas of a few words each, keeping every character."""
-    tokens = re.findall(r"\S+\s*|\s+", text)
-    return ["".join(tokens[i : i + words_per_delta]) for i in range(0, len(tokens), words_per_delta)]
+def _failed_runs_and_jobs(data: dict[str, Any], *, failed_only: bool = True) -> list[Subject]:
+    """The runs and jobs of an Actions result (the failed ones; with ``failed_only`` off, those first)."""
+    subjects: list[Subject] = []
+    kinds: tuple[tuple[str, Slot], ...] = (("runs", "run_id"), ("jobs", "job_id"))
+    for key, slot in kinds:
+        listing = data.get(key)
+        if not isinstance(listing, dict):
+            continue
+        repo = str(listing.get("repo", ""))
+        items = [item for item in listing.get("items") or [] if isinstance(item, dict) and "id" in item]
+        failed = [item for item in items if item.get("conclusion") in _FAILED]
+        chosen = failed if failed_only else failed + [item for item in items if item not in failed]
+        subjects += [
+            _with_repo((slot, repo.lower(), item["id"]), {slot: [item["id"]]}, repo) for item in chosen
+        ]
+    return subjects
 
 
-def estimate_tokens(text: str) -> int:
-    """A rough, deterministic token count (about four characters a token)."""
-    return max(1, len(text) // 4) if text else 0
+def _unique_subjects(subjects: Sequence[Subject]) -> list[Subject]:
+    seen: dict[tuple[Any, ...], Subject] = {}
+    for subject in subjects:
+        seen.setdefault(subject.ident, subject)
+    return list(seen.values())
+
+
+def _described(tool: OfferedTool, parameter: str) -> str:
+    return str(tool.schemas.get(parameter, {}).get("description", parameter)).rstrip(".")

@@ -3,8 +3,8 @@
 `LLMSimulator` speaks the real wire protocols: OpenAI chat completions (`POST /v1/chat/completions`,
 JSON or data-only SSE with tool-call deltas by index and a usage chunk) and Anthropic Messages
 (`POST /v1/messages`, named SSE events). By default its answers come from a small rule-based
-planner (`simulators.llm.planner`) that calls the Jira/GitHub tools it is offered and writes its
-answer from their results; tests can `script()` exact turns and inject faults instead.
+planner (`simulators.llm.planner`) that chooses among the tools it is offered by their schemas and
+writes its answer from their results; tests can `script()` exact turns and inject faults instead.
 
 Nothing here is a real model: every response is labelled with the model name
 ``simulated-model`` and answers end with a note saying so.
@@ -23,15 +23,9 @@ from typing import Any
 from aiohttp import web
 
 from simulators.base import SimulatedServer
-from simulators.llm.planner import (
-    ChatMessage,
-    OfferedTool,
-    Reply,
-    ToolCall,
-    estimate_tokens,
-    plan,
-    split_words,
-)
+from simulators.llm.conversation import ChatMessage, Reply, ToolCall, estimate_tokens, split_words
+from simulators.llm.planner import plan
+from simulators.llm.toolbox import OfferedTool
 
 SIMULATED_MODEL = "simulated-model"
 _ARGUMENT_FRAGMENT_CHARS = 8
@@ -353,8 +347,14 @@ def _openai_tools(raw: Any) -> list[OfferedTool]:
     for tool in raw or []:
         function = tool.get("function") if isinstance(tool, dict) else None
         if isinstance(function, dict) and function.get("name"):
-            properties = (function.get("parameters") or {}).get("properties") or {}
-            tools.append(OfferedTool(str(function["name"]), frozenset(properties)))
+            schema = function.get("parameters")
+            tools.append(
+                OfferedTool.from_json_schema(
+                    str(function["name"]),
+                    str(function.get("description") or ""),
+                    schema if isinstance(schema, dict) else {},
+                )
+            )
     return tools
 
 
@@ -388,7 +388,11 @@ def _anthropic_messages(system: Any, raw: list[Any]) -> list[ChatMessage]:
 
 def _anthropic_tools(raw: Any) -> list[OfferedTool]:
     return [
-        OfferedTool(str(tool["name"]), frozenset((tool.get("input_schema") or {}).get("properties") or {}))
+        OfferedTool.from_json_schema(
+            str(tool["name"]),
+            str(tool.get("description") or ""),
+            tool["input_schema"] if isinstance(tool.get("input_schema"), dict) else {},
+        )
         for tool in raw or []
         if isinstance(tool, dict) and tool.get("name")
     ]

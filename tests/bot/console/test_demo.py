@@ -1,27 +1,51 @@
-"""`chatops demo` on a machine with no credentials and no terminal: plays its script and exits 0."""
+"""`chatops demo` on a machine with no credentials and no terminal: plays its script and exits 0,
+keeping its runs where `chatops runs` reads them."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ENV = {"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1"}
 
 
-def test_demo_streams_an_answer_then_a_follow_up_then_shows_cards() -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
+@dataclass(frozen=True)
+class Played:
+    cwd: Path
+    result: subprocess.CompletedProcess[str]
+
+
+def chatops(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
         capture_output=True,
         text=True,
         timeout=120,
         stdin=subprocess.DEVNULL,
-        env=env,
+        env=ENV,
+        cwd=cwd,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> Played:
+    """One scripted demo, in a directory of its own (its database lands there)."""
+    cwd = tmp_path_factory.mktemp("demo")
+    return Played(cwd, chatops(cwd, "demo"))
+
+
+def test_demo_streams_an_answer_then_a_follow_up_then_shows_cards(played: Played) -> None:
+    result = played.result
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "SIMULATED" in out
-    assert "→ Jira: OPS-2" in out and "→ GitHub: acme/payments#42" in out
+    assert "→ Jira: OPS-1" in out and "→ GitHub: acme/payments#42" in out
     assert "OPS-1" in out and "integration-tests" in out
     # The question, the follow-up, `/jira create` and its approval, four direct commands, /standup.
     assert out.count("you> ") == 9
@@ -40,3 +64,19 @@ def test_demo_streams_an_answer_then_a_follow_up_then_shows_cards() -> None:
     assert 'chatops_runs_total{outcome="succeeded"}' in metrics
     assert 'chatops_tool_call_seconds_count{tool="jira_get_issue"}' in metrics
     assert 'chatops_llm_tokens_total{direction="in",model="simulated-model"}' in metrics
+
+
+def test_chatops_runs_in_the_same_directory_lists_the_demos_runs(played: Played) -> None:
+    assert played.result.returncode == 0, played.result.stderr
+    assert "Runs are kept in ./chatops.db: `chatops runs` lists them." in played.result.stdout
+    assert (played.cwd / "chatops.db").is_file() and (played.cwd / "chatops.dbos.sqlite").is_file()
+
+    listed = chatops(played.cwd, "runs")
+
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines()[1:] if line.strip()]
+    # The question and its follow-up, the issue drafted from the thread, and its approval's resumption.
+    # Columns: run, started (date, time), status, trigger, channel, ...
+    assert sorted(row[4] for row in rows) == ["approval", "console", "console", "workflow"]
+    assert all(row[3] == "succeeded" for row in rows)
+    assert all(row[-1].startswith("demo@") for row in rows), "run by the demo's own executor"

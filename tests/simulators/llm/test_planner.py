@@ -1,54 +1,12 @@
-"""The SIMULATED model's rule-based planner: what it looks up, and how it writes from tool results."""
+"""The SIMULATED model's rule-based planner: which offered tools it calls, read from their schemas,
+with which arguments, what it follows up, and which writes it proposes."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 
-from simulators.llm import ChatMessage, OfferedTool, ToolCall, compose_answer, plan, split_words
-
-ALL_TOOLS = [
-    OfferedTool(name)
-    for name in (
-        "jira_get_issue",
-        "jira_search",
-        "github_get_pull_request",
-        "github_get_issue",
-        "github_search",
-    )
-]
-
-OPS_2 = {
-    "key": "OPS-2",
-    "summary": "Roll out payments v2 to all regions",
-    "status": "Blocked",
-    "assignee": "Fox Mulder",
-    "description": "Rollout is paused.\n- Tracking PR: https://github.com/acme/payments/pull/42",
-    "links": [
-        {
-            "relation": "is blocked by",
-            "key": "OPS-1",
-            "summary": "Fix duplicate charges",
-            "status": "In Progress",
-        }
-    ],
-}
-PR_42 = {
-    "repo": "acme/payments",
-    "number": 42,
-    "title": "Keep idempotency key on payment retries",
-    "state": "open",
-    "merged": False,
-    "author": "dscully",
-    "checks": [
-        {"name": "unit-tests", "status": "completed", "conclusion": "success"},
-        {"name": "integration-tests", "status": "completed", "conclusion": "failure"},
-    ],
-}
-
-
-def fenced(data: Mapping[str, object]) -> str:
-    return f'<untrusted-data source="x" tool="y">\n{json.dumps(data)}\n</untrusted-data>'
+from simulators.llm import ChatMessage, OfferedTool, ToolCall, plan
+from tests.simulators.llm.samples import ALL_TOOLS, OPS_2, PR_42, fenced, only
 
 
 def test_keys_in_the_question_become_one_lookup_each_in_one_turn() -> None:
@@ -141,9 +99,7 @@ def test_a_question_without_references_searches_with_its_words() -> None:
 
 
 def test_only_offered_tools_are_called() -> None:
-    reply = plan(
-        [ChatMessage("user", "OPS-2 and acme/payments#42")], [OfferedTool("github_get_pull_request")]
-    )
+    reply = plan([ChatMessage("user", "OPS-2 and acme/payments#42")], only("github_get_pull_request"))
 
     assert reply == [ToolCall("github_get_pull_request", {"repo": "acme/payments", "number": 42})]
 
@@ -152,53 +108,6 @@ def test_without_tools_it_says_it_cannot_look_anything_up() -> None:
     reply = plan([ChatMessage("user", "why is OPS-2 blocked?")], [])
 
     assert isinstance(reply, str) and "cannot look anything up" in reply
-
-
-def test_failed_and_truncated_results_are_reported_not_invented() -> None:
-    answer = compose_answer(["jira_get_issue failed (not found).", '<untrusted-data>{"key": "OPS-9", "summ'])
-
-    assert "not found" in answer
-    assert "OPS-9" not in answer
-
-
-def test_split_words_keeps_every_character() -> None:
-    text = "**OPS-2** is  blocked\n- by OPS-1 "
-
-    pieces = split_words(text, 2)
-
-    assert "".join(pieces) == text
-    assert len(pieces) > 1
-
-
-def test_tool_errors_are_reported_from_the_error_object() -> None:
-    answer = compose_answer(
-        ['{"error": "jira_get_issue failed (not found).\\n<untrusted-data>x</untrusted-data>"}']
-    )
-
-    assert "jira_get_issue failed (not found)." in answer
-
-
-def test_a_who_question_leads_with_the_people() -> None:
-    answer = compose_answer(
-        [fenced(OPS_2), fenced({**PR_42, "requested_reviewers": ["fmulder"]})], "who owns this?"
-    )
-
-    lead = answer.split("\n\n")[0]
-    assert lead == (
-        "**In short:** OPS-2 is assigned to Fox Mulder. "
-        "acme/payments#42 is by dscully, with review requested from fmulder."
-    )
-
-
-def test_a_merge_question_leads_with_what_the_pr_still_needs() -> None:
-    pr = {**PR_42, "requested_reviewers": ["fmulder"]}
-
-    answer = compose_answer([fenced(OPS_2), fenced(pr)], "what does the fix need before it can merge?")
-
-    assert answer.split("\n\n")[0] == (
-        "**In short:** acme/payments#42 still needs a passing integration-tests check"
-        " and a review from fmulder."
-    )
 
 
 def test_issues_attached_to_the_question_are_not_looked_up_again() -> None:
@@ -216,7 +125,7 @@ def test_issues_attached_to_the_question_are_not_looked_up_again() -> None:
 def test_attached_issues_are_part_of_the_answer() -> None:
     question = "who owns OPS-2?\n\nLooked up before you were asked:\n\n" + fenced(OPS_2)
 
-    reply = plan([ChatMessage("user", question)], [OfferedTool("jira_get_issue")])
+    reply = plan([ChatMessage("user", question)], only("jira_get_issue"))
     assert reply == [ToolCall("jira_get_issue", {"key": "OPS-1"})]
     conversation = [
         ChatMessage("user", question),
@@ -227,7 +136,186 @@ def test_attached_issues_are_part_of_the_answer() -> None:
         ),
     ]
 
-    answer = plan(conversation, [OfferedTool("jira_get_issue")])
+    answer = plan(conversation, only("jira_get_issue"))
 
     assert isinstance(answer, str)
     assert "OPS-2 is assigned to Fox Mulder" in answer and "OPS-1" in answer
+
+
+def test_tools_are_chosen_by_their_schemas_not_their_names() -> None:
+    tools = [
+        OfferedTool.from_json_schema(
+            "fetch_ticket",
+            "Get one Jira issue by key.",
+            {
+                "properties": {"issue_key": {"type": "string", "pattern": "^[A-Z]+-[0-9]+$"}},
+                "required": ["issue_key"],
+            },
+        ),
+        OfferedTool.from_json_schema(
+            "pulls_get",
+            "Fetch one pull request with its checks.",
+            {
+                "properties": {
+                    "owner": {"type": "string"},
+                    "repo": {"type": "string"},
+                    "pull_number": {"type": "integer"},
+                },
+                "required": ["owner", "repo", "pull_number"],
+            },
+        ),
+    ]
+
+    reply = plan([ChatMessage("user", "how are OPS-2 and acme/payments#42 doing?")], tools)
+
+    assert reply == [
+        ToolCall("fetch_ticket", {"issue_key": "OPS-2"}),
+        ToolCall("pulls_get", {"owner": "acme", "repo": "payments", "pull_number": 42}),
+    ]
+
+
+def test_the_questions_words_pick_among_the_tools_that_take_its_subject() -> None:
+    def first(question: str) -> object:
+        reply = plan([ChatMessage("user", question)], ALL_TOOLS)
+        return reply[0] if isinstance(reply, list) else reply
+
+    assert first("what transitions does OPS-2 have?") == ToolCall("jira_transitions", {"key": "OPS-2"})
+    assert first("which PRs need review in acme/payments?") == ToolCall(
+        "github_list_pull_requests", {"repo": "acme/payments", "limit": 5}
+    )
+    assert first("is CI failing on acme/payments?") == ToolCall(
+        "github_workflow_runs", {"repo": "acme/payments", "limit": 5}
+    )
+    # JQL from the simulated JQL writer, for the tool made for how-many questions.
+    assert first("how many open bugs are in OPS?") == ToolCall(
+        "jira_count", {"jql": "project = OPS AND issuetype = Bug AND status != Done"}
+    )
+    assert first("which Jira projects can you read?") == ToolCall("jira_projects", {})
+
+
+def test_a_question_about_failing_ci_follows_the_failed_run_to_its_log() -> None:
+    runs = {
+        "runs": {
+            "repo": "acme/payments",
+            "items": [
+                {"id": 6100441, "name": "CI", "conclusion": None},
+                {"id": 6100421, "name": "CI", "conclusion": "failure"},
+            ],
+        },
+        "jobs": None,
+    }
+    jobs = {
+        "runs": None,
+        "jobs": {
+            "repo": "acme/payments",
+            "run_id": 6100421,
+            "items": [
+                {"id": 9100421, "name": "unit-tests", "conclusion": "success"},
+                {"id": 9100423, "name": "integration-tests", "conclusion": "failure"},
+            ],
+        },
+    }
+    asked = ChatMessage("user", "why is CI failing on acme/payments?")
+    first = ToolCall("github_workflow_runs", {"repo": "acme/payments", "limit": 5})
+    second = ToolCall("github_workflow_runs", {"repo": "acme/payments", "run_id": 6100421, "limit": 5})
+    third = ToolCall("github_job_log", {"repo": "acme/payments", "job_id": 9100423})
+
+    assert plan([asked], ALL_TOOLS) == [first]
+    conversation = [asked, ChatMessage("assistant", tool_calls=(first,)), ChatMessage("tool", fenced(runs))]
+    assert plan(conversation, ALL_TOOLS) == [second]
+    conversation += [ChatMessage("assistant", tool_calls=(second,)), ChatMessage("tool", fenced(jobs))]
+    assert plan(conversation, ALL_TOOLS) == [third]
+
+
+def test_a_reference_that_is_no_pull_request_is_read_as_an_issue() -> None:
+    call = ToolCall("github_get_pull_request", {"repo": "acme/payments", "number": 40})
+    conversation = [
+        ChatMessage("user", "is acme/payments#40 ready to merge?"),
+        ChatMessage("assistant", tool_calls=(call,)),
+        ChatMessage("tool", '{"error": "github_get_pull_request failed (not found)."}'),
+    ]
+
+    assert plan(conversation, ALL_TOOLS) == [
+        ToolCall("github_get_issue", {"repo": "acme/payments", "number": 40})
+    ]
+
+
+def test_a_request_starting_with_a_write_tools_verb_proposes_that_write() -> None:
+    reply = plan([ChatMessage("user", "comment on OPS-1 that the fix is deployed")], ALL_TOOLS)
+
+    assert reply == [ToolCall("jira_add_comment", {"key": "OPS-1", "body": "the fix is deployed"})]
+
+
+def test_questions_with_a_write_tools_words_are_no_requests() -> None:
+    who = plan([ChatMessage("user", "who is assigned to OPS-3?")], ALL_TOOLS)
+    failed = plan([ChatMessage("user", "failed jobs in acme/payments?")], ALL_TOOLS)
+
+    assert who == [ToolCall("jira_get_issue", {"key": "OPS-3"})]
+    assert failed == [ToolCall("github_workflow_runs", {"repo": "acme/payments", "limit": 5})]
+
+
+def test_a_write_first_reads_what_its_missing_argument_comes_from() -> None:
+    history = [
+        ChatMessage("user", "why is OPS-2 blocked?"),
+        ChatMessage("assistant", "OPS-2 waits on OPS-1, whose fix is acme/payments#42."),
+    ]
+    asked = ChatMessage("user", "re-run the failed jobs")
+    runs = ToolCall("github_workflow_runs", {"repo": "acme/payments", "limit": 5})
+    listed = {
+        "runs": {
+            "repo": "acme/payments",
+            "items": [
+                {"id": 6100381, "name": "CI", "conclusion": "success"},
+                {"id": 6100421, "name": "CI", "conclusion": "failure"},
+            ],
+        },
+        "jobs": None,
+    }
+
+    # The run id "(from github_workflow_runs)": those of the repository the thread is about.
+    assert plan([*history, asked], ALL_TOOLS) == [runs]
+    conversation = [
+        *history,
+        asked,
+        ChatMessage("assistant", tool_calls=(runs,)),
+        ChatMessage("tool", fenced(listed)),
+    ]
+    assert plan(conversation, ALL_TOOLS) == [
+        ToolCall("github_rerun_failed_jobs", {"repo": "acme/payments", "run_id": 6100421})
+    ]
+
+
+def test_a_write_it_cannot_fill_is_said_not_guessed() -> None:
+    reply = plan([ChatMessage("user", "re-run the failed jobs")], ALL_TOOLS)
+
+    assert isinstance(reply, str)
+    assert reply.startswith("I did not propose github_rerun_failed_jobs: I found no value for repo")
+
+
+def approval(tool: str, outcome: str) -> str:
+    return f'<untrusted-data source="approval" tool="{tool}">\n{outcome}\n</untrusted-data>'
+
+
+def test_after_the_decision_it_reports_how_each_write_ended_then_what_it_read() -> None:
+    comment = ToolCall("jira_add_comment", {"key": "OPS-2", "body": "Unblocked."})
+    assign = ToolCall("jira_assign", {"key": "OPS-2", "assignee": "fmulder"})
+    failed = "jira_assign failed after approval.\n" + approval(
+        "jira_assign", "User 'fmulder' does not exist."
+    )
+    conversation = [
+        ChatMessage(
+            "user",
+            "comment on OPS-2 that it is unblocked, and assign it to fmulder\n\nContext:\n\n" + fenced(OPS_2),
+        ),
+        ChatMessage("assistant", tool_calls=(comment, assign)),
+        ChatMessage("tool", approval("jira_add_comment", "Commented on OPS-2")),
+        ChatMessage("tool", json.dumps({"error": failed})),
+    ]
+
+    answer = plan(conversation, ALL_TOOLS)
+
+    assert isinstance(answer, str)
+    assert answer.startswith(
+        "Commented on OPS-2\njira_assign failed after approval: User 'fmulder' does not exist.\n\n"
+    )
+    assert "**OPS-2** · Roll out payments v2 to all regions" in answer
