@@ -61,6 +61,12 @@ class Database:
     async def close(self) -> None:
         await self._engine.dispose()
 
+    @property
+    def shared(self) -> bool:
+        """Other processes may write this database at once: a PostgreSQL fleet. SQLite is one
+        process's (see README, *Deploying*)."""
+        return self._engine.dialect.name != "sqlite"
+
     async def ready(self) -> bool:
         """True when the database answers a trivial query."""
         try:

@@ -148,11 +148,12 @@ class SlackConnection:
         """Connect and run `auth.test`; raises SlackApiError for a bad token.
 
         ``trace_configs`` see every HTTP attempt on the shared session (metrics count calls and 429s).
-        With a ``store`` (the app's database) the call budget is kept there, shared by every
-        process on that database; without one it lives in this process.
+        With a ``store`` that a fleet shares (PostgreSQL) the call budget is kept there, shared by
+        every process on it; otherwise (no store, or SQLite: one process) it lives in this process,
+        which spares every Slack call a write under SQLite's one-writer lock.
         """
         session = aiohttp.ClientSession(trace_configs=trace_configs)
-        budget = SlackBudget(ledger=SharedLedger(store) if store is not None else None)
+        budget = SlackBudget(ledger=SharedLedger(store) if store is not None and store.shared else None)
         client = build_web_client(token, base_url, session=session, budget=budget)
         try:
             auth = await client.auth_test()

@@ -124,6 +124,12 @@ class MemoryLedger:
 class BudgetTable(Protocol):
     """The database side of ``SharedLedger`` (``bot.store.Store`` is one): buckets by key."""
 
+    @property
+    def shared(self) -> bool:
+        """Other processes may use this database at once (a fleet): only then is a shared ledger
+        worth its writes."""
+        ...
+
     async def reserve_budget(
         self,
         key: str,

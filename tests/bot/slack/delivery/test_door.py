@@ -26,6 +26,7 @@ from bot.slack.delivery.sink import MESSAGE_LIMIT, SinkOptions, SlackThreadSink
 from bot.slack.delivery.split import fences
 from bot.slack.delivery.tiers import Limit
 from bot.store.approvals import Asker
+from bot.store.store import Store
 from simulators.slack import SlackSimulator, TierEnforcer, TierRule
 from tests.manual_clock import ManualClock, until
 from tests.slack_budgets import UNLIMITED
@@ -453,6 +454,22 @@ async def test_one_budget_per_connection_also_counts_the_429s_of_calls_made_outs
         assert connection.budget.counters.get("429:chat.postMessage") == 1
     finally:
         await connection.aclose()
+
+
+async def test_the_budget_is_kept_in_the_database_only_when_a_fleet_can_share_it(
+    sim: SlackSimulator, store: Store, database_url: str
+) -> None:
+    # PostgreSQL: every process of the fleet reserves in one table. SQLite is one process's, so
+    # its budget stays in memory and no Slack call waits on SQLite's single writer for it.
+    connection = await SlackConnection.open(TOKEN, sim.api_url, store=store)
+    try:
+        await SlackDelivery(connection.client, team=sim.team_id).post(CHANNEL, "a parent message")
+    finally:
+        await connection.aclose()
+
+    key = f"{sim.team_id}/chat.postMessage/{CHANNEL}"
+    kept = (await store.read_budget(key, key)).tat != float("-inf")
+    assert kept == database_url.startswith("postgresql")
 
 
 # -- the door's plain writes: post, update, ephemeral, unfurl, say -----------------------------------
