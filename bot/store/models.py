@@ -124,6 +124,8 @@ class ToolCall(SQLModel, table=True):
     """A tool the agent called during a run; ``arguments`` is the JSON the model sent."""
 
     __tablename__ = "tool_calls"
+    # A call is recorded once per run: a resumed run's replay of it is a conflict, not a second row.
+    __table_args__ = (sa.Index("uq_tool_calls_run_call", "run_id", "call_id", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: str = Field(foreign_key="runs.id", index=True, max_length=32)

@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -219,23 +221,41 @@ async def _locked_run(session: AsyncSession, run_id: str) -> Run:
 async def add_tool_call(session: AsyncSession, call: ToolCall) -> bool:
     """Add ``call`` to its run's trace and count it, unless the run recorded that call already.
 
-    The run's row is locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway),
-    so two records of one call cannot both pass the check. Columns, not the row: this write comes
-    with every tool call.
+    One INSERT … ON CONFLICT DO NOTHING on the (run, call) index decides, so two records of one
+    call cannot both land, without a lock or a read first: this write comes with every tool call.
     """
-    locked = await session.exec(select(Run.id).where(Run.id == call.run_id).with_for_update())
-    if locked.first() is None:
-        raise LookupError(f"no run {call.run_id!r}")
-    recorded = await session.exec(
-        select(ToolCall.id).where(ToolCall.run_id == call.run_id, ToolCall.call_id == call.call_id)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    values = {column: getattr(call, column) for column in _TOOL_CALL_COLUMNS}
+    insert = (
+        (postgresql if dialect == "postgresql" else sqlite)
+        .insert(ToolCall)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["run_id", "call_id"])
+        .returning(col(ToolCall.id))
     )
-    if recorded.first() is not None:
+    try:
+        inserted = (await session.exec(insert)).first()
+    except IntegrityError as exc:  # the foreign key: there is no such run
+        raise LookupError(f"no run {call.run_id!r}") from exc
+    if inserted is None:
         return False  # a resumed run replays the calls its first attempt recorded
     await session.exec(
         sa.update(Run).where(col(Run.id) == call.run_id).values(tool_calls=col(Run.tool_calls) + 1)
     )
-    session.add(call)
     return True
+
+
+_TOOL_CALL_COLUMNS = (
+    "run_id",
+    "call_id",
+    "name",
+    "arguments",
+    "ok",
+    "outcome",
+    "summary",
+    "duration_ms",
+    "created_at",
+)
 
 
 async def _recorded_requests(session: AsyncSession, run_id: str) -> Usage | None:

@@ -152,3 +152,29 @@ async def test_tool_calls_round_trip(store: Store, conversation: int) -> None:
     ]
     run = await store.get_run(run_id)
     assert run is not None and run.usage.tool_calls == 2
+
+
+async def test_a_tool_call_recorded_again_stays_one_row_counted_once(store: Store, conversation: int) -> None:
+    run_id = await store.create_run(conversation, trigger="ask", user_id="U1")
+    for summary in ("first attempt", "a resumed run replays it"):
+        await store.record_tool_call(
+            run_id,
+            call_id="call_1",
+            name="jira_search",
+            arguments={},
+            ok=True,
+            summary=summary,
+            duration_ms=1,
+        )
+    await store.finish_run(run_id, status="succeeded", usage=Usage(), answer="x")
+
+    assert [c.summary for c in await store.tool_calls(run_id)] == ["first attempt"]
+    run = await store.get_run(run_id)
+    assert run is not None and run.usage.tool_calls == 1
+
+
+async def test_a_tool_call_of_no_run_is_refused(store: Store) -> None:
+    with pytest.raises(LookupError):
+        await store.record_tool_call(
+            "no-such-run", call_id="c", name="jira_search", arguments={}, ok=True, summary="", duration_ms=1
+        )
