@@ -21,6 +21,9 @@ WORKS_AS_SHIPPED = {
     ("LLM_BASE_URL", "https://api.openai.com/v1"),
     ("LLM_MODEL", "gpt-4o-mini"),
     ("LLM_MODEL", "claude-sonnet-4-5"),
+    ("LLM_BASE_URL", "http://localhost:11434/v1"),  # a local Ollama: its key is ignored
+    ("LLM_API_KEY", "ollama"),
+    ("LLM_MODEL", "qwen2.5:7b"),
     ("PORT", "3000"),
     ("LOG_LEVEL", "INFO"),
     ("LOG_FORMAT", "console"),
