@@ -223,7 +223,7 @@ async def _run(command: Mode) -> int:
         await run_demo()
         return 0
     settings = Settings.load(command)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(log_level(settings, command), settings.log_format)
     if command == "serve":
         from bot.slack import run_http
 
@@ -241,6 +241,14 @@ async def _run(command: Mode) -> int:
     elif command == "migrate":
         return await _migrate(settings)
     return 0
+
+
+def log_level(settings: Settings, command: Mode) -> str:
+    """The level to log at: LOG_LEVEL when it is set (environment or .env); else INFO, except for
+    the console, whose terminal is the chat, where alembic's and httpx's INFO lines do not belong."""
+    if command == "console" and "log_level" not in settings.model_fields_set:
+        return "WARNING"
+    return settings.log_level
 
 
 async def _migrate(settings: Settings) -> int:

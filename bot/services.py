@@ -31,6 +31,7 @@ from bot.runs import (
     Retention,
     Runs,
     executor_identity,
+    queue_name,
     run_queue,
 )
 from bot.store import Approvals, Store
@@ -85,12 +86,15 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     closers.append(agent)  # it owns the LLM HTTP client
     metrics.name_tools(agent.tool_names)
     executor = executor_identity(mode, port=port, explicit=settings.executor_id)
+    # A terminal session runs only its own questions, even beside other consoles on one database.
+    app_name = console_app(executor) if surface == "console" else SLACK_APP
     engine = Engine.beside(
         settings.database_url,
-        # A terminal session runs only its own questions, even beside other consoles on one database.
-        app_name=console_app(executor) if surface == "console" else SLACK_APP,
+        app_name=app_name,
         executor_id=executor,
-        queues=[run_queue(settings.max_concurrent_runs, settings.max_concurrent_runs_fleet)],
+        queues=[
+            run_queue(settings.max_concurrent_runs, settings.max_concurrent_runs_fleet, app_name=app_name)
+        ],
         system_url=settings.dbos_system_database_url,
     )
     runs = Runs(
@@ -101,6 +105,7 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
         run_timeout=settings.run_timeout_seconds + 5,
         shutdown_grace=settings.shutdown_grace_seconds,
         metrics=metrics,
+        queue=queue_name(app_name),
     )
     # The Jira keys and GitHub references a question mentions are read (all at once) before the
     # agent runs, and given to it as context.

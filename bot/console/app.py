@@ -151,7 +151,7 @@ class ConsoleSession:
         elif command == "/triage":
             await self._workflow(start_triage(self._services.workflows, self._asker(), rest))
         elif command == "/standup":
-            self._print(await standup_text(self._services.workflows, rest))
+            self._print(await standup_text(self._services.workflows, self._asker(), rest))
         elif command == "/jira":
             self._show(await self._services.lookup.jira(rest))
         elif command == "/gh":

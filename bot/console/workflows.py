@@ -21,14 +21,15 @@ SLACK_ONLY = "Scheduled digests are posted in a Slack channel: use `/standup sch
 _SCHEDULING = ("schedule", "schedules", "unschedule")
 
 
-async def standup_text(workflows: Workflows | None, text: str) -> str:
-    """The digest for `/standup <text>` as terminal text, or what went wrong."""
+async def standup_text(workflows: Workflows | None, asker: Asker, text: str) -> str:
+    """The digest for `/standup <text>` as terminal text, or what went wrong; recorded (and priced)
+    as the asker's run, like Slack's."""
     if workflows is None:
         return NOT_AVAILABLE
     if text.strip().split(" ", 1)[0].lower() in _SCHEDULING:
         return SLACK_ONLY
     try:
-        result = await workflows.standup.run(workflows.standup.scope(text))
+        result = await workflows.standup.run(workflows.standup.scope(text), asker)
     except ChatOpsError as exc:
         return explain(exc)
     return digest_text(result.digest, problems=result.facts.problems)

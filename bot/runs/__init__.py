@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from bot.runs.adoption import Adoption
 from bot.runs.control import ControlError, RunControl, WorkflowState
-from bot.runs.durable import RUN_QUEUE, STOPPED, Program, RunOrder, Runs, run_once, run_queue, task
+from bot.runs.durable import (
+    RUN_QUEUE,
+    STOPPED,
+    Program,
+    RunOrder,
+    Runs,
+    queue_name,
+    run_once,
+    run_queue,
+    task,
+)
 from bot.runs.engine import (
     CONSOLE_APP,
     RUNS_VERSION,
@@ -68,6 +78,7 @@ __all__ = [
     "executor_identity",
     "in_workflow",
     "run_once",
+    "queue_name",
     "run_queue",
     "task",
     "step",

@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import BotError
 from bot.events import Usage
-from bot.runs.durable import RUN_QUEUE, STOPPED
+from bot.runs.durable import STOPPED, queue_name
 from bot.runs.engine import SLACK_APP, system_database_url
 from bot.store import ExecutorRecord, Store
 
@@ -58,6 +58,7 @@ class WorkflowState:
     status: str  # ENQUEUED, PENDING, SUCCESS, ERROR, CANCELLED, …
     executor_id: str | None
     steps: int  # recorded, i.e. not done again when it resumes
+    queue: str | None = None  # the queue it was enqueued on, if any
 
     @property
     def is_run(self) -> bool:
@@ -183,12 +184,14 @@ class RunControl:
     async def _requeue(self, state: WorkflowState) -> None:
         # Runs go back on their partitioned queue; a task without a queue name goes on DBOS's
         # internal one (resume_workflows' default), which every process of the app serves.
-        queue = RUN_QUEUE if state.is_run else None
+        queue = (state.queue or queue_name(self._app_name)) if state.is_run else None
         await self._call(self._client.resume_workflow, state.workflow_id, queue_name=queue)
 
     async def _state(self, status: WorkflowStatus) -> WorkflowState:
         steps = await self._call(self._client.list_workflow_steps, status.workflow_id, load_output=False)
-        return WorkflowState(status.workflow_id, status.name, status.status, status.executor_id, len(steps))
+        return WorkflowState(
+            status.workflow_id, status.name, status.status, status.executor_id, len(steps), status.queue_name
+        )
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:

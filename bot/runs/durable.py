@@ -41,7 +41,7 @@ from bot.events import Failed, Finished, Interrupted, TerminalEvent, Usage, Work
 from bot.log import log_context
 from bot.metrics import Metrics
 from bot.ports import Origin, Sink, SinkRouter
-from bot.runs.engine import Engine, QueueSpec, outside_runs
+from bot.runs.engine import SLACK_APP, Engine, QueueSpec, outside_runs
 from bot.runs.executors import Heartbeat
 from bot.store import RunRecord, Store
 from integrations.budget import time_budget
@@ -77,15 +77,21 @@ class RunOrder:
 RUNS_PER_THINKING_SLOT = 2
 
 
-def run_queue(max_concurrent: int, fleet_cap: int | None = None) -> QueueSpec:
+def run_queue(max_concurrent: int, fleet_cap: int | None = None, *, app_name: str = SLACK_APP) -> QueueSpec:
     """The runs' queue: room per process for ``max_concurrent`` runs thinking and more delivering,
     an optional fleet cap on runs in flight, one run at a time per conversation."""
     return QueueSpec(
-        RUN_QUEUE,
+        queue_name(app_name),
         worker_concurrency=max_concurrent * RUNS_PER_THINKING_SLOT,
         global_concurrency=fleet_cap,
         partitioned=True,
     )
+
+
+def queue_name(app_name: str) -> str:
+    """The runs' queue of ``app_name``. DBOS wants a queue name unique among the applications on
+    one system database, and every terminal session is an application of its own."""
+    return RUN_QUEUE if app_name == SLACK_APP else f"{RUN_QUEUE}-{app_name}"
 
 
 class Runs:
@@ -100,8 +106,10 @@ class Runs:
         run_timeout: float = 120.0,
         shutdown_grace: float = 20.0,
         metrics: Metrics | None = None,
+        queue: str = RUN_QUEUE,
     ) -> None:
         self._store = store
+        self._queue = queue  # the engine's run queue (``run_queue``), where ``submit`` enqueues
         self._thinking = asyncio.Semaphore(thinking)  # runs whose program is going, in this process
         self._waiting: set[str] = set()  # runs here waiting for a thinking slot
         self._streams: dict[str, _EventStream] = {}  # a run's events on their way to its sink
@@ -176,7 +184,7 @@ class Runs:
         self._enqueued[order.run_id] = time.monotonic()
         self._idle.clear()
         with SetWorkflowID(order.run_id), SetEnqueueOptions(queue_partition_key=str(order.conversation_id)):
-            handle = await DBOS.enqueue_workflow_async(RUN_QUEUE, run_workflow, order)
+            handle = await DBOS.enqueue_workflow_async(self._queue, run_workflow, order)
         status = await handle.get_status()
         # DBOS records a workflow's end a moment after its code returns: a run that ended here
         # a moment ago may still read as PENDING.

@@ -12,9 +12,12 @@ Three settings decide what a process may touch, and each is chosen here on purpo
   process resumes the unfinished workflows of its own id only, so a restart on the same slot picks
   up where the killed process stopped and a second replica never touches a live peer's runs;
 - the **application version** (``RUNS_VERSION``), pinned: DBOS's default is a hash of the source,
-  which would strand every run in flight at any code change.
+  which would strand every run in flight at any code change. DBOS wants version names (and queue
+  names) unique among the applications on one system database, so any application but Slack's
+  (each terminal session is one) carries its name in its version (``version_of``).
 
-DBOS is a process-wide singleton: one engine at a time per process.
+DBOS is a process-wide singleton: one engine at a time per process. Its logger keeps to what
+needs attention: the warning it gives for every cancelled step is demoted (``QuietCancellation``).
 """
 
 from __future__ import annotations
@@ -52,6 +55,27 @@ SLACK_APP = "chatops"
 CONSOLE_APP = "chatops-console"
 # Enqueue → start is one queue poll; 0.1 s keeps the first sign of a run well under 300 ms.
 QUEUE_POLL_SECONDS = 0.1
+DBOS_LOGGER = "dbos"
+CANCELLED_WARNING = "Asyncio task cancelled for workflow or step"
+
+
+class QuietCancellation(logging.Filter):
+    """Demotes DBOS's "Asyncio task cancelled for workflow or step …" warning to DEBUG.
+
+    DBOS gives it whenever a step's task is cancelled. Here that is a Stop someone asked for, a
+    spent time budget or a shutdown, each of which the runs say and record themselves: a warning
+    on every Stop would only teach people to ignore warnings.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or not record.getMessage().startswith(CANCELLED_WARNING):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        # The logger let it through as a warning; as a debug record it passes only where DEBUG does.
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+_QUIET_CANCELLATION = QuietCancellation()
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,11 @@ def executor_identity(mode: str, *, port: int | None = None, explicit: str | Non
     return f"{mode}@{host}"
 
 
+def version_of(app_name: str) -> str:
+    """The application version ``app_name`` runs under (unique to it on a shared system database)."""
+    return RUNS_VERSION if app_name == SLACK_APP else f"{RUNS_VERSION}-{app_name}"
+
+
 class Engine:
     """DBOS for this process: launched after migrations, destroyed on shutdown."""
 
@@ -116,6 +145,7 @@ class Engine:
     ) -> None:
         self.system_url = system_url
         self.app_name = app_name
+        self.version = version_of(app_name)
         self.executor_id = executor_id
         self.queues = tuple(queues)
         self._scratch = scratch
@@ -149,12 +179,13 @@ class Engine:
         except Exception as exc:
             raise ConfigError("DATABASE_URL", f"cannot open the runs' system database ({exc})") from None
         DBOS(config=self._config())
+        logging.getLogger(DBOS_LOGGER).addFilter(_QUIET_CANCELLATION)  # once: the same filter is kept once
         # On the loop's thread: DBOS then runs queued and recovered workflows on this loop.
         DBOS.launch()
         DBOS_RUNNING.set()
         self._launched = True
         log.info(
-            "durable runs: executor %s, app %s, version %s", self.executor_id, self.app_name, RUNS_VERSION
+            "durable runs: executor %s, app %s, version %s", self.executor_id, self.app_name, self.version
         )
 
     async def stop(self) -> None:
@@ -197,7 +228,7 @@ class Engine:
             "name": self.app_name,
             "system_database_url": self.system_url,
             "executor_id": self.executor_id,
-            "application_version": RUNS_VERSION,
+            "application_version": self.version,
             "run_migrations": False,
             "notification_listener_polling_interval_sec": QUEUE_POLL_SECONDS,
             "scheduler_polling_interval_sec": 5.0,

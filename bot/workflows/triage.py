@@ -3,8 +3,10 @@
 Facts, read concurrently: the issue; duplicate candidates from a JQL text search on its summary;
 people who touched related code (authors of pull requests that mention the key or the summary's
 words). The model classifies; `check_triage` refuses duplicates that were not among the
-candidates and owners who appear nowhere in the facts. The proposed updates (assign the
-suggested owner, comment the triage) are write-tool arguments for the approval flow.
+candidates and owners who appear nowhere in the facts. The suggested owner (often a GitHub login)
+is then looked up among the people Jira may assign the issue to: Jira assigns by account, so only
+a person Jira knows is proposed. The proposed updates (assign that account, comment the triage)
+are write-tool arguments for the approval flow.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.ports import ContextItem
 from bot.text import explain
 from integrations.errors import UpstreamError
 from integrations.github.models import SearchResult
-from integrations.jira.models import JiraIssue, JiraSearchHit, JiraSearchResult
+from integrations.jira.models import JiraIssue, JiraSearchHit, JiraSearchResult, JiraUser
 
 OUTPUT_TOOL = "submit_triage"
 USAGE = "Usage: `/triage KEY`, e.g. `/triage OPS-3`."
@@ -84,6 +86,8 @@ class IssueReader(Protocol):
         self, jql: str, limit: int = 20, *, page_token: str | None = None
     ) -> JiraSearchResult: ...
 
+    async def assignable_users(self, key: str, query: str, limit: int = 10) -> list[JiraUser]: ...
+
 
 class CodeSearch(Protocol):
     async def search_issues(self, query: str, limit: int = 10) -> SearchResult: ...
@@ -134,16 +138,16 @@ class TriageResult:
     facts: TriageFacts
     usage: Usage = Usage()
     llm_steps: tuple[LlmStep, ...] = ()
+    assignee: JiraUser | None = None  # the suggested owner's Jira account, when Jira knows them
 
     def proposed_writes(self) -> list[tuple[str, dict[str, Any]]]:
         """The updates to offer for approval, as (write tool, arguments) pairs."""
-        triage, issue = self.triage, self.facts.issue
+        triage, issue, assignee = self.triage, self.facts.issue, self.assignee
         writes: list[tuple[str, dict[str, Any]]] = [
             ("jira_add_comment", {"key": issue.key, "body": triage_comment(triage)})
         ]
-        owner = triage.suggested_owner
-        if owner and owner != (issue.assignee or "") and re.fullmatch(r"[A-Za-z0-9:._@-]{1,128}", owner):
-            writes.append(("jira_assign", {"key": issue.key, "assignee": owner}))
+        if assignee is not None and (assignee.display_name or assignee.name) != (issue.assignee or ""):
+            writes.append(("jira_assign", {"key": issue.key, "assignee": assignee.id}))
         return writes
 
 
@@ -158,6 +162,35 @@ def check_triage(facts: TriageFacts, triage: Triage) -> str | None:
         owner = triage.suggested_owner[:60]
         return f"suggested_owner {owner!r} is not in the facts; pick someone who is, or leave it empty"
     return None
+
+
+def same_person(user: JiraUser, owner: str) -> bool:
+    """Whether ``owner`` names this Jira account exactly: display name, user name, email, or the
+    email's local part (a GitHub login often is one)."""
+    email = user.email.casefold()
+    names = {user.display_name.casefold(), user.name.casefold(), email, email.partition("@")[0]}
+    return owner.casefold() in names - {""}
+
+
+def owner_match(owner: str, found: list[JiraUser] | None) -> tuple[JiraUser | None, str]:
+    """The one account among ``found`` that ``owner`` names (None: the search failed), and a note
+    for the reasoning."""
+    if found is None:
+        return None, f"Jira's user search failed, so {owner} is not proposed as assignee."
+    matches = [user for user in found if same_person(user, owner)]
+    if len(matches) > 1:
+        return None, f"{owner} matches {len(matches)} Jira accounts, so no assignee is proposed."
+    if not matches:
+        return None, f"{owner} matches no Jira account by name or email, so no assignee is proposed."
+    named = matches[0].display_name or matches[0].name
+    # The approval shows an account id: the approver should see whose it is.
+    return matches[0], "" if named == owner else f"{owner} is {named} in Jira."
+
+
+def with_note(triage: Triage, note: str) -> Triage:
+    if not note:
+        return triage
+    return triage.model_copy(update={"reasoning": f"{triage.reasoning} {note}".strip()})
 
 
 def triage_comment(triage: Triage) -> str:
@@ -200,7 +233,21 @@ class Triager:
                 check=lambda triage: check_triage(facts, triage),
             )
         )
-        return TriageResult(drafted.value, facts, drafted.usage, drafted.llm_steps)
+        triage, assignee = await self.owner_account(facts, drafted.value)
+        return TriageResult(triage, facts, drafted.usage, drafted.llm_steps, assignee)
+
+    async def owner_account(self, facts: TriageFacts, triage: Triage) -> tuple[Triage, JiraUser | None]:
+        """The suggested owner's Jira account; the reasoning says who that is, or why none is proposed."""
+        owner = triage.suggested_owner
+        if not owner or self.jira is None:
+            return triage, None
+        found: list[JiraUser] | None = None
+        try:
+            found = await self.jira.assignable_users(facts.issue.key, owner)
+        except UpstreamError as exc:
+            facts.problems.append(f"Jira user search: {explain(exc)}")
+        account, note = owner_match(owner, found)
+        return with_note(triage, note), account
 
     async def facts(self, key: str) -> TriageFacts:
         if self.jira is None:

@@ -1,4 +1,5 @@
-"""Jira: issues, JQL search and counts, transitions, projects; and the few writes the bot may make.
+"""Jira: issues, JQL search and counts, transitions, projects, assignable people; and the few writes
+the bot may make.
 
 Cloud (email + API token, Basic auth) uses REST v3 and the enhanced search
 ``/rest/api/3/search/jql``; the old ``/search`` answers 410 on Cloud and is never called there.
@@ -47,6 +48,7 @@ from integrations.jira.models import (
     JiraSubtask,
     JiraTransition,
     JiraTransitioned,
+    JiraUser,
 )
 from integrations.jira.wiki import wiki_to_markdown
 from integrations.jira.wiki_writer import markdown_to_wiki
@@ -67,6 +69,7 @@ MAX_SEARCH_RESULTS = 100
 MAX_SEARCH_PAGES = 5
 PROJECT_PAGE = 50
 MAX_PROJECT_PAGES = 5
+MAX_USERS = 50
 RECENT_COMMENTS = 5
 DESCRIPTION_CHARS = 4000
 COMMENT_CHARS = 1500
@@ -249,6 +252,26 @@ class JiraClient:
             (JiraProject(key=p.key, name=p.name, url=f"{self._site}/browse/{p.key}") for p in allowed),
             key=lambda project: project.key,
         )
+
+    async def assignable_users(self, key: str, query: str, limit: int = 10) -> list[JiraUser]:
+        """People ``key`` may be assigned to whose name or email starts with ``query``, as Jira matches.
+
+        Cloud matches display name and email (``query``); Data Center also the user name (``username``).
+        """
+        wanted = self._allowed_key(key)
+        text = query.strip()
+        if not text:
+            raise BadRequest(SERVICE, "no name or email to look for")
+        params: dict[str, str | int] = {
+            "issueKey": wanted,
+            "query" if self._cloud else "username": text[:100],
+            "maxResults": max(1, min(limit, MAX_USERS)),
+        }
+        body = await self._get(f"{self._api}/user/assignable/search", params)
+        if not isinstance(body, list):
+            raise Unavailable(SERVICE, "unexpected response shape for the user search")
+        users = [self._user(_parse(wire.User, item)) for item in body]
+        return [user for user in users if user.id]
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -455,6 +478,14 @@ class JiraClient:
             fix_versions=[version.name for version in fields.fix_versions if version.name],
             comments=[self._comment(comment) for comment in fields.comment_list[-RECENT_COMMENTS:]],
             comment_total=fields.comment_total,
+        )
+
+    def _user(self, user: wire.User) -> JiraUser:
+        return JiraUser(
+            id=user.account_id if self._cloud else user.name,
+            display_name=user.display_name,
+            email=user.email_address,
+            name=user.name,
         )
 
     def _hit(self, issue: wire.Issue) -> JiraSearchHit:

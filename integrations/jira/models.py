@@ -87,6 +87,13 @@ class JiraProject(BaseModel):
     url: str = ""  # browse URL of the project
 
 
+class JiraUser(BaseModel):
+    id: str  # what ``assign`` takes: the account id (Cloud) or the user name (Data Center)
+    display_name: str = ""
+    email: str = ""  # empty when the person's privacy settings hide it
+    name: str = ""  # the Data Center user name; Cloud has none
+
+
 # -- results of writes: what changed, with a link a person can open ------------------------------
 
 

@@ -30,6 +30,8 @@ class Named(WireModel):
 class User(WireModel):
     display_name: Text = ""
     name: Text = ""  # Data Center user name; Cloud leaves it empty
+    account_id: Text = ""  # Cloud's id for the person; Data Center leaves it empty
+    email_address: Text = ""  # empty when the person's privacy settings hide it
 
     @property
     def label(self) -> str:

@@ -6,7 +6,8 @@ the issue being read, sub-tasks, fix versions and a sprint custom field (with ``
 ``schema`` expands to find it). The enhanced search ``/rest/api/3/search/jql`` returns only ids
 unless ``fields`` is given, pages with ``nextPageToken``, and refuses unbounded JQL; the removed
 ``/rest/api/{2,3}/search`` answers 410 on Cloud with Jira's own body. Also: approximate count,
-transitions, project search (Cloud ``/project/search`` pages; DC ``/project`` list). Data Center
+transitions, project search (Cloud ``/project/search`` pages; DC ``/project`` list), assignable
+user search (Cloud ``query`` by name or email prefix; DC ``username``, also by user name). Data Center
 mode serves REST v2 with wiki markup, ``startAt``/``total`` paging and PAT auth. Writes (create
 issue, comment, transition, assign; ``simulators.jira.writes``) change the data and are listed
 by ``writes()``. Nothing here is real.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any, Literal
 
@@ -77,6 +79,7 @@ class JiraSimulator(SimulatedUpstream):
         router.add_get(f"{self._api}/issue/{{key}}", self._get_issue)
         router.add_get(f"{self._api}/issue/{{key}}/transitions", self._transitions)
         router.add_get(f"{self._api}/myself", self._myself)
+        router.add_get(f"{self._api}/user/assignable/search", self._assignable_users)
         router.add_post(f"{self._api}/issue", self._create_issue)
         router.add_post(f"{self._api}/issue/{{key}}/comment", self._add_comment)
         router.add_post(f"{self._api}/issue/{{key}}/transitions", self._do_transition)
@@ -239,6 +242,35 @@ class JiraSimulator(SimulatedUpstream):
     async def _myself(self, request: web.Request) -> web.Response:
         return web.json_response(self._renderer(request).user(self.seed["service_account"]))
 
+    async def _assignable_users(self, request: web.Request) -> web.Response:
+        query = request.query
+        missing = self._missing_assign_target(query)
+        if missing is not None:
+            return missing
+        wiki = self.edition == "datacenter"
+        text = query.get("username" if wiki else "query", "").strip().lower()
+        account = "" if wiki else query.get("accountId", "")
+        if not text and not account:
+            needed = "'username'" if wiki else "'query' or 'accountId'"
+            return self.json_error(400, f"The {needed} query parameter is required.")
+        try:
+            start, size = int(query.get("startAt") or 0), _page_size(query.get("maxResults"), default=50)
+        except (ValueError, jql.JqlError) as exc:
+            return self.json_error(400, str(exc))
+        found = [user for user in self.seed["users"] if _user_matches(user, text, account, user_name=wiki)]
+        renderer = self._renderer(request)
+        return web.json_response([renderer.user(user["displayName"]) for user in found[start : start + size]])
+
+    def _missing_assign_target(self, query: Mapping[str, str]) -> web.Response | None:
+        """Jira needs the issue or project the people would be assigned in, and it must exist."""
+        issue, project = query.get("issueKey") or query.get("issueId"), query.get("project")
+        if issue:
+            return None if self._find(issue) is not None else self.json_error(404, ISSUE_NOT_FOUND)
+        if project:
+            known = any(project in (p["key"], p["id"]) for p in self.seed["projects"])
+            return None if known else self.json_error(404, f"No project could be found with key '{project}'.")
+        return self.json_error(400, "One of 'issueKey', 'issueId' or 'project' is required.")
+
     async def _removed_search(self, request: web.Request) -> web.Response:
         return self.json_error(410, REMOVED_SEARCH_MESSAGE)
 
@@ -312,6 +344,17 @@ async def _search_params(request: web.Request) -> dict[str, Any]:
         body = await request.json()
         return body if isinstance(body, dict) else {}
     return dict(request.query)
+
+
+def _user_matches(user: dict[str, Any], text: str, account: str, *, user_name: bool) -> bool:
+    """Jira's user matching: the account id exactly; the text as a prefix of the display name, one
+    of its words or the email address (and, on Data Center, the user name)."""
+    if account and user["accountId"] != account:
+        return False
+    names = [user["displayName"], *user["displayName"].split(), user["emailAddress"]]
+    if user_name:
+        names.append(user.get("name", ""))
+    return not text or any(name.lower().startswith(text) for name in names if name)
 
 
 def _field_list(fields: object) -> list[str]:

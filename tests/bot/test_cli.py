@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from bot.cli import COMMANDS, READS, TOPICS, failure_line, main, variables
+from bot.cli import COMMANDS, READS, TOPICS, failure_line, log_level, main, variables
 from bot.config import Mode, Settings
 from bot.errors import ConfigError, StartupError
 
@@ -130,3 +131,23 @@ def test_a_startup_error_is_its_what_and_its_fix() -> None:
     line = failure_line(StartupError("port 3000 is taken", "set PORT to a free port"), "serve")
 
     assert line == "port 3000 is taken: set PORT to a free port"
+
+
+# --- log level: the console's terminal is its chat ----------------------------------------------
+
+
+def test_the_console_logs_warnings_unless_log_level_is_set_while_the_servers_log_info() -> None:
+    defaults = Settings()
+
+    assert log_level(defaults, "console") == "WARNING"  # alembic's and httpx's INFO lines stay out
+    assert (log_level(defaults, "serve"), log_level(defaults, "socket")) == ("INFO", "INFO")
+
+
+def test_a_log_level_set_in_the_environment_or_dot_env_holds_for_the_console(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("LOG_LEVEL=info\n")  # the working directory's .env (see conftest)
+    assert log_level(Settings(), "console") == "INFO"
+
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    assert log_level(Settings(), "console") == "DEBUG"

@@ -77,12 +77,7 @@ NOT_SENSIBLE = (
 )
 # Examples that do not answer sensibly because of a defect outside the demo, each with the defect;
 # each is walked in a thread of its own. The test fails once one of them answers well: drop it then.
-KNOWN_BROKEN = {
-    "/triage OPS-6": (
-        "triage proposes the pull request author's GitHub login (fmulder) as the Jira assignee, "
-        "and Jira Cloud assigns by account id: the approved assignment fails (bot/workflows/triage.py)"
-    ),
-}
+KNOWN_BROKEN: dict[str, str] = {}
 FACT_FIELDS = frozenset(
     "summary name displayName title display_title message log text body description goal filename".split()
 )

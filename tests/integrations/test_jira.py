@@ -11,6 +11,7 @@ from aiohttp import web
 from integrations.errors import BadRequest, NotFound, PermissionDenied, RateLimited
 from integrations.http import build_http_client, request_json
 from integrations.jira import JiraClient, JiraProject, JiraSprint, JiraTransition
+from integrations.jira.models import JiraUser
 from simulators.base import LocalServer
 from simulators.jira import JiraSimulator
 from tests.integrations.conftest import JIRA_EMAIL, JIRA_PAT, JIRA_TOKEN, SleepRecorder, fixture_json
@@ -422,3 +423,42 @@ async def test_the_spec_example_payload_parses(spec_example_site: str) -> None:
 async def test_myself_names_the_account(jira: JiraClient, jira_sim: JiraSimulator) -> None:
     assert await jira.myself() == "ChatOps Bot"
     assert jira_sim.requests[0].path == "/rest/api/3/myself"
+
+
+async def test_assignable_users_on_cloud_are_found_by_name_or_email_and_carry_the_account_id(
+    jira: JiraClient, jira_sim: JiraSimulator
+) -> None:
+    by_surname = await jira.assignable_users("ops-6", "mulder")
+    by_email = await jira.assignable_users("OPS-6", "dscully@")
+    by_login = await jira.assignable_users("OPS-6", "wskinner")  # his email's prefix
+    nobody = await jira.assignable_users("OPS-6", "mallory")
+
+    assert by_surname == [
+        JiraUser(id="5f8b1c2d3e4a5b6c7d8e9f02", display_name="Fox Mulder", email="fmulder@acme.example")
+    ]
+    assert [user.display_name for user in by_email] == ["Dana Scully"]
+    assert [(user.display_name, user.name) for user in by_login] == [("Walter Skinner", "")]  # no user names
+    assert nobody == []
+    first = jira_sim.requests[0]
+    assert first.path == "/rest/api/3/user/assignable/search"
+    assert first.query == {"issueKey": "OPS-6", "query": "mulder", "maxResults": "10"}
+
+
+async def test_assignable_users_on_data_center_match_the_user_name_and_carry_it() -> None:
+    async with JiraSimulator(edition="datacenter") as sim:
+        async with JiraClient.create(sim.url, pat=JIRA_PAT) as jira:
+            (user,) = await jira.assignable_users("OPS-6", "fmulder")
+
+    assert (user.id, user.name, user.display_name) == ("fmulder", "fmulder", "Fox Mulder")
+    assert sim.requests[0].path == "/rest/api/2/user/assignable/search"
+    assert sim.requests[0].query["username"] == "fmulder"
+
+
+async def test_assignable_users_need_something_to_look_for_and_an_allowed_issue(
+    jira: JiraClient, jira_sim: JiraSimulator
+) -> None:
+    with pytest.raises(BadRequest, match="no name or email"):
+        await jira.assignable_users("OPS-6", "  ")
+    with pytest.raises(NotFound):
+        await jira.assignable_users("OPS-404", "mulder")
+    assert [request.path for request in jira_sim.requests] == ["/rest/api/3/user/assignable/search"]

@@ -144,6 +144,7 @@ async def cloud_scenario(jira: JiraClient) -> None:
     await jira.count("project = OPS AND status = Done")
     await jira.transitions("OPS-2")
     await jira.projects()
+    await jira.assignable_users("OPS-6", "Fox")
     for failing in (jira.get_issue("OPS-404"), jira.search("flavour = vanilla")):
         with pytest.raises(UpstreamError):
             await failing
@@ -171,6 +172,7 @@ async def recorded_datacenter(sleeps: SleepRecorder) -> AsyncIterator[list[Excha
             await jira.count("project = OPS")
             await jira.transitions("OPS-2")
             await jira.projects()
+            await jira.assignable_users("OPS-6", "fmulder")
     yield transport.exchanges
 
 
@@ -188,6 +190,7 @@ def test_every_cloud_request_and_response_matches_the_spec(recorded_cloud: list[
         "POST /rest/api/3/search/approximate-count",
         "GET /rest/api/3/issue/{issueIdOrKey}/transitions",
         "GET /rest/api/3/project/search",
+        "GET /rest/api/3/user/assignable/search",
     }
     assert {exchange.status for exchange in recorded_cloud} == {200, 400, 404}
     assert sum(exchange.path == "/rest/api/3/project/search" for exchange in recorded_cloud) == 2
@@ -264,6 +267,7 @@ def test_every_data_center_request_uses_documented_parameters(recorded_datacente
         "GET /rest/api/3/issue/{issueIdOrKey}",
         "GET /rest/api/3/search",  # the v2 search Data Center keeps (removed on Cloud)
         "GET /rest/api/3/issue/{issueIdOrKey}/transitions",
+        "GET /rest/api/3/user/assignable/search",
     }
     assert any((e.method, e.path) in NOT_IN_CLOUD_SPEC for e in recorded_datacenter)
 

@@ -75,8 +75,29 @@ def test_chatops_runs_in_the_same_directory_lists_the_demos_runs(played: Played)
 
     assert listed.returncode == 0, listed.stderr
     rows = [line.split() for line in listed.stdout.splitlines()[1:] if line.strip()]
-    # The question and its follow-up, the issue drafted from the thread, and its approval's resumption.
-    # Columns: run, started (date, time), status, trigger, channel, ...
-    assert sorted(row[4] for row in rows) == ["approval", "console", "console", "workflow"]
+    # The question and its follow-up, the issue drafted from the thread, its approval's resumption,
+    # and the /standup digest. Columns: run, started (date, time), status, trigger, channel, ...
+    assert sorted(row[4] for row in rows) == ["approval", "console", "console", "workflow", "workflow"]
     assert all(row[3] == "succeeded" for row in rows)
-    assert all(row[-1].startswith("demo@") for row in rows), "run by the demo's own executor"
+    # The digest is recorded as it is made, like Slack's /standup: not a DBOS workflow, no executor.
+    durable = [row for row in rows if row[-2] != "-"]  # the last columns: dbos status, executor
+    assert len(durable) == 4 and all(row[-1].startswith("demo@") for row in durable), "the demo's executor"
+
+
+@pytest.mark.timeout(240)
+def test_a_second_demo_in_the_same_directory_answers_too(played: Played) -> None:
+    # Each terminal session is a DBOS application of its own; on one system database each needs a
+    # queue of its own too (the second `make demo` once failed: "Queue 'runs' is already registered").
+    assert played.result.returncode == 0, played.result.stderr
+    first = _rows(chatops(played.cwd, "runs"))
+    again = chatops(played.cwd, "demo")
+
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr + again.stdout
+    both = _rows(chatops(played.cwd, "runs", "--last", "50"))
+    assert len(both) == 2 * len(first) and all(row[3] == "succeeded" for row in both)
+
+
+def _rows(listed: subprocess.CompletedProcess[str]) -> list[list[str]]:
+    assert listed.returncode == 0, listed.stderr
+    return [line.split() for line in listed.stdout.splitlines()[1:] if line.strip()]

@@ -5,8 +5,12 @@ from __future__ import annotations
 from bot.console.workflows import NOT_AVAILABLE, standup_text, start_issue, start_triage
 from bot.events import ApprovalRequested, Finished
 from bot.ports import OneSink
+from bot.pricing import PriceTable
+from bot.runs.traces import RunTraces
+from bot.runs.usage import run_usage
 from bot.services import Services
 from bot.store.approvals import Asker
+from bot.workflows.standup import CHANNEL_LEVEL
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator
 from tests.recording_sink import RecordingSink
@@ -17,7 +21,7 @@ ASKER = Asker(team_id="T0CONSOLE", user_id="U0CONSOLE", channel="D0CONSOLE", thr
 async def test_without_workflows_each_command_says_they_are_not_set_up() -> None:
     sink = RecordingSink()
 
-    assert await standup_text(None, "OPS") == NOT_AVAILABLE
+    assert await standup_text(None, ASKER, "OPS") == NOT_AVAILABLE
     assert await start_triage(None, ASKER, "OPS-6") == NOT_AVAILABLE
     assert await start_issue(None, ASKER, "OPS checkout") == NOT_AVAILABLE
     assert sink.events == []
@@ -26,7 +30,7 @@ async def test_without_workflows_each_command_says_they_are_not_set_up() -> None
 async def test_standup_prints_the_digest_of_the_scope_asked_for(
     services: Services, jira: JiraSimulator
 ) -> None:
-    text = await standup_text(services.workflows, "OPS")
+    text = await standup_text(services.workflows, ASKER, "OPS")
 
     lines = text.splitlines()
     assert lines[0].startswith("Standup")
@@ -34,8 +38,21 @@ async def test_standup_prints_the_digest_of_the_scope_asked_for(
     assert f"{jira.url}/browse/OPS-2" in text
 
 
+async def test_a_standup_is_the_askers_run_recorded_and_priced_like_slacks(services: Services) -> None:
+    await standup_text(services.workflows, ASKER, "OPS")
+
+    conversation = await services.store.find_conversation(ASKER.team_id, ASKER.channel, CHANNEL_LEVEL)
+    assert conversation is not None, "recorded in the asker's channel, like Slack's"
+    (run,) = await services.store.runs(conversation)
+    assert (run.status, run.trigger, run.user_id) == ("succeeded", "workflow", ASKER.user_id)
+    trace = await RunTraces(services.store).trace(run.id)
+    assert trace is not None and len(trace.llm) == run.usage.requests == 1
+    (priced,) = await run_usage(services.store, PriceTable.from_setting(None), services.settings.llm_model)
+    assert priced.cost is not None and priced.cost > 0
+
+
 async def test_standup_words_it_cannot_place_are_explained_not_raised(services: Services) -> None:
-    text = await standup_text(services.workflows, "the payments folks")
+    text = await standup_text(services.workflows, ASKER, "the payments folks")
 
     assert text.startswith("I don't know the project, repository or team 'the'")
 

@@ -1,8 +1,11 @@
 """The durable-run engine: where DBOS keeps its system database for each DATABASE_URL, who this
-process is to DBOS, one engine per process, and a step checkpointed inside a run only."""
+process is to DBOS, one engine per process, a step checkpointed inside a run only, and DBOS's
+logging kept to what needs attention."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -14,11 +17,20 @@ from dbos import DBOS
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.events import Finished, WorkflowEvent
+from bot.events import Finished, Interrupted, TextDelta, WorkflowEvent
 from bot.ports import OneSink, Origin
 from bot.runs.durable import RunOrder, Runs, run_queue
-from bot.runs.engine import Engine, executor_identity, in_workflow, step, system_database_url
+from bot.runs.engine import (
+    CANCELLED_WARNING,
+    Engine,
+    QuietCancellation,
+    executor_identity,
+    in_workflow,
+    step,
+    system_database_url,
+)
 from bot.store.store import Store
+from tests.manual_clock import until
 from tests.recording_sink import RecordingSink
 
 HOST = socket.gethostname()
@@ -204,3 +216,68 @@ async def test_inside_a_run_a_step_is_checkpointed_under_its_name(store: Store, 
     assert seen == [True]
     assert sink.events == [Finished("42")]
     assert [(s["function_name"], s["output"]) for s in steps] == [("test.twice", 42)]
+
+
+# -- logging ---------------------------------------------------------------------------------
+
+
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_a_stop_asked_for_logs_no_warning(store: Store, database_url: str) -> None:
+    stepping = asyncio.Event()
+
+    async def forever() -> None:
+        stepping.set()
+        await asyncio.Event().wait()
+
+    async def stuck_in_a_step(_payload: Any) -> AsyncIterator[WorkflowEvent]:
+        yield TextDelta("partial")
+        await step("test.forever", forever)  # as a run waits on the model or a tool
+        yield Finished("never")
+
+    url, scratch = system_database_url(database_url)
+    runs = Runs(store, _engine(url, scratch))
+    sink = RecordingSink()
+    runs.route("test", OneSink(sink))
+    runs.program("stuck", stuck_in_a_step)
+    kept = Kept()
+    dbos_log = logging.getLogger("dbos")  # DBOS's own logger, whatever handlers it ends up with
+    dbos_log.addHandler(kept)
+    conversation = await store.open_conversation("T1", "C1", "1.0")
+    run_id = await store.create_run(conversation, trigger="ask", user_id="U1")
+    try:
+        await runs.submit(
+            RunOrder(run_id, conversation, "stuck", None, Origin("test", "T1", "C1", "1.0", "U1"))
+        )
+        await until(stepping.is_set, steps=20_000)  # cancelled inside the step, where DBOS warns
+        assert await runs.stop(run_id) is True
+        await runs.wait_idle()
+    finally:
+        await runs.shutdown()
+        dbos_log.removeHandler(kept)
+
+    assert isinstance(sink.events[-1], Interrupted), "the run was stopped"
+    assert [record.getMessage() for record in kept.records if record.levelno >= logging.WARNING] == []
+
+
+def test_the_cancel_warning_is_demoted_to_debug_and_kept_only_where_debug_is_logged() -> None:
+    quiet, logger = QuietCancellation(), logging.getLogger("test.dbos")
+
+    def warning(message: str) -> logging.LogRecord:
+        return logger.makeRecord(logger.name, logging.WARNING, __file__, 1, message, None, None)
+
+    cancelled, other = warning(CANCELLED_WARNING + " functools.partial(f)"), warning("Workflow x failed")
+    logger.setLevel(logging.WARNING)
+    assert quiet.filter(cancelled) is False
+    assert (cancelled.levelno, cancelled.levelname) == (logging.DEBUG, "DEBUG")
+    assert quiet.filter(other) is True and other.levelno == logging.WARNING
+    logger.setLevel(logging.DEBUG)
+    assert quiet.filter(warning(CANCELLED_WARNING + " functools.partial(f)")) is True
+    logger.setLevel(logging.NOTSET)

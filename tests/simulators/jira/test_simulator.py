@@ -304,3 +304,50 @@ async def test_a_moved_issue_answers_to_its_old_key(http: httpx.AsyncClient) -> 
     body = (await http.get("/rest/api/3/issue/OPS-99", params={"fields": "summary"})).json()
 
     assert body["key"] == "SEC-1"
+
+
+async def test_assignable_user_search_matches_prefixes_of_names_and_emails(http: httpx.AsyncClient) -> None:
+    async def names(**params: str) -> list[str]:
+        response = await http.get("/rest/api/3/user/assignable/search", params=params)
+        assert response.status_code == 200, response.text
+        return [user["displayName"] for user in response.json()]
+
+    assert await names(issueKey="OPS-6", query="Fox Mul") == ["Fox Mulder"]
+    assert await names(issueKey="OPS-6", query="scu") == ["Dana Scully"]  # a word of the display name
+    assert await names(project="OPS", query="wskinner@acme") == ["Walter Skinner"]
+    assert await names(issueId="10006", accountId="5f8b1c2d3e4a5b6c7d8e9f02") == ["Fox Mulder"]
+    assert await names(issueKey="OPS-6", query="mallory") == []
+    assert await names(issueKey="OPS-6", query="s") == ["Dana Scully", "Walter Skinner"]
+    assert await names(issueKey="OPS-6", query="s", maxResults="1") == ["Dana Scully"]
+
+
+async def test_assignable_user_search_needs_a_target_and_a_query_like_jira(http: httpx.AsyncClient) -> None:
+    path = "/rest/api/3/user/assignable/search"
+    no_target = await http.get(path, params={"query": "fox"})
+    no_query = await http.get(path, params={"issueKey": "OPS-6"})
+    unknown = await http.get(path, params={"issueKey": "OPS-404", "query": "fox"})
+    no_project = await http.get(path, params={"project": "NOPE", "query": "fox"})
+
+    assert (no_target.status_code, no_query.status_code) == (400, 400)
+    assert no_target.json()["errorMessages"] == ["One of 'issueKey', 'issueId' or 'project' is required."]
+    assert (unknown.status_code, no_project.status_code) == (404, 404)
+
+
+async def test_only_data_center_user_search_matches_the_user_name() -> None:
+    seed = load_seed()
+    fox = next(user for user in seed["users"] if user["name"] == "fmulder")
+    fox["emailAddress"] = "fox.mulder@acme.example"
+    params = {"issueKey": "OPS-6"}
+    async with JiraSimulator(seed=seed) as cloud, JiraSimulator(seed=seed, edition="datacenter") as dc:
+        async with httpx.AsyncClient(base_url=cloud.url, auth=AUTH) as client:
+            by_query = await client.get(
+                "/rest/api/3/user/assignable/search", params=params | {"query": "fmulder"}
+            )
+        async with httpx.AsyncClient(base_url=dc.url, headers={"Authorization": "Bearer pat"}) as client:
+            by_name = await client.get(
+                "/rest/api/2/user/assignable/search", params=params | {"username": "fmulder"}
+            )
+
+    assert by_query.json() == []
+    (user,) = by_name.json()
+    assert (user["name"], user["displayName"]) == ("fmulder", "Fox Mulder") and "accountId" not in user
