@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from pydantic.fields import FieldInfo
 
-from bot.config import Mode, Settings
+from bot.config import Mode, Settings, log_level
 from bot.errors import ConfigError
 from bot.log import configure_logging
 from bot.ops import REPORTS, add_report_arguments, run_report
@@ -241,14 +241,6 @@ async def _run(command: Mode) -> int:
     elif command == "migrate":
         return await _migrate(settings)
     return 0
-
-
-def log_level(settings: Settings, command: Mode) -> str:
-    """The level to log at: LOG_LEVEL when it is set (environment or .env); else INFO, except for
-    the console, whose terminal is the chat, where alembic's and httpx's INFO lines do not belong."""
-    if command == "console" and "log_level" not in settings.model_fields_set:
-        return "WARNING"
-    return settings.log_level
 
 
 async def _migrate(settings: Settings) -> int:

@@ -127,7 +127,10 @@ class Settings(BaseSettings):
         "server", "the HTTP port: serve's Slack endpoint; socket's /healthz", default=3000, ge=1, le=65535
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _env(
-        "logging", "DEBUG, INFO, WARNING or ERROR (DEBUG adds tracebacks to failures)", default="INFO"
+        "logging",
+        "DEBUG, INFO, WARNING or ERROR (DEBUG adds tracebacks to failures); unset: WARNING for the "
+        "console and reports, INFO otherwise",
+        default="INFO",
     )
     log_format: Literal["json", "console"] = _env("logging", "console or json", default="console")
 
@@ -329,3 +332,16 @@ def _config_error(exc: ValidationError) -> ConfigError:
     variable = str(first["loc"][0]).upper() if first["loc"] else "settings"
     expected = first["msg"].removeprefix("Value error, ")
     return ConfigError(variable, expected)
+
+
+# Where the terminal is the output (the console's chat, a report's table), INFO lines from alembic,
+# httpx and DBOS do not belong; the long-running edges log at INFO.
+_QUIET_BY_DEFAULT = frozenset({"console", "runs", "run", "usage"})
+
+
+def log_level(settings: Settings, command: str) -> str:
+    """The level ``command`` logs at: LOG_LEVEL when it is set (environment or .env); else INFO,
+    or WARNING where the terminal is the output (the console, reports)."""
+    if command in _QUIET_BY_DEFAULT and "log_level" not in settings.model_fields_set:
+        return "WARNING"
+    return settings.log_level

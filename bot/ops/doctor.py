@@ -306,4 +306,7 @@ def _one_token_request(settings: Settings) -> tuple[str, dict[str, str], dict[st
     if settings.llm_provider == "anthropic":
         headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
         return settings.llm_url + "/v1/messages", headers, body
-    return settings.llm_url + "/chat/completions", {"Authorization": f"Bearer {key}"}, body
+    # A local server (Ollama, vLLM, llama.cpp) may need no key: then no header at all, as the bot
+    # sends none either (an empty "Bearer " is not even a valid header).
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return settings.llm_url + "/chat/completions", headers, body

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.config import Settings
+from bot.config import Settings, log_level
 from bot.log import configure_logging
 from bot.pricing import PriceTable
 from bot.runs import (
@@ -60,7 +60,7 @@ def _add_run_actions(parser: argparse.ArgumentParser) -> None:
 
 async def run_report(args: argparse.Namespace) -> int:
     settings = Settings.load(args.command)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(log_level(settings, args.command), settings.log_format)
     store = await Store.open(settings.database_url)
     try:
         if args.command == "runs" and getattr(args, "action", None):

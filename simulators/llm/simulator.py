@@ -56,8 +56,9 @@ class LLMSimulator(SimulatedServer):
     (``http://127.0.0.1:PORT/v1``) and ``llm.url`` the bare origin (Anthropic clients add ``/v1``).
     """
 
-    def __init__(self, *, chunk_delay: float = 0.01, words_per_delta: int = 3) -> None:
+    def __init__(self, *, chunk_delay: float = 0.01, words_per_delta: int = 3, keyless: bool = False) -> None:
         self.chunk_delay = chunk_delay
+        self.keyless = keyless  # serves without a key, as Ollama, vLLM and llama.cpp's server do
         self.words_per_delta = words_per_delta
         self.requests: list[RecordedRequest] = []
         self._script: list[Reply] = []
@@ -106,7 +107,7 @@ class LLMSimulator(SimulatedServer):
     # -- handlers --------------------------------------------------------------------------
 
     async def _models(self, request: web.Request) -> web.Response:
-        if not _authorised(request):
+        if not (self.keyless or _authorised(request)):
             return _openai_error(
                 401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
             )
@@ -118,7 +119,7 @@ class LLMSimulator(SimulatedServer):
         )
 
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
-        if not _authorised(request):
+        if not (self.keyless or _authorised(request)):
             return _openai_error(
                 401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
             )

@@ -141,6 +141,8 @@ def test_the_console_logs_warnings_unless_log_level_is_set_while_the_servers_log
 
     assert log_level(defaults, "console") == "WARNING"  # alembic's and httpx's INFO lines stay out
     assert (log_level(defaults, "serve"), log_level(defaults, "socket")) == ("INFO", "INFO")
+    # A report's table is the output too: DBOS's INFO lines about its system database stay out.
+    assert {log_level(defaults, report) for report in ("runs", "run", "usage")} == {"WARNING"}
 
 
 def test_a_log_level_set_in_the_environment_or_dot_env_holds_for_the_console(

@@ -95,6 +95,18 @@ async def test_a_wrong_llm_key_fails_with_its_fix(
     assert llm_line.startswith("✗") and "fix: check LLM_API_KEY" in llm_line
 
 
+async def test_a_local_model_without_a_key_is_reached(
+    fakes: Fakes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ollama, vLLM and llama.cpp's server answer without a key; the README says LLM_API_KEY may stay unset.
+    async with LLMSimulator(keyless=True) as local:
+        database = f"sqlite:///{tmp_path / 'doctor.db'}"
+        await run_doctor(_settings(fakes, database, llm_api_key=None, llm_base_url=local.base_url))
+    (llm_line,) = [line for line in capsys.readouterr().out.splitlines() if " llm " in line]
+    assert llm_line.startswith("✓"), llm_line
+    assert len(local.requests) == 1
+
+
 async def test_jira_and_github_left_off_are_not_failures(
     fakes: Fakes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
