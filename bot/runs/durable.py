@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -361,16 +362,16 @@ class Runs:
             self._forget_latest(order.conversation_id, stream)
             self._check_idle()
 
-    async def _predecessor(self, order: RunOrder) -> Awaitable[None] | None:
+    async def _predecessor(self, order: RunOrder) -> Callable[[], Awaitable[None]] | None:
         """What the run's rendering must wait for: the delivery of the answer before it in its
         thread, which may still be going on (here, or in another process of the fleet)."""
         prior = self._latest.get(order.conversation_id)
         if prior is not None:
-            return None if prior.done else prior.finished()
+            return None if prior.done else prior.finished
         ids = [run.id for run in await self._store.runs(order.conversation_id)]
         if order.run_id not in ids or ids.index(order.run_id) == 0:
             return None
-        return _delivered(delivery_id(ids[ids.index(order.run_id) - 1]))
+        return functools.partial(_delivered, delivery_id(ids[ids.index(order.run_id) - 1]))
 
     def _forget_latest(self, conversation_id: int, stream: _EventStream) -> None:
         if self._latest.get(conversation_id) is stream:
@@ -537,7 +538,7 @@ class _EventStream:
     The rendering task runs outside the workflow: nothing a sink does can pass for a run's step.
     """
 
-    def __init__(self, reporter: _Reporter, *, after: Awaitable[None] | None = None) -> None:
+    def __init__(self, reporter: _Reporter, *, after: Callable[[], Awaitable[None]] | None = None) -> None:
         self._reporter = reporter
         self._after = after  # the delivery of the answer before this one in the thread
         self._events: asyncio.Queue[WorkflowEvent | None] = asyncio.Queue()
@@ -574,7 +575,7 @@ class _EventStream:
     async def _render(self) -> None:
         if self._after is not None:  # an answer never overtakes the one before it in its thread
             try:
-                await self._after
+                await self._after()
             except Exception:
                 log.exception("run %s: waiting for the answer before it failed", self._reporter.run_id)
         while (event := await self._events.get()) is not None:
