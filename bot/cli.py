@@ -40,7 +40,7 @@ COMMANDS: dict[str, str] = {
 }
 
 # The topics of settings (the ``topics`` of each ``Settings`` field) each command reads, and their titles.
-_AGENT = ("database", "jira", "github", "llm", "runs", "writes", "logging")
+_AGENT = ("database", "jira", "github", "llm", "mcp", "runs", "writes", "logging")
 READS: dict[str, tuple[str, ...]] = {
     "serve": ("slack", "slack-events", "server", *_AGENT),
     "socket": ("slack", "socket-mode", "server", *_AGENT),
@@ -65,6 +65,7 @@ TOPICS: dict[str, str] = {
     "cost": "cost",
     "runs": "runs",
     "writes": "writes",
+    "mcp": "MCP",
     "logging": "logging",
 }
 _WIDTH = 100

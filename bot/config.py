@@ -7,9 +7,12 @@ Each field's description, topic and the commands that need it are what `chatops 
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -34,6 +37,7 @@ Topic = Literal[
     "server",
     "logging",
     "writes",
+    "mcp",
 ]
 
 
@@ -179,6 +183,11 @@ class Settings(BaseSettings):
     standup_teams: Annotated[dict[str, list[str]], NoDecode] = _env(
         "writes", "/standup teams, e.g. payments=OPS acme/payments; web=WEB acme/web", default_factory=dict
     )
+    mcp_config: Path | None = _env(
+        "mcp",
+        "a JSON file of the team's MCP servers (mcpServers: url or command, plus allow, deny, "
+        "channels, read_only, trust_annotations); unset: none",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -252,6 +261,11 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("mcp_config", mode="before")
+    @classmethod
+    def _unset_if_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @classmethod
     def load(cls, mode: Mode, **overrides: object) -> Settings:
         """Read and validate settings for one CLI mode, or raise ConfigError."""
@@ -303,6 +317,13 @@ class Settings(BaseSettings):
 
 
 _GITHUB_APP_VARIABLES = ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_INSTALLATION_ID")
+
+
+def mcp_environ() -> dict[str, str]:
+    """What ``${VAR}`` in MCP_CONFIG reads: the environment, over the variables of `.env`
+    (where secrets such as a server's token usually live), as for the settings themselves."""
+    dotenv = {name: value for name, value in dotenv_values(".env").items() if value is not None}
+    return {**dotenv, **os.environ}
 
 
 def _split(value: object) -> list[str]:

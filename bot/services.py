@@ -17,8 +17,9 @@ from bot.agent import (
     build_jql_translator,
     write_specs,
 )
+from bot.agent.mcp import load_mcp_config
 from bot.approvals import ApprovalDesk, WritePolicy
-from bot.config import Settings
+from bot.config import Settings, mcp_environ
 from bot.errors import ConfigError, StartupError
 from bot.lookup import LinkPolicy, LinkReader, Lookup, Mentions, Unfurler
 from bot.metrics import Metrics
@@ -72,6 +73,10 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     routed them (``services.runs.route`` then ``services.runs.start``). ``port`` (serve's) tells
     apart two processes of one host."""
     surface = "console" if mode in ("console", "demo") else "slack"
+    if settings.mcp_config is not None:
+        # The team's MCP servers, checked before anything opens: a broken MCP_CONFIG is one line at
+        # start-up (the agent takes them as toolsets in the next step of issue 16).
+        load_mcp_config(settings.mcp_config, mcp_environ())
     store = await Store.open(settings.database_url)
     closers: list[Any] = []
     tracing = start_tracing(settings.otel_exporter_otlp_endpoint)  # before any agent is built

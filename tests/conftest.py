@@ -91,6 +91,7 @@ _OUR_VARIABLES = (
     "EXECUTOR_ID",
     "DBOS",
     "MAX_CONCURRENT_RUNS",
+    "MCP_",
 )
 
 

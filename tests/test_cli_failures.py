@@ -10,6 +10,7 @@ logs at INFO does not hide a second line of failure.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -125,6 +126,25 @@ async def test_an_invalid_setting_is_one_line_naming_it_never_its_value(
     assert exited.line.startswith(f"chatops: configuration error: {variable}: ")
     assert f"fix {variable} in the environment or .env" in exited.line
     assert value not in exited.line
+
+
+async def test_serve_with_an_mcp_server_missing_its_variable_is_one_line_naming_both(
+    tmp_path: Path, slack: SlackSimulator
+) -> None:
+    config = tmp_path / "mcp.json"
+    header = {"Authorization": "Bearer ${PD_TOKEN}", "X-Team": "${PD_TEAM}"}
+    config.write_text(
+        json.dumps({"mcpServers": {"pagerduty": {"url": "https://pd.example/mcp", "headers": header}}})
+    )
+    settings = slack_settings(slack.api_url, MCP_CONFIG=str(config), PD_TEAM="team-secret-do-not-print")
+
+    exited = await chatops("serve", env=environment(tmp_path, **settings))
+
+    assert exited.code == 2
+    assert exited.line.startswith(
+        "chatops: configuration error: MCP_CONFIG: server 'pagerduty' needs ${PD_TOKEN}, which is not set; "
+    )
+    assert "team-secret-do-not-print" not in exited.stderr
 
 
 # --- upstreams --------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import Settings
@@ -135,3 +137,11 @@ def test_a_github_app_needs_all_three_settings(monkeypatch: pytest.MonkeyPatch) 
     settings = Settings.load("console")
     assert settings.github_enabled and settings.github_app_enabled
     assert "PEMCANARY" not in repr(settings)
+
+
+def test_mcp_config_is_a_path_and_empty_means_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Its servers are read and checked where the app is wired (bot.services): the agent's side.
+    monkeypatch.setenv("MCP_CONFIG", str(tmp_path / "mcp.json"))
+    assert Settings.load("console").mcp_config == tmp_path / "mcp.json"
+    monkeypatch.setenv("MCP_CONFIG", "")
+    assert Settings.load("console").mcp_config is None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -149,3 +151,21 @@ def test_an_unreadable_app_key_names_the_variable_never_the_value() -> None:
 
     assert invalid.value.variable == "GITHUB_APP_PRIVATE_KEY"
     assert "not-a-pem-key-secret-value" not in invalid.value.message
+
+
+async def test_a_broken_mcp_config_stops_the_wiring_before_anything_opens(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    servers = {
+        "pagerduty": {"url": "https://mcp.pd.example/mcp", "headers": {"Authorization": "${PD_TOKEN}"}}
+    }
+    (tmp_path / "mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    monkeypatch.chdir(tmp_path)  # its .env is the one read for ${VAR}
+    database = tmp_path / "never-made.db"
+    settings = _settings(database_url=f"sqlite:///{database}", mcp_config=tmp_path / "mcp.json")
+
+    with pytest.raises(ConfigError) as caught:
+        await build_services(settings)
+
+    assert str(caught.value) == "MCP_CONFIG: server 'pagerduty' needs ${PD_TOKEN}, which is not set"
+    assert not database.exists(), "nothing was opened"
