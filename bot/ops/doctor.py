@@ -4,18 +4,23 @@ failed, the fix.
 Checks: the settings for serve/socket, each setting still equal to `.env.example`'s example value
 (`bot.ops.placeholders`), the database (migrated, then a write), Slack (``auth.test`` and the
 granted scopes against ``manifest.yml``), Jira (``myself``), GitHub (``user`` and the rate limit),
-and the LLM (a one-token request). An upstream that is not configured is reported as off and is
-not a failure; anything configured that does not work is, and makes the exit code 1. An upstream
-whose credentials are example values is not called: they would be refused, and the example Jira
-site or database host is somebody else's. Lines name settings, never their values.
+the LLM (a one-token request), and each MCP server of MCP_CONFIG (``tools/list``, its tools
+counted as read, write or filtered out by the server's policy). An upstream that is not
+configured is reported as off (no MCP_CONFIG: no MCP line) and is not a failure; anything
+configured that does not work is, and makes the exit code 1. An upstream whose credentials are
+example values is not called: they would be refused, and the example Jira site or database host
+is somebody else's. Lines name settings, never their values (nor an MCP server's header or env
+values).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +31,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import col, delete
 
-from bot.config import Mode, Settings
+from bot.agent.mcp import (
+    HTTPTransport,
+    MCPServerConfig,
+    StdioTransport,
+    ToolInfo,
+    ToolKind,
+    ToolListFailed,
+    list_tools,
+    load_mcp_config,
+    tool_kind,
+)
+from bot.agent.mcp.probe import target
+from bot.config import Mode, Settings, mcp_environ
 from bot.errors import ConfigError
 from bot.ops.placeholders import Placeholder, placeholders_in
 from bot.services import github_client, jira_client
@@ -54,6 +71,10 @@ _GITHUB_CREDENTIALS = (
     "GITHUB_APP_PRIVATE_KEY",
     "GITHUB_APP_INSTALLATION_ID",
 )
+# Per MCP server: a slow or silent one must not hold the doctor for long.
+MCP_TIMEOUT_SECONDS = 10.0
+# How many tool names of one kind a line shows before "…".
+_NAMES_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -68,7 +89,8 @@ class Check:
         return self.outcome != "fail"
 
     def line(self) -> str:
-        text = f"{_MARKS[self.outcome]} {self.name:<9} {self.detail}"
+        # At least two spaces after the name, so a long one (mcp:<server>) still stands apart.
+        text = f"{_MARKS[self.outcome]} {self.name:<8}  {self.detail}"
         return f"{text} — fix: {self.fix}" if self.fix else text
 
 
@@ -88,8 +110,10 @@ async def run_doctor(settings: Settings, *, manifest: Path = MANIFEST) -> int:
         _jira(settings, examples),
         _github(settings, examples),
         _llm(settings, examples),
+        _mcp(settings),
     )
-    checks = [_settings(settings, examples), *map(_example, examples.values()), *upstreams]
+    *others, mcp_checks = upstreams
+    checks = [_settings(settings, examples), *map(_example, examples.values()), *others, *mcp_checks]
     for check in checks:
         print(check.line())
     return 0 if all(check.ok for check in checks) else 1
@@ -310,3 +334,85 @@ def _one_token_request(settings: Settings) -> tuple[str, dict[str, str], dict[st
     # sends none either (an empty "Bearer " is not even a valid header).
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return settings.llm_url + "/chat/completions", headers, body
+
+
+async def _mcp(settings: Settings) -> list[Check]:
+    """One line per MCP server of MCP_CONFIG; none when it is unset (no MCP servers is normal)."""
+    if settings.mcp_config is None:
+        return []
+    try:
+        servers = load_mcp_config(settings.mcp_config, mcp_environ())
+    except ConfigError as exc:
+        detail = f"read {settings.mcp_config}: {exc.message.removeprefix('MCP_CONFIG: ')}"
+        return [_fail("mcp", detail, "correct the file named by MCP_CONFIG, or unset MCP_CONFIG")]
+    with _quiet_mcp_logs():
+        return list(await asyncio.gather(*map(_mcp_server, servers)))
+
+
+@contextmanager
+def _quiet_mcp_logs() -> Iterator[None]:
+    """The SDK logs a bad server's answer with a traceback; the check's line already says it."""
+    loggers = [logging.getLogger(name) for name in ("mcp", "httpx2")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+async def _mcp_server(server: MCPServerConfig) -> Check:
+    name = f"mcp:{server.name}"
+    attempt = f"tools/list at {target(server)}"
+    try:
+        tools = await list_tools(server, timeout_seconds=MCP_TIMEOUT_SECONDS)
+    except ToolListFailed as exc:
+        return _fail(name, f"{attempt}: {_mcp_problem(exc)}", _mcp_fix(server, exc))
+    return _ok(name, f"{attempt}: {_tool_kinds(server, tools)}")
+
+
+def _tool_kinds(server: MCPServerConfig, tools: list[ToolInfo]) -> str:
+    """``3 read (a, b, c), 2 write (d, e), 1 filtered out``, and whether annotations were trusted."""
+    by_kind: dict[ToolKind, list[str]] = {"read": [], "write": [], "filtered": []}
+    for tool in tools:
+        by_kind[tool_kind(server, tool.name, tool.annotations)].append(tool.name)
+    text = f"{_counted('read', by_kind['read'])}, {_counted('write', by_kind['write'])}"
+    text += f", {len(by_kind['filtered'])} filtered out"
+    return text if server.trust_annotations else f"{text} (annotations not trusted)"
+
+
+def _counted(kind: str, names: list[str]) -> str:
+    if not names:
+        return f"0 {kind}"
+    shown = ", ".join(names[:_NAMES_SHOWN]) + (", …" if len(names) > _NAMES_SHOWN else "")
+    return f"{len(names)} {kind} ({shown})"
+
+
+def _mcp_problem(exc: ToolListFailed) -> str:
+    if exc.reason == "timeout":
+        return exc.detail if exc.detail.startswith("no answer") else f"no answer in time ({exc.detail})"
+    if exc.reason == "not_started":
+        return f"cannot start ({exc.detail})"
+    if exc.reason == "protocol":
+        return f"answered {exc.detail}" if exc.status else f"not a valid MCP answer ({exc.detail})"
+    return f"{exc.reason} ({exc.detail})"
+
+
+def _mcp_fix(server: MCPServerConfig, exc: ToolListFailed) -> str:
+    where = f"server {server.name!r} in MCP_CONFIG"
+    headers = sorted(server.transport.headers) if isinstance(server.transport, HTTPTransport) else []
+    if exc.reason == "refused" and headers:
+        return f"check the value of the {', '.join(headers)} header of {where}"
+    if exc.reason == "refused":
+        return f'add a header such as "Authorization": "Bearer ${{TOKEN}}" to {where}'
+    if exc.reason == "not_started":
+        return f"check command and cwd of {where}: the command must exist and be executable"
+    if isinstance(server.transport, StdioTransport):
+        return f"check command, args and env of {where}: they must start an MCP server on stdio"
+    if exc.reason == "unreachable":
+        return f"check the url of {where} or start the server"
+    if exc.reason == "timeout":
+        return f"check that the server is up and answering, or the url of {where}"
+    return f"check the url of {where}: it must be the server's MCP endpoint (often ending in /mcp)"

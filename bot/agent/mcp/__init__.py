@@ -1,10 +1,10 @@
 """The team's MCP servers (``MCP_CONFIG``): which servers, how to reach them, and which of their
 tools the agent may call, where, and whether a call is a read or a write.
 
-Rule: the server list is checked once, at start-up, and is data: nothing here connects to a
-server or imports pydantic-ai or the ``mcp`` SDK. A tool is a write unless the configuration
-says it is a read (``read_only``), or a trusted server annotates it ``readOnlyHint``; every write
-waits for Approve like ours.
+Rule: the server list is checked once, at start-up, and is data (``config``); only ``probe``
+connects to a server (with the ``mcp`` SDK, to list its tools); nothing here imports pydantic-ai.
+A tool is a write unless the configuration says it is a read (``read_only``), or a trusted
+server annotates it ``readOnlyHint``; every write waits for Approve like ours.
 """
 
 from __future__ import annotations
@@ -18,12 +18,16 @@ from bot.agent.mcp.config import (
     tool_kind,
     usable_in,
 )
+from bot.agent.mcp.probe import ToolInfo, ToolListFailed, list_tools
 
 __all__ = [
     "HTTPTransport",
     "MCPServerConfig",
     "StdioTransport",
+    "ToolInfo",
     "ToolKind",
+    "ToolListFailed",
+    "list_tools",
     "load_mcp_config",
     "tool_kind",
     "usable_in",
