@@ -15,9 +15,9 @@ from bot.agent import (
     WriteToolSpec,
     build_agent,
     build_jql_translator,
+    load_mcp_config,
     write_specs,
 )
-from bot.agent.mcp import load_mcp_config
 from bot.approvals import ApprovalDesk, WritePolicy
 from bot.config import Settings, mcp_environ
 from bot.errors import ConfigError, StartupError

@@ -22,6 +22,7 @@ from bot.agent.drafting import Drafter, DraftRequest
 from bot.agent.github_tools import GitHubReader, github_specs
 from bot.agent.jira_tools import JiraReader, jira_specs
 from bot.agent.jql_translator import JqlDraft, JqlTranslator, PydanticJqlTranslator
+from bot.agent.mcp import MCPServerConfig, load_mcp_config
 from bot.agent.model import Provider, build_model
 from bot.agent.proposal_history import proposal_history
 from bot.agent.runner import PydanticAgent
@@ -30,6 +31,8 @@ from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec
 from bot.agent.write_tools import WriteToolSpec, write_specs
 
 __all__ = [
+    "MCPServerConfig",
+    "load_mcp_config",
     "DraftRequest",
     "Drafter",
     "GitHubReader",
