@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "socket": "Socket Mode (needs SLACK_APP_TOKEN)",
     "console": "the same workflows with the terminal as the chat",
     "demo": "the console against built-in SIMULATED Jira, GitHub and LLM",
+    "mcp": "our Jira, GitHub and CI read tools as an MCP server for IDE agents "
+    "(Streamable HTTP on $MCP_PORT, or --stdio); writes are not offered yet",
     "doctor": "check configuration and reach every upstream",
     "migrate": "bring the database schema to the newest revision (serve and socket do it on start-up too)",
     "runs": "the last runs (outcome, duration, tools, tokens, cost, DBOS status, executor); "
@@ -46,7 +48,8 @@ READS: dict[str, tuple[str, ...]] = {
     "socket": ("slack", "socket-mode", "server", *_AGENT),
     "console": _AGENT,
     "demo": ("runs", "writes"),  # its upstreams and database are built in
-    "doctor": ("slack", "database", "jira", "github", "llm", "runs"),
+    "mcp": ("jira", "github", "mcp", "logging"),
+    "doctor": ("slack", "database", "jira", "github", "llm", "runs", "mcp"),
     "migrate": ("database", "logging"),
     "runs": ("database", "cost", "logging"),
     "run": ("database", "cost", "logging"),
@@ -92,6 +95,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         )
         if name in REPORTS:
             add_report_arguments(name, sub)
+        if name == "mcp":
+            sub.add_argument(
+                "--stdio", action="store_true", help="serve one client on stdin/stdout (no token needed)"
+            )
         subparsers[name] = sub
     subparsers["help"].add_argument("topic", nargs="?", choices=list(COMMANDS), metavar="COMMAND")
     return parser, subparsers
@@ -108,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in REPORTS:
             return asyncio.run(run_report(args))
         with asyncio.Runner(loop_factory=_event_loop(command)) as runner:
-            return runner.run(_run(command))
+            return runner.run(_run(command, stdio=getattr(args, "stdio", False)))
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
@@ -207,7 +214,7 @@ def _row(label: str, text: str) -> str:
 def _event_loop(command: Mode) -> Callable[[], asyncio.AbstractEventLoop] | None:
     """The event loop a long-running edge runs on: uvloop's (libuv) where it is installed, which
     spends a fraction of asyncio's own time per callback; the standard one elsewhere."""
-    if command not in ("serve", "socket"):
+    if command not in ("serve", "socket", "mcp"):
         return None
     try:
         import uvloop
@@ -216,7 +223,7 @@ def _event_loop(command: Mode) -> Callable[[], asyncio.AbstractEventLoop] | None
     return uvloop.new_event_loop
 
 
-async def _run(command: Mode) -> int:
+async def _run(command: Mode, *, stdio: bool = False) -> int:
     if command == "demo":
         configure_logging("WARNING")
         from bot.console import run_demo
@@ -241,6 +248,10 @@ async def _run(command: Mode) -> int:
         return await run_doctor(settings)
     elif command == "migrate":
         return await _migrate(settings)
+    elif command == "mcp":
+        from bot.mcp import run_mcp
+
+        await run_mcp(settings, stdio=stdio)
     return 0
 
 

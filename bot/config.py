@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.errors import ConfigError
 from bot.pricing import parse_prices
 
-Mode = Literal["serve", "socket", "console", "demo", "doctor", "migrate", "runs", "run", "usage"]
+Mode = Literal["serve", "socket", "console", "demo", "doctor", "migrate", "runs", "run", "usage", "mcp"]
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"
@@ -159,7 +159,9 @@ class Settings(BaseSettings):
     agent_max_steps: int = _env("runs", "LLM requests one run may make", default=8, ge=1, le=50)
     max_question_chars: int = _env("runs", "the longest question taken", default=4000, ge=1)
     tool_output_chars: int = _env("runs", "how much of one tool result the LLM reads", default=6000, ge=200)
-    http_timeout_seconds: float = _env("runs", "timeout of each Jira and GitHub request", default=10.0, gt=0)
+    http_timeout_seconds: float = _env(
+        ("runs", "jira", "github"), "timeout of each Jira and GitHub request", default=10.0, gt=0
+    )
     retention_days: int = _env(
         "runs",
         "conversations and runs untouched this long are deleted; 0 keeps all",
@@ -187,6 +189,17 @@ class Settings(BaseSettings):
         "mcp",
         "a JSON file of the team's MCP servers (mcpServers: url or command, plus allow, deny, "
         "channels, read_only, trust_annotations); unset: none",
+    )
+    mcp_host: str = _env(
+        "mcp",
+        "chatops mcp over HTTP: the address it listens on (127.0.0.1: this machine only)",
+        default="127.0.0.1",
+    )
+    mcp_port: int = _env("mcp", "chatops mcp over HTTP: its port", default=3001, ge=1, le=65535)
+    mcp_server_token: SecretStr | None = _env(
+        "mcp",
+        "chatops mcp over HTTP: the bearer token every request must carry (required for HTTP, "
+        "not for --stdio)",
     )
 
     @field_validator("log_level", mode="before")

@@ -79,9 +79,11 @@ def test_only_the_delivery_door_writes_to_slack_chat() -> None:
 # The packages whose `__init__` states a rule and the public names other packages use.
 PACKAGES = (
     "bot.agent",
+    "bot.agent.mcp",
     "bot.approvals",
     "bot.console",
     "bot.lookup",
+    "bot.mcp",
     "bot.ops",
     "bot.runs",
     "bot.slack",

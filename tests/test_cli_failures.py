@@ -147,6 +147,17 @@ async def test_serve_with_an_mcp_server_missing_its_variable_is_one_line_naming_
     assert "team-secret-do-not-print" not in exited.stderr
 
 
+async def test_mcp_over_http_without_its_token_is_one_line_naming_it(tmp_path: Path) -> None:
+    env = environment(tmp_path, GITHUB_TOKEN="ghp_token", MCP_PORT=str(closed_port()))
+
+    exited = await chatops("mcp", env=env)
+
+    assert exited.code == 2
+    assert exited.line.startswith(
+        "chatops: configuration error: MCP_SERVER_TOKEN: is required for chatops mcp"
+    )
+
+
 # --- upstreams --------------------------------------------------------------------------------
 
 

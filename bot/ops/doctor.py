@@ -40,9 +40,9 @@ from bot.agent.mcp import (
     ToolListFailed,
     list_tools,
     load_mcp_config,
+    target,
     tool_kind,
 )
-from bot.agent.mcp.probe import target
 from bot.config import Mode, Settings, mcp_environ
 from bot.errors import ConfigError
 from bot.ops.placeholders import Placeholder, placeholders_in

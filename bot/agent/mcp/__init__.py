@@ -18,7 +18,7 @@ from bot.agent.mcp.config import (
     tool_kind,
     usable_in,
 )
-from bot.agent.mcp.probe import ToolInfo, ToolListFailed, list_tools
+from bot.agent.mcp.probe import ToolInfo, ToolListFailed, list_tools, target
 
 __all__ = [
     "HTTPTransport",
@@ -29,6 +29,7 @@ __all__ = [
     "ToolListFailed",
     "list_tools",
     "load_mcp_config",
+    "target",
     "tool_kind",
     "usable_in",
 ]
