@@ -44,6 +44,7 @@ class AgentRequest:
     history: tuple[Turn, ...] = ()
     run_id: str = ""
     context: tuple[ContextItem, ...] = ()
+    channel_id: str = ""  # where it was asked; some tools are offered only in some channels
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class ResumeRequest:
     decisions: tuple[WriteDecision, ...]
     user_id: str
     run_id: str = ""
+    channel_id: str = ""
 
 
 class ContextSource(Protocol):

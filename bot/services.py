@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from openai import OpenAIError
 
 from bot.agent import (
+    MCPServerConfig,
     PydanticAgent,
     PydanticJqlTranslator,
     WriteToolSpec,
@@ -73,10 +75,9 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     routed them (``services.runs.route`` then ``services.runs.start``). ``port`` (serve's) tells
     apart two processes of one host."""
     surface = "console" if mode in ("console", "demo") else "slack"
-    if settings.mcp_config is not None:
-        # The team's MCP servers, checked before anything opens: a broken MCP_CONFIG is one line at
-        # start-up (the agent takes them as toolsets in the next step of issue 16).
-        load_mcp_config(settings.mcp_config, mcp_environ())
+    # The team's MCP servers, checked before anything opens: a broken MCP_CONFIG is one line at
+    # start-up. The agent offers their read tools; their writes wait for approval cards.
+    mcp_servers = load_mcp_config(settings.mcp_config, mcp_environ()) if settings.mcp_config else []
     store = await Store.open(settings.database_url)
     closers: list[Any] = []
     tracing = start_tracing(settings.otel_exporter_otlp_endpoint)  # before any agent is built
@@ -87,7 +88,7 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     github = github_client(settings, metrics)
     closers.extend(c for c in (jira, github) if c is not None)
     writes = write_specs(jira, github)  # offered to the agent as proposals; run by the desk
-    agent = llm_agent(settings, jira, github, metrics, writes)
+    agent = llm_agent(settings, jira, github, metrics, writes, mcp_servers)
     closers.append(agent)  # it owns the LLM HTTP client
     metrics.name_tools(agent.tool_names)
     executor = executor_identity(mode, port=port, explicit=settings.executor_id)
@@ -153,6 +154,7 @@ def llm_agent(
     github: GitHubClient | None,
     metrics: Metrics,
     writes: list[WriteToolSpec[Any, Any]],
+    mcp_servers: Sequence[MCPServerConfig] = (),
 ) -> PydanticAgent:
     """The agent on the configured LLM; a missing key the SDK insists on is a StartupError."""
     try:
@@ -168,6 +170,7 @@ def llm_agent(
             tool_output_chars=settings.tool_output_chars,
             on_llm_status=metrics.llm_status,
             writes=writes,
+            mcp_servers=mcp_servers,
         )
     except OpenAIError as exc:  # OpenAI's SDK will not start without a key for api.openai.com
         raise StartupError(

@@ -22,7 +22,7 @@ from bot.agent.drafting import Drafter, DraftRequest
 from bot.agent.github_tools import GitHubReader, github_specs
 from bot.agent.jira_tools import JiraReader, jira_specs
 from bot.agent.jql_translator import JqlDraft, JqlTranslator, PydanticJqlTranslator
-from bot.agent.mcp import MCPServerConfig, load_mcp_config
+from bot.agent.mcp import MCPServerConfig, load_mcp_config, mcp_toolsets
 from bot.agent.model import Provider, build_model
 from bot.agent.proposal_history import proposal_history
 from bot.agent.runner import PydanticAgent
@@ -33,6 +33,7 @@ from bot.agent.write_tools import WriteToolSpec, write_specs
 __all__ = [
     "MCPServerConfig",
     "load_mcp_config",
+    "mcp_toolsets",
     "DraftRequest",
     "Drafter",
     "GitHubReader",
@@ -71,9 +72,11 @@ def build_agent(
     request_timeout: float = 60.0,
     writes: Sequence[ProposableWrite] = (),
     on_llm_status: Callable[[int], None] | None = None,
+    mcp_servers: Sequence[MCPServerConfig] = (),
 ) -> PydanticAgent:
     """An agent answering with the LLM at `base_url`; only tools whose client is given are offered.
-    `writes` are offered as proposals only (approval-required; see ``bot.approvals.desk``).
+    `writes` are offered as proposals only (approval-required; see ``bot.approvals.desk``);
+    `mcp_servers` offer their read tools only (``bot.agent.mcp.toolset``).
 
     Call ``await agent.aclose()`` at shutdown to release its HTTP client.
     """
@@ -94,6 +97,7 @@ def build_agent(
         llm_retries=llm_retries,
         on_close=http.aclose,
         writes=writes,
+        toolsets=mcp_toolsets(mcp_servers, output_chars=tool_output_chars),
     )
 
 

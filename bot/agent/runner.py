@@ -46,6 +46,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolApproved, ToolDenied
+from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.usage import RunUsage, UsageLimits
 
 from bot.agent.approval_tools import ProposableWrite, as_approval_tool, outcome_metadata
@@ -87,6 +88,7 @@ class PydanticAgent:
         llm_retries: int = 2,
         on_close: Callable[[], Awaitable[None]] | None = None,
         writes: Sequence[ProposableWrite] = (),
+        toolsets: Sequence[AbstractToolset[ToolNotes]] = (),
     ) -> None:
         self._specs = {spec.name: spec for spec in tools}
         self._writes = {write.name: write for write in writes}
@@ -105,6 +107,9 @@ class PydanticAgent:
                 *(as_agent_tool(spec, output_chars=tool_output_chars) for spec in tools),
                 *(as_approval_tool(write) for write in writes),
             ],
+            # The team's MCP servers (``bot.agent.mcp.toolset``): on the Agent from the start, as a
+            # durable run needs; which of their tools a run sees depends on its channel.
+            toolsets=list(toolsets),
             retries=_TOOL_RETRIES,
             name="chatops",
         )
@@ -126,6 +131,7 @@ class PydanticAgent:
             user_prompt(request.question, request.context, limit=self._context_chars),
             history_messages(request.history),
             None,
+            request.channel_id,
         )
 
     def resume(self, request: ResumeRequest) -> AsyncIterator[WorkflowEvent]:
@@ -134,14 +140,20 @@ class PydanticAgent:
             history = list(ModelMessagesTypeAdapter.validate_json(request.history))
         except ValueError:
             return _single(Failed("The paused conversation could not be restored, so I stopped here."))
-        return self._run(None, history, deferred_results(request.decisions))
+        return self._run(None, history, deferred_results(request.decisions), request.channel_id)
 
     async def _run(
-        self, prompt: str | None, history: list[ModelMessage], deferred: DeferredToolResults | None
+        self,
+        prompt: str | None,
+        history: list[ModelMessage],
+        deferred: DeferredToolResults | None,
+        channel_id: str,
     ) -> AsyncIterator[WorkflowEvent]:
         yield StatusChanged("thinking")
         approved = None if deferred is None else {c: _approved(v) for c, v in deferred.approvals.items()}
-        translator = _Translator(self._specs, ToolNotes(), writes=self._writes, approved=approved)
+        translator = _Translator(
+            self._specs, ToolNotes(channel_id=channel_id), writes=self._writes, approved=approved
+        )
         deadline = asyncio.get_running_loop().time() + self._timeout
         usage: Callable[[], Usage] = Usage
         steps: Callable[[], tuple[LlmStep, ...]] = tuple

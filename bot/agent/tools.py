@@ -120,6 +120,7 @@ class ToolNotes:
     """Per-run notes the tools leave for the runner: a short outcome summary per tool call id."""
 
     summaries: dict[str, str] = field(default_factory=dict)
+    channel_id: str = ""  # where the run was asked: MCP servers may be limited to some channels
 
 
 def as_agent_tool(spec: ToolSpec[Any, Any], *, output_chars: int) -> Tool[ToolNotes]:

@@ -276,7 +276,9 @@ class ApprovalDesk:
             )
             return None
         await self._trace_decisions(new_run, resumption)
-        request = ResumeRequest(resumption.history, decisions(resumption), asker.user_id, new_run)
+        request = ResumeRequest(
+            resumption.history, decisions(resumption), asker.user_id, new_run, asker.channel
+        )
         # The resumed run answers in the asker's thread; its own proposals go below it again.
         origin = Origin(
             self._surface, asker.team_id, asker.channel, asker.thread_ts, asker.user_id, desk=True

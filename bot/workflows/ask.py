@@ -49,6 +49,7 @@ class Question:
     message_id: int
     user_id: str
     text: str
+    channel_id: str = ""  # the agent offers some MCP servers only in some channels
 
 
 async def answer(
@@ -66,6 +67,7 @@ async def answer(
         user_id=question.user_id,
         history=tuple(history),
         run_id=question.run_id,
+        channel_id=question.channel_id,
         # A step: a resumed run reuses what was looked up instead of reading Jira again.
         context=await step("context.gather", context.gather, question.text) if context is not None else (),
     )

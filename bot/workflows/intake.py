@@ -91,7 +91,9 @@ class Intake:
             user_id=inquiry.user_id,
         )
         run_id, conversation_id = stored.run_id, stored.conversation_id
-        question = Question(run_id, conversation_id, stored.message_id, inquiry.user_id, text)
+        question = Question(
+            run_id, conversation_id, stored.message_id, inquiry.user_id, text, inquiry.channel_id
+        )
         try:
             order = RunOrder(run_id, conversation_id, ASK, question, origin, kind=inquiry.trigger)
             await self._runs.submit(order)
