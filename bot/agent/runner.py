@@ -51,7 +51,7 @@ from pydantic_ai.usage import RunUsage, UsageLimits
 
 from bot.agent.approval_tools import ProposableWrite, as_approval_tool, outcome_metadata
 from bot.agent.prompt import system_instructions
-from bot.agent.tools import ToolNotes, ToolSpec, as_agent_tool
+from bot.agent.tools import ToolNotes, ToolSpec, as_agent_tool, short
 from bot.agent.untrusted import fence
 from bot.events import (
     Failed,
@@ -302,8 +302,9 @@ class _Translator:
         elif part.tool_name in self.writes:
             described = self.writes[part.tool_name].summarize_call(arguments)
             summary = f"{described} ({self._stage(part.tool_call_id)})"
-        else:
-            summary = f"unknown tool {part.tool_name}"
+        else:  # a tool of a team's MCP server: its name, prefixed with its server's, and arguments
+            shown = ", ".join(f"{name}={value}" for name, value in arguments.items())
+            summary = f"{part.tool_name}({short(shown)})"
         return ToolStarted(part.tool_call_id, part.tool_name, summary, dict(arguments))
 
     def _tool_finished(self, event: FunctionToolResultEvent) -> ToolFinished:

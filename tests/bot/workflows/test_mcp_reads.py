@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.events import Finished
+from bot.events import Finished, ToolStarted
 from bot.ports import Origin, Sink, SinkFactory
 from bot.services import Services, build_services
 from bot.workflows.intake import Inquiry
@@ -78,6 +78,8 @@ async def test_the_configured_server_is_read_only_in_its_channel(
 
     await _ask(services, edge, "C1")
     assert [call.tool for call in sim.calls] == ["incidents_list"]
+    started = [event.summary for event in edge.sink.events if isinstance(event, ToolStarted)]
+    assert started[-1].startswith("incidents_incidents_list("), started  # not "unknown tool …"
     offered = {tool["function"]["name"] for tool in llm.requests[-1].body["tools"]}
     assert {"incidents_incidents_list", "incidents_flag_get"} <= offered
     assert "incidents_flag_set" not in offered
