@@ -201,6 +201,11 @@ class Settings(BaseSettings):
         "chatops mcp over HTTP: the bearer token every request must carry (required for HTTP, "
         "not for --stdio)",
     )
+    mcp_approval_channel: str | None = _env(
+        "mcp",
+        "the Slack channel id where writes asked through chatops mcp wait for approval (needs "
+        "SLACK_BOT_TOKEN); unset: chatops mcp serves reads only",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -278,6 +283,15 @@ class Settings(BaseSettings):
     @classmethod
     def _unset_if_empty(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("mcp_approval_channel", mode="before")
+    @classmethod
+    def _channel_id(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        if not re.fullmatch(r"[A-Z0-9]{2,32}", value.strip()):
+            raise ValueError(f"expected a Slack channel id such as C012AB3CD (got {value[:40]!r})")
+        return value.strip()
 
     @classmethod
     def load(cls, mode: Mode, **overrides: object) -> Settings:

@@ -2,8 +2,9 @@
 
 One ``Metrics`` owns its own ``CollectorRegistry`` (never the process-global one), so two bots
 in one process, or two tests, never see each other's numbers. Labels are bounded on purpose:
-request kinds, run outcomes, tool names of our registry, Slack method names, upstream services
-and the configured model. No user, channel or team id ever becomes a label.
+request kinds, run outcomes, tool names of our registry, Slack method names, upstream services,
+the configured model, and MCP servers of ``MCP_CONFIG`` with a capped number of their tool names.
+No user, channel or team id ever becomes a label.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ OTHER = "other"
 # Slack answers within a second or two; runs take tens of seconds.
 _FAST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _RUN_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+_MCP_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 60.0)
 _SLACK_METHOD = re.compile(r"[a-z]+(?:\.[a-zA-Z]+){1,3}")
+# An MCP server names its own tools, and a hostile one could name a new tool per call: past
+# this many (server, tool) pairs, further tools count as "other".
+_MCP_TOOL_LABELS = 200
+_MCP_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class Metrics:
@@ -93,6 +99,19 @@ class Metrics:
             "chatops_upstream_rate_limited", "Rate-limit answers from Jira, GitHub or the LLM, by service",
             ["service"], registry=r,
         )  # fmt: skip
+        self.mcp_calls = Counter(
+            "chatops_mcp_calls", "MCP tool calls, by server, tool and outcome",
+            ["server", "tool", "outcome"], registry=r,
+        )  # fmt: skip
+        self.mcp_call_seconds = Histogram(
+            "chatops_mcp_call_seconds", "MCP tool call latency, by server", ["server"],
+            buckets=_MCP_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.mcp_tool_list_changes = Counter(
+            "chatops_mcp_tool_list_changes", "MCP servers' tool lists seen changed, by server", ["server"],
+            registry=r,
+        )  # fmt: skip
+        self._mcp_tools: set[tuple[str, str]] = set()
         self.in_flight = Gauge("chatops_runs_in_flight", "Runs executing now", registry=r)
         self.queue_depth = Gauge(
             "chatops_queue_depth", "Runs waiting for a slot or for their thread", registry=r
@@ -142,6 +161,22 @@ class Metrics:
     def llm_status(self, status: int) -> None:
         if status == 429:
             self.upstream_429s.labels("llm").inc()
+
+    def mcp_call(self, server: str, tool: str, outcome: str, seconds: float) -> None:
+        """One call to an MCP server's tool (``bot.agent.mcp.MCPObserver``)."""
+        server = _mcp_label(server)
+        self.mcp_calls.labels(server, self._mcp_tool_label(server, tool), outcome).inc()
+        self.mcp_call_seconds.labels(server).observe(seconds)
+
+    def mcp_tool_list_changed(self, server: str) -> None:
+        self.mcp_tool_list_changes.labels(_mcp_label(server)).inc()
+
+    def _mcp_tool_label(self, server: str, tool: str) -> str:
+        if (server, tool) not in self._mcp_tools:
+            if len(self._mcp_tools) >= _MCP_TOOL_LABELS or not _MCP_NAME.fullmatch(tool):
+                return OTHER
+            self._mcp_tools.add((server, tool))
+        return tool
 
     def metered(self, sink: Sink) -> Sink:
         """``sink`` wrapped so that the run it renders is measured from now on."""
@@ -205,6 +240,10 @@ class RateLimitCountingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _mcp_label(name: str) -> str:
+    return name if _MCP_NAME.fullmatch(name) else OTHER
 
 
 def _outcome(event: WorkflowEvent) -> str | None:

@@ -12,8 +12,10 @@ from openai import OpenAIError
 
 from bot.agent import (
     MCPServerConfig,
+    MCPWrites,
     PydanticAgent,
     PydanticJqlTranslator,
+    ToolListWatch,
     WriteToolSpec,
     build_agent,
     build_jql_translator,
@@ -37,7 +39,7 @@ from bot.runs import (
     queue_name,
     run_queue,
 )
-from bot.store import Approvals, Store
+from bot.store import Approvals, Store, ToolLists
 from bot.workflows import Intake, Workflows, build_workflows
 from integrations.github import GitHubClient
 from integrations.jira import JiraClient
@@ -88,7 +90,7 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     github = github_client(settings, metrics)
     closers.extend(c for c in (jira, github) if c is not None)
     writes = write_specs(jira, github)  # offered to the agent as proposals; run by the desk
-    agent = llm_agent(settings, jira, github, metrics, writes, mcp_servers)
+    agent = llm_agent(settings, jira, github, metrics, writes, mcp_servers, tool_lists=ToolLists(store))
     closers.append(agent)  # it owns the LLM HTTP client
     metrics.name_tools(agent.tool_names)
     executor = executor_identity(mode, port=port, explicit=settings.executor_id)
@@ -116,7 +118,7 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     # The Jira keys and GitHub references a question mentions are read (all at once) before the
     # agent runs, and given to it as context.
     context = Mentions(jira, github, projects=settings.jira_projects) if jira or github else None
-    desk = approval_desk(settings, store, agent, runs, writes, surface=surface)
+    desk = approval_desk(settings, store, agent, runs, writes, surface=surface, mcp_servers=mcp_servers)
     intake = Intake(store, agent, runs, max_chars=settings.max_question_chars, context=context, desk=desk)
     links = LinkPolicy.for_sites(jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url)
     translator = jql_translator(settings) if jira is not None else None
@@ -155,8 +157,11 @@ def llm_agent(
     metrics: Metrics,
     writes: list[WriteToolSpec[Any, Any]],
     mcp_servers: Sequence[MCPServerConfig] = (),
+    *,
+    tool_lists: ToolLists | None = None,
 ) -> PydanticAgent:
-    """The agent on the configured LLM; a missing key the SDK insists on is a StartupError."""
+    """The agent on the configured LLM; a missing key the SDK insists on is a StartupError.
+    The MCP servers' tool lists are watched on ``tool_lists`` (the store), their calls counted."""
     try:
         return build_agent(
             provider=settings.llm_provider,
@@ -171,6 +176,8 @@ def llm_agent(
             on_llm_status=metrics.llm_status,
             writes=writes,
             mcp_servers=mcp_servers,
+            mcp_watch=ToolListWatch(tool_lists, metrics) if tool_lists is not None else None,
+            mcp_observer=metrics,
         )
     except OpenAIError as exc:  # OpenAI's SDK will not start without a key for api.openai.com
         raise StartupError(
@@ -192,11 +199,21 @@ def approval_desk(
     writes: list[WriteToolSpec[Any, Any]],
     *,
     surface: str = "slack",
+    mcp_servers: Sequence[MCPServerConfig] = (),
 ) -> ApprovalDesk:
     approvals = Approvals(store, ttl=timedelta(minutes=settings.approval_ttl_minutes))
     policy = WritePolicy.of(settings.write_users, settings.write_channels)
+    # The team's MCP servers' writes, made by the desk after Approve like ours.
+    catalogs = [MCPWrites(mcp_servers)] if mcp_servers else []
     return ApprovalDesk(
-        approvals, writes, store=store, agent=agent, runs=runs, policy=policy, surface=surface
+        approvals,
+        writes,
+        store=store,
+        agent=agent,
+        runs=runs,
+        policy=policy,
+        surface=surface,
+        catalogs=catalogs,
     )
 
 

@@ -22,7 +22,14 @@ from bot.agent.drafting import Drafter, DraftRequest
 from bot.agent.github_tools import GitHubReader, github_specs
 from bot.agent.jira_tools import JiraReader, jira_specs
 from bot.agent.jql_translator import JqlDraft, JqlTranslator, PydanticJqlTranslator
-from bot.agent.mcp import MCPServerConfig, load_mcp_config, mcp_toolsets
+from bot.agent.mcp import (
+    MCPObserver,
+    MCPServerConfig,
+    MCPWrites,
+    ToolListWatch,
+    load_mcp_config,
+    mcp_toolsets,
+)
 from bot.agent.model import Provider, build_model
 from bot.agent.proposal_history import proposal_history
 from bot.agent.runner import PydanticAgent
@@ -31,7 +38,9 @@ from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec
 from bot.agent.write_tools import WriteToolSpec, write_specs
 
 __all__ = [
+    "MCPObserver",
     "MCPServerConfig",
+    "MCPWrites",
     "load_mcp_config",
     "mcp_toolsets",
     "DraftRequest",
@@ -44,6 +53,7 @@ __all__ = [
     "PydanticDrafter",
     "PydanticJqlTranslator",
     "TOOL_REGISTRY",
+    "ToolListWatch",
     "ToolInfo",
     "WriteToolSpec",
     "build_agent",
@@ -73,10 +83,13 @@ def build_agent(
     writes: Sequence[ProposableWrite] = (),
     on_llm_status: Callable[[int], None] | None = None,
     mcp_servers: Sequence[MCPServerConfig] = (),
+    mcp_watch: ToolListWatch | None = None,
+    mcp_observer: MCPObserver | None = None,
 ) -> PydanticAgent:
     """An agent answering with the LLM at `base_url`; only tools whose client is given are offered.
     `writes` are offered as proposals only (approval-required; see ``bot.approvals.desk``);
-    `mcp_servers` offer their read tools only (``bot.agent.mcp.toolset``).
+    `mcp_servers` offer their reads, and their writes as proposals (``bot.agent.mcp.toolset``),
+    their tool lists watched by `mcp_watch` and their calls told to `mcp_observer`.
 
     Call ``await agent.aclose()`` at shutdown to release its HTTP client.
     """
@@ -97,7 +110,9 @@ def build_agent(
         llm_retries=llm_retries,
         on_close=http.aclose,
         writes=writes,
-        toolsets=mcp_toolsets(mcp_servers, output_chars=tool_output_chars),
+        toolsets=mcp_toolsets(
+            mcp_servers, output_chars=tool_output_chars, watch=mcp_watch, observer=mcp_observer
+        ),
     )
 
 

@@ -46,7 +46,7 @@ def as_approval_tool(spec: ProposableWrite) -> Tool[ToolNotes]:
 
     async def report(ctx: RunContext[ToolNotes], **_raw: Any) -> str:
         call_id = ctx.tool_call_id or ""
-        outcome = _outcome(ctx.tool_call_metadata)
+        outcome = recorded_outcome(ctx.tool_call_metadata)
         if outcome is None:
             # Approved without a recorded outcome: nothing was written, and nothing will be from here.
             ctx.deps.summaries[call_id] = "not executed"
@@ -96,7 +96,8 @@ def validation_summary(exc: ValidationError) -> str:
     return "; ".join(problems[:5])
 
 
-def _outcome(metadata: object) -> tuple[str, bool] | None:
+def recorded_outcome(metadata: object) -> tuple[str, bool] | None:
+    """The outcome the desk recorded for an approved call (text, ok), from the call's metadata."""
     if not isinstance(metadata, Mapping) or not isinstance(metadata.get(OUTCOME), str):
         return None
     return str(metadata[OUTCOME]), bool(metadata.get(OK, False))

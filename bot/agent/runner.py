@@ -41,6 +41,7 @@ from pydantic_ai.messages import (
     PartStartEvent,
     TextPart,
     TextPartDelta,
+    ToolCallPart,
     UserPromptPart,
 )
 from pydantic_ai.models import Model
@@ -151,9 +152,8 @@ class PydanticAgent:
     ) -> AsyncIterator[WorkflowEvent]:
         yield StatusChanged("thinking")
         approved = None if deferred is None else {c: _approved(v) for c, v in deferred.approvals.items()}
-        translator = _Translator(
-            self._specs, ToolNotes(channel_id=channel_id), writes=self._writes, approved=approved
-        )
+        notes = ToolNotes(channel_id=channel_id, resuming=_called(history, approved or {}))
+        translator = _Translator(self._specs, notes, writes=self._writes, approved=approved)
         deadline = asyncio.get_running_loop().time() + self._timeout
         usage: Callable[[], Usage] = Usage
         steps: Callable[[], tuple[LlmStep, ...]] = tuple
@@ -257,10 +257,21 @@ class _Translator:
             if isinstance(output, DeferredToolRequests):
                 proposed = self._proposed(output, event.result)
                 return [*self._proposals_shown(output), proposed]
+            notice = self._went_without()
             text = "".join(self.text) or str(output)
             steps = llm_steps(event.result.new_messages())
-            return [Finished(text, _usage(event.result.usage), steps)]
+            return [*notice, Finished(text, _usage(event.result.usage), steps)]
         return []
+
+    def _went_without(self) -> list[WorkflowEvent]:
+        """The answer says which of the team's MCP servers it had to do without, and so may miss."""
+        if not self.notes.unavailable:
+            return []
+        names = ", ".join(sorted(self.notes.unavailable))
+        one = len(self.notes.unavailable) == 1
+        self.break_before_text = bool(self.text)  # a paragraph of its own
+        noun, pronoun = ("server was", "it") if one else ("servers were", "them")
+        return self._text(f"(The {names} MCP {noun} unavailable, so this answer does not use {pronoun}.)")
 
     def _proposed(self, requests: DeferredToolRequests, result: AgentRunResult[Any]) -> WritesProposed:
         proposals = tuple(
@@ -341,6 +352,17 @@ def llm_steps(messages: Sequence[ModelMessage]) -> tuple[LlmStep, ...]:
             )
             sent_at = None
     return tuple(steps)
+
+
+def _called(history: Sequence[ModelMessage], calls: Mapping[str, bool]) -> frozenset[str]:
+    """The names of the tools whose calls (by id) the history's last response made."""
+    return frozenset(
+        part.tool_name
+        for message in history
+        if isinstance(message, ModelResponse)
+        for part in message.parts
+        if isinstance(part, ToolCallPart) and part.tool_call_id in calls
+    )
 
 
 def _approved(result: object) -> bool:

@@ -121,6 +121,8 @@ class ToolNotes:
 
     summaries: dict[str, str] = field(default_factory=dict)
     channel_id: str = ""  # where the run was asked: MCP servers may be limited to some channels
+    unavailable: set[str] = field(default_factory=set)  # MCP servers this run had to go without
+    resuming: frozenset[str] = frozenset()  # tools whose approved calls this run reports on
 
 
 def as_agent_tool(spec: ToolSpec[Any, Any], *, output_chars: int) -> Tool[ToolNotes]:

@@ -30,6 +30,9 @@ A = TypeVar("A", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
 
 Priority = Literal["Highest", "High", "Medium", "Low", "Lowest"]
+# Where a write goes: ours, or a tool of a team's MCP server (``bot.agent.mcp.writes``).
+WriteService = Service | Literal["mcp"]
+_SERVICE_LABELS: dict[str, str] = {"jira": "Jira", "github": "GitHub", "mcp": "MCP"}
 
 _KEY = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,9}-[0-9]{1,9}$", description="A Jira issue key such as OPS-2.")
 _REPO = Field(
@@ -45,8 +48,8 @@ Label = Annotated[str, StringConstraints(pattern=_LABEL)]
 class WriteTarget:
     """Where a write lands, for per-user/per-channel permissions: a project key or owner/repo."""
 
-    service: Service
-    scope: str  # "OPS" for Jira, "acme/payments" for GitHub
+    service: WriteService
+    scope: str  # "OPS" for Jira, "acme/payments" for GitHub, the server's name for MCP
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,7 @@ class WriteToolSpec(Generic[A, R]):
     """One write tool. Unlike a read ``ToolSpec`` it has no ``call``: only ``execute`` after approval."""
 
     name: str
-    service: Service
+    service: WriteService
     description: str
     arguments: type[A]
     preview: Callable[[A], str]  # exactly what will be sent, as plain text (not yet escaped for Slack)
@@ -74,7 +77,7 @@ class WriteToolSpec(Generic[A, R]):
         try:
             return self.describe_call(self.validate(arguments))
         except ValidationError:
-            return f"{'Jira' if self.service == 'jira' else 'GitHub'}: invalid write arguments"
+            return f"{_SERVICE_LABELS[self.service]}: invalid write arguments"
 
 
 # -- the clients, as the write tools need them -----------------------------------------------

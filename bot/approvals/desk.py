@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
@@ -48,6 +48,26 @@ STALE_CLAIM = timedelta(minutes=10)
 EXPIRED = "The proposal expired before it was approved; nothing was changed."
 RESUME = "resume"
 WRITE_TASK = "approval.write"
+
+
+class WriteCatalog(Protocol):
+    """Write specs found by name, such as the team's MCP servers' (``bot.agent.MCPWrites``)."""
+
+    def get(self, name: str) -> WriteToolSpec[Any, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class _Writes:
+    """Our own write specs by name, then each catalog's: every write the desk can make."""
+
+    specs: Mapping[str, WriteToolSpec[Any, Any]]
+    catalogs: Sequence[WriteCatalog]
+
+    def get(self, name: str) -> WriteToolSpec[Any, Any] | None:
+        spec = self.specs.get(name)
+        for catalog in self.catalogs:
+            spec = spec or catalog.get(name)
+        return spec
 
 
 @dataclass(frozen=True)
@@ -94,9 +114,10 @@ class ApprovalDesk:
         runs: Runs,
         policy: WritePolicy | None = None,
         surface: str = "slack",
+        catalogs: Sequence[WriteCatalog] = (),
     ) -> None:
         self.approvals = approvals
-        self._writes = {spec.name: spec for spec in writes}
+        self._writes = _Writes({spec.name: spec for spec in writes}, catalogs)
         self._store = store
         self._agent = agent
         self._runs = runs
@@ -143,17 +164,33 @@ class ApprovalDesk:
         record = await self.approvals.get(approval_id)
         if record is None:
             return Verdict("unknown", "I can't find that proposal any more.")
+        refused = self._refused(record, choice, team_id=team_id, user_id=user_id)
+        if refused is not None:
+            return refused
+        if record.status == "pending" and record.expires_at <= self.approvals.now():
+            return await self._expire(record)
+        if choice == "deny":
+            return await self._deny(record, user_id)
+        return await self._approve(record, user_id)
+
+    def _refused(
+        self, record: ApprovalRecord, choice: Choice, *, team_id: str, user_id: str
+    ) -> Verdict | None:
+        """Why this click decides nothing. A proposal is its asker's (and WRITE_USERS /
+        WRITE_CHANNELS must allow an approval); an MCP client's request has no asker in Slack, so
+        anyone of the workspace the policy allows in its channel may approve or deny it."""
+        if record.from_mcp:
+            if record.team_id != team_id:
+                return Verdict("not_yours", "Only this workspace can decide on this request.", record)
+            refusal = self._policy.refusal(user_id, record.channel)
+            return None if refusal is None else Verdict("forbidden", refusal, record)
         if not record.belongs_to(team_id, user_id):
             return Verdict("not_yours", "Only the person who asked can decide on this proposal.", record)
         if choice == "approve":
             refusal = self._policy.refusal(user_id, record.channel)
             if refusal is not None:
                 return Verdict("forbidden", refusal, record)
-        if record.status == "pending" and record.expires_at <= self.approvals.now():
-            return await self._expire(record)
-        if choice == "deny":
-            return await self._deny(record, user_id)
-        return await self._approve(record, user_id)
+        return None
 
     async def _expire(self, record: ApprovalRecord) -> Verdict:
         if not await self.approvals.expire(record.id):
@@ -257,12 +294,17 @@ class ApprovalDesk:
         """Continue the paused run in its thread once every proposal is decided; the new run id.
 
         Exactly one caller gets the paused history (``take_resumption``), so two processes or a
-        replayed click cannot resume a run twice.
+        replayed click cannot resume a run twice. An MCP client's request has no agent run to go
+        on: its run (``chatops mcp``'s) is finished instead.
         """
-        if not self._runs.accepting:
-            return None
         records = await self.approvals.for_run(run_id)
         if not records or not all(record.decided for record in records):
+            return None
+        if records[0].from_mcp:
+            status, error = records[0].run_ending()
+            await self._store.finish_run(run_id, status=status, usage=Usage(), error=error)
+            return None
+        if not self._runs.accepting:
             return None
         if await self.approvals.resumed(run_id):
             return None  # a replayed click: the run already went on

@@ -4,6 +4,10 @@ Per-project and per-repository limits are the clients' allowlists (JIRA_PROJECTS
 checked before any request; this policy only says whether a person may approve a write at all.
 The answer is computed when the proposal is made (so the preview can say so) and again when the
 decision arrives (settings may have changed across a restart).
+
+A write an MCP client asked for (`chatops mcp`) has no asker in Slack: anyone of the workspace this
+policy allows in MCP_APPROVAL_CHANNEL may approve or deny it. With WRITE_USERS empty that is
+everyone in the channel, so set WRITE_USERS when chatops mcp serves writes.
 """
 
 from __future__ import annotations

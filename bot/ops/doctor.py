@@ -5,7 +5,9 @@ Checks: the settings for serve/socket, each setting still equal to `.env.example
 (`bot.ops.placeholders`), the database (migrated, then a write), Slack (``auth.test`` and the
 granted scopes against ``manifest.yml``), Jira (``myself``), GitHub (``user`` and the rate limit),
 the LLM (a one-token request), and each MCP server of MCP_CONFIG (``tools/list``, its tools
-counted as read, write or filtered out by the server's policy). An upstream that is not
+counted as read, write or filtered out by the server's policy, and a change of its tool list
+since it was last seen, by doctor or by the agent: a warning, or a failure when the new tools
+include a write the policy lets through unnamed). An upstream that is not
 configured is reported as off (no MCP_CONFIG: no MCP line) and is not a failure; anything
 configured that does not work is, and makes the exit code 1. An upstream whose credentials are
 example values is not called: they would be refused, and the example Jira site or database host
@@ -19,9 +21,10 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,7 +51,7 @@ from bot.errors import ConfigError
 from bot.ops.placeholders import Placeholder, placeholders_in
 from bot.services import github_client, jira_client
 from bot.slack import ProbeFailed, identify
-from bot.store import SeenEvent, Store
+from bot.store import Database, SeenEvent, Store, ToolListChange, ToolLists, utcnow
 from integrations.errors import ChatOpsError
 
 Outcome = Literal["ok", "fail", "off"]
@@ -73,6 +76,8 @@ _GITHUB_CREDENTIALS = (
 )
 # Per MCP server: a slow or silent one must not hold the doctor for long.
 MCP_TIMEOUT_SECONDS = 10.0
+# A tool list's last change stays on the server's line this long (whoever saw it first).
+_CHANGE_SHOWN_FOR = timedelta(days=1)
 # How many tool names of one kind a line shows before "…".
 _NAMES_SHOWN = 3
 
@@ -110,7 +115,7 @@ async def run_doctor(settings: Settings, *, manifest: Path = MANIFEST) -> int:
         _jira(settings, examples),
         _github(settings, examples),
         _llm(settings, examples),
-        _mcp(settings),
+        _mcp(settings, examples),
     )
     *others, mcp_checks = upstreams
     checks = [_settings(settings, examples), *map(_example, examples.values()), *others, *mcp_checks]
@@ -336,7 +341,7 @@ def _one_token_request(settings: Settings) -> tuple[str, dict[str, str], dict[st
     return settings.llm_url + "/chat/completions", headers, body
 
 
-async def _mcp(settings: Settings) -> list[Check]:
+async def _mcp(settings: Settings, examples: Examples) -> list[Check]:
     """One line per MCP server of MCP_CONFIG; none when it is unset (no MCP servers is normal)."""
     if settings.mcp_config is None:
         return []
@@ -345,8 +350,28 @@ async def _mcp(settings: Settings) -> list[Check]:
     except ConfigError as exc:
         detail = f"read {settings.mcp_config}: {exc.message.removeprefix('MCP_CONFIG: ')}"
         return [_fail("mcp", detail, "correct the file named by MCP_CONFIG, or unset MCP_CONFIG")]
-    with _quiet_mcp_logs():
-        return list(await asyncio.gather(*map(_mcp_server, servers)))
+    if not servers:
+        return []
+    async with _tool_lists(settings, examples) as tool_lists:
+        with _quiet_mcp_logs():
+            return list(await asyncio.gather(*(_mcp_server(server, tool_lists) for server in servers)))
+
+
+@asynccontextmanager
+async def _tool_lists(settings: Settings, examples: Examples) -> AsyncIterator[ToolLists | None]:
+    """The servers' last tool lists, or None when the database is not usable (its line says why)."""
+    if "DATABASE_URL" in examples:
+        yield None
+        return
+    try:
+        database = await Database.open(settings.database_url)
+    except Exception:  # the database check reports it, with its fix
+        yield None
+        return
+    try:
+        yield ToolLists(database)
+    finally:
+        await database.close()
 
 
 @contextmanager
@@ -363,14 +388,49 @@ def _quiet_mcp_logs() -> Iterator[None]:
             logger.setLevel(level)
 
 
-async def _mcp_server(server: MCPServerConfig) -> Check:
+async def _mcp_server(server: MCPServerConfig, tool_lists: ToolLists | None) -> Check:
     name = f"mcp:{server.name}"
     attempt = f"tools/list at {target(server)}"
     try:
         tools = await list_tools(server, timeout_seconds=MCP_TIMEOUT_SECONDS)
     except ToolListFailed as exc:
         return _fail(name, f"{attempt}: {_mcp_problem(exc)}", _mcp_fix(server, exc))
-    return _ok(name, f"{attempt}: {_tool_kinds(server, tools)}")
+    detail = f"{attempt}: {_tool_kinds(server, tools)}"
+    change = await _recent_change(tool_lists, server, tools)
+    if change is None:
+        return _ok(name, detail)
+    detail += f"; tool list changed at {change.changed_at:%Y-%m-%d %H:%M} UTC: {change.summary()}"
+    writes = _new_writes(server, tools, change)
+    if not writes:
+        return _ok(name, detail)  # a warning: the line says it, the exit code does not
+    fix = (
+        f"review the new write tool(s) {', '.join(writes)}: add them to deny of server {server.name!r} "
+        "in MCP_CONFIG, or name the tools you accept in its allow (writes still wait for Approve)"
+    )
+    return _fail(name, detail, fix)
+
+
+async def _recent_change(
+    tool_lists: ToolLists | None, server: MCPServerConfig, tools: list[ToolInfo]
+) -> ToolListChange | None:
+    """The change of ``server``'s tool list seen now, or by anyone within ``_CHANGE_SHOWN_FOR``."""
+    if tool_lists is None:
+        return None
+    try:
+        change = await tool_lists.observe(server.name, tools) or await tool_lists.last(server.name)
+    except Exception:  # the database check reports a database that does not work
+        return None
+    if change is None or utcnow() - change.changed_at > _CHANGE_SHOWN_FOR:
+        return None
+    return change
+
+
+def _new_writes(server: MCPServerConfig, tools: list[ToolInfo], change: ToolListChange) -> list[str]:
+    """The added tools that are writes and that no ``allow`` of the server names: nobody chose them."""
+    if server.allow is not None:
+        return []
+    annotations = {tool.name: tool.annotations for tool in tools}
+    return [name for name in change.added if tool_kind(server, name, annotations.get(name)) == "write"]
 
 
 def _tool_kinds(server: MCPServerConfig, tools: list[ToolInfo]) -> str:

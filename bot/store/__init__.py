@@ -11,7 +11,8 @@ cannot loop back here.
 - ``conversations``, ``runs``, ``claims``, ``feedback``, ``retention``, ``budget`` (Slack rate
   buckets that processes share), ``executors`` (the fleet's heartbeats): one aggregate each, as a
   class over ``Database``; ``store.Store`` combines them into the one object callers hold.
-- ``approvals``, ``schedules`` (with ``schedule``, the digest times): repositories on the database.
+- ``approvals``, ``schedules`` (with ``schedule``, the digest times), ``tool_lists`` (the MCP
+  servers' last tool lists): repositories on the database.
 - ``models``: the tables; ``cascade``: deleting rows with what refers to them; ``text``: text made
   storable.
 """
@@ -27,6 +28,7 @@ from bot.store.schedule import USAGE, ScheduleSpec, parse_spec
 from bot.store.schedule import USAGE as SCHEDULE_USAGE
 from bot.store.schedules import FireRecord, ScheduleRecord, Schedules, TooManySchedules
 from bot.store.store import Store
+from bot.store.tool_lists import ListedTool, ToolListChange, ToolLists, fingerprint
 
 __all__ = [
     "ApprovalRecord",
@@ -39,6 +41,7 @@ __all__ = [
     "DigestSchedule",
     "ExecutorRecord",
     "FireRecord",
+    "ListedTool",
     "LlmCall",
     "Proposal",
     "Resumption",
@@ -54,6 +57,9 @@ __all__ = [
     "StoredQuestion",
     "TooManySchedules",
     "ToolCallRecord",
+    "ToolListChange",
+    "ToolLists",
+    "fingerprint",
     "USAGE",
     "parse_spec",
     "utcnow",

@@ -76,10 +76,23 @@ class ApprovalRecord:
     decided_at: datetime | None
     result: str | None
     result_url: str | None
+    origin: str = "slack"  # or "mcp": a write an MCP client asked for, not an agent run's proposal
+    requester: str | None = None  # the MCP client's name
+    request_key: str | None = None
 
     @property
     def decided(self) -> bool:
         return self.status in DECIDED_APPROVAL_STATUSES
+
+    @property
+    def from_mcp(self) -> bool:
+        return self.origin == "mcp"
+
+    def run_ending(self) -> tuple[Literal["succeeded", "failed"], str | None]:
+        """How the run of a decided MCP request ends: failed only when the write failed."""
+        if self.status == "failed":
+            return "failed", self.result or "the write failed"
+        return "succeeded", None
 
     def belongs_to(self, team_id: str, user_id: str) -> bool:
         """Both ids must match: a user id alone is not unique across workspaces."""
@@ -88,6 +101,8 @@ class ApprovalRecord:
     def traced(self) -> tuple[ToolOutcome, str]:
         """The proposal as a step of a run's trace (``chatops run``, ``/ask why``): its outcome so
         far and a short summary."""
+        if self.status == "denied" and self.from_mcp:
+            return "denied", self.result or "denied in Slack; nothing was changed"
         if self.status == "denied":
             return "denied", "denied by the person who asked; nothing was changed"
         if self.status == "expired":
@@ -150,6 +165,54 @@ class Approvals:
             for row in rows:
                 await _trace_proposal(session, row)
         return [_record(row) for row in rows]
+
+    async def request(
+        self, run_id: str, conversation_id: int, asker: Asker, proposal: Proposal, *, requester: str, key: str
+    ) -> tuple[ApprovalRecord, bool]:
+        """The approval an MCP client's write joins (False), or a new one filed for ``run_id`` (True).
+
+        A call joins an approval of the same ``key`` that is pending and unexpired, being made, or
+        decided (not expired) less than the TTL ago. Otherwise ``run_id`` becomes a paused run with
+        no history and the approval its one proposal, traced as its tool call. ``asker`` names the
+        workspace and the approval channel; there is no asking user.
+        """
+        now = self.clock()
+        async with self._database.writing() as session:
+            await _serialise(session, key)
+            joined = (await session.exec(_joinable(key, now, self._ttl))).first()
+            if joined is not None:
+                return _record(joined), False
+            row = Approval(
+                run_id=run_id,
+                call_id=proposal.call_id,
+                team_id=asker.team_id,
+                user_id=asker.user_id,
+                channel=asker.channel,
+                thread_ts=asker.thread_ts,
+                tool=proposal.tool,
+                args=json.dumps(proposal.args, default=str),
+                preview=clean_text(proposal.preview),
+                expires_at=now + self._ttl,
+                origin="mcp",
+                requester=requester[:64],
+                request_key=key,
+            )
+            session.add(PausedRun(run_id=run_id, conversation_id=conversation_id, history=""))
+            await session.flush()  # the approval references it
+            session.add(row)
+            await _trace_proposal(session, row)
+            return _record(row), True
+
+    async def withdraw(self, approval_id: str, reason: str) -> bool:
+        """pending → denied without a decision (its card could not be posted); no call joins it."""
+        return await self._update(
+            approval_id,
+            ("pending",),
+            status="denied",
+            decided_at=self.clock(),
+            result=clean_text(reason),
+            request_key=None,
+        )
 
     async def get(self, approval_id: str) -> ApprovalRecord | None:
         async with self._database.reading() as session:
@@ -299,6 +362,30 @@ async def _trace_decision(session: AsyncSession, approval_id: str) -> None:
     )
 
 
+async def _serialise(session: AsyncSession, key: str) -> None:
+    """One request of a key at a time: two equal calls at once must not both file an approval.
+    SQLite's BEGIN IMMEDIATE serialises writers already; PostgreSQL takes a transaction lock."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.exec(select(sa.func.pg_advisory_xact_lock(int(key[:15], 16))))
+
+
+def _joinable(key: str, now: datetime, ttl: timedelta) -> Any:
+    """The newest approval of ``key`` that a re-sent MCP call joins."""
+    live = sa.or_(
+        col(Approval.status) == "approved",  # claimed: the write is being made
+        sa.and_(col(Approval.status) == "pending", col(Approval.expires_at) > now),
+        sa.and_(
+            col(Approval.status).in_(("denied", "executed", "failed")),
+            col(Approval.decided_at) > now - ttl,
+        ),
+    )
+    return (
+        select(Approval)
+        .where(col(Approval.request_key) == key, live)
+        .order_by(col(Approval.created_at).desc())
+    )
+
+
 def _record(row: Approval) -> ApprovalRecord:
     return ApprovalRecord(
         id=row.id,
@@ -319,4 +406,7 @@ def _record(row: Approval) -> ApprovalRecord:
         decided_at=row.decided_at,
         result=row.result,
         result_url=row.result_url,
+        origin=row.origin,
+        requester=row.requester,
+        request_key=row.request_key,
     )

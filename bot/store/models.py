@@ -19,7 +19,7 @@ MESSAGE_ROLES = ("user", "assistant")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "interrupted")
 FINISHED_STATUSES = ("succeeded", "failed", "interrupted")
 # Checked by the store rather than the schema, so a new entry point needs no migration.
-RUN_TRIGGERS = ("ask", "mention", "followup", "dm", "console", "approval", "workflow")
+RUN_TRIGGERS = ("ask", "mention", "followup", "dm", "console", "approval", "workflow", "mcp")
 
 
 def utcnow() -> datetime:
@@ -197,6 +197,12 @@ class Approval(SQLModel, table=True):
     result: str | None = Field(default=None, sa_type=sa.Text)  # what happened, for people and the agent
     result_url: str | None = Field(default=None, max_length=2048)
     created_at: datetime = _timestamp()
+    # slack: an agent run's proposal, decided by its asker; mcp: a write an MCP client asked for
+    # (`chatops mcp`), decided by whoever WRITE_USERS allows in the approval channel.
+    origin: str = Field(default="slack", max_length=8)
+    requester: str | None = Field(default=None, max_length=64)  # the MCP client's name
+    # sha256 of (client, tool, arguments): a re-sent call joins the approval instead of filing one
+    request_key: str | None = Field(default=None, max_length=64, index=True)
 
 
 class LlmCall(SQLModel, table=True):
@@ -309,3 +315,22 @@ class Executor(SQLModel, table=True):
     started_at: datetime = _timestamp()
     beat_at: datetime = _timestamp()
     left_at: datetime | None = _timestamp(nullable=True)
+
+
+class MCPToolList(SQLModel, table=True):
+    """The tool list an MCP server of ``MCP_CONFIG`` last showed, to notice when it changes.
+
+    ``fingerprint`` is the sha256 of the sorted tools, each with its description, input schema
+    and annotations; ``names`` maps each tool name to its own digest (JSON), and
+    ``previous_names`` is the list before the last change (null until one). ``changed_at`` is
+    that change's time; ``seen_at`` the last time any process listed the server's tools.
+    """
+
+    __tablename__ = "mcp_tool_lists"
+
+    server: str = Field(primary_key=True, max_length=128)
+    fingerprint: str = Field(max_length=64)
+    names: str = Field(sa_type=sa.Text)
+    previous_names: str | None = Field(default=None, sa_type=sa.Text)
+    changed_at: datetime | None = _timestamp(nullable=True)
+    seen_at: datetime = _timestamp()

@@ -3,11 +3,14 @@
 Deterministic seed data (three incidents, three flags) that the tools read and change, so a test
 can see whether a write really happened. ``calls`` records every tool call in order, whatever
 its annotations claim; ``plant`` puts text into an incident's description for prompt-injection
-tests. Nothing here is a real incident tracker.
+tests; ``hold_writes`` keeps writes waiting before they take effect (a caller that dies meanwhile:
+``drop_held`` ends them unrecorded, as a request whose client went away). Nothing here is a real
+incident tracker.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -88,6 +91,46 @@ class Desk:
         self.incidents = _seed_incidents()
         self.flags = _seed_flags()
         self.calls: list[RecordedCall] = []
+        self.held = 0  # writes waiting at the gate now
+        self._gate: asyncio.Event | None = None
+        self._arrived = asyncio.Event()
+        self._dropping = False
+
+    def hold_writes(self) -> None:
+        """From now on, writes wait (unrecorded) until ``release_held`` or ``drop_held``."""
+        self._gate, self._dropping = asyncio.Event(), False
+        self._arrived = asyncio.Event()
+
+    async def until_held(self) -> None:
+        """Return once a write is waiting at the gate."""
+        await self._arrived.wait()
+
+    def release_held(self) -> None:
+        """Let the waiting writes through, and stop holding."""
+        self._open(dropping=False)
+
+    def drop_held(self) -> None:
+        """End the waiting writes without effect (their callers went away), and stop holding."""
+        self._open(dropping=True)
+
+    def _open(self, *, dropping: bool) -> None:
+        gate, self._gate = self._gate, None
+        self._dropping = dropping
+        if gate is not None:
+            gate.set()
+
+    async def admit(self) -> bool:
+        """Wait at the gate if writes are held; False when the write was dropped there."""
+        gate = self._gate
+        if gate is None:
+            return True
+        self.held += 1
+        self._arrived.set()
+        try:
+            await gate.wait()
+        finally:
+            self.held -= 1
+        return not self._dropping
 
     def record(self, tool: str, arguments: dict[str, Any]) -> None:
         self.calls.append(RecordedCall(tool, dict(arguments)))

@@ -70,6 +70,17 @@ class MCPSimulator:
         install(self.server, specs, replacing=self._tools)
         self._tools, self._version = specs, version
 
+    def hold_writes(self) -> None:
+        """Writes wait, unrecorded, until ``release_held`` or ``drop_held``; ``desk.held`` counts them."""
+        self.desk.hold_writes()
+
+    def release_held(self) -> None:
+        self.desk.release_held()
+
+    def drop_held(self) -> None:
+        """The waiting writes end without effect, as requests whose client died."""
+        self.desk.drop_held()
+
     def plant(self, incident_id: str, text: str = INJECTION) -> None:
         """Put ``text`` into an incident's description (prompt-injection tests)."""
         self.desk.plant(incident_id, text)

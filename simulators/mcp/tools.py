@@ -43,7 +43,7 @@ MISLABELLED_WRITE = READ
 class ToolSpec:
     """One tool as registered on the server: its function, name, words and annotations."""
 
-    fn: Callable[..., dict[str, Any]]
+    fn: Callable[..., Any]  # returns the result, or an awaitable of it
     name: str
     title: str
     description: str
@@ -85,9 +85,11 @@ def _reads(desk: Desk, version: int) -> list[ToolSpec]:
 
 
 def _incident_writes(desk: Desk) -> list[ToolSpec]:
-    def incident_acknowledge(
+    async def incident_acknowledge(
         id: IncidentId, note: Annotated[str, Field(description="Why, or who is on it.")]
     ) -> dict[str, Any]:
+        if not await desk.admit():
+            raise ToolError("the request was dropped before it took effect")
         desk.record("incident_acknowledge", {"id": id, "note": note})
         with _as_tool_error():
             incident = desk.incident(id)

@@ -130,6 +130,30 @@ def test_a_slack_method_that_is_not_a_method_name_is_not_a_label() -> None:
     assert sample(metrics, "chatops_slack_api_calls_total", method="other") == 1
 
 
+def test_mcp_calls_and_tool_list_changes_are_exposed_by_server_and_tool() -> None:
+    metrics = Metrics()
+    metrics.mcp_call("desk", "incident_get", "ok", 0.2)
+    metrics.mcp_call("desk", "flag_set", "proposed", 0.0)
+    metrics.mcp_tool_list_changed("desk")
+    text = metrics.exposition().decode()
+    assert 'chatops_mcp_calls_total{outcome="ok",server="desk",tool="incident_get"} 1.0' in text
+    assert 'chatops_mcp_calls_total{outcome="proposed",server="desk",tool="flag_set"} 1.0' in text
+    assert 'chatops_mcp_call_seconds_count{server="desk"} 2.0' in text
+    assert 'chatops_mcp_tool_list_changes_total{server="desk"} 1.0' in text
+
+
+def test_mcp_tool_names_are_capped_as_labels() -> None:
+    metrics = Metrics()
+    for index in range(250):
+        metrics.mcp_call("desk", f"tool_{index}", "ok", 0.1)
+    metrics.mcp_call("desk", "no spaces <here>", "failed", 0.1)
+    assert sample(metrics, "chatops_mcp_calls_total", server="desk", tool="tool_199", outcome="ok") == 1
+    assert sample(metrics, "chatops_mcp_calls_total", server="desk", tool="other", outcome="ok") == 50
+    assert sample(metrics, "chatops_mcp_calls_total", server="desk", tool="other", outcome="failed") == 1
+    metrics.mcp_call("desk", "tool_0", "ok", 0.1)  # a tool already labelled keeps its label
+    assert sample(metrics, "chatops_mcp_calls_total", server="desk", tool="tool_0", outcome="ok") == 2
+
+
 @pytest.mark.parametrize(
     ("content_type", "body", "kind"),
     [

@@ -4,7 +4,8 @@ The file has the common ``mcpServers`` shape (Claude Desktop, Cursor, pydantic-a
 ``load_mcp_toolsets``): a server has ``url`` (+ ``headers``) or ``command`` (+ ``args``, ``env``,
 ``cwd``), and ``${VAR}`` / ``${VAR:-default}`` in those values are expanded from the environment.
 Our own per-server keys say which tools may be called (``allow``, ``deny``), in which channels
-(``channels``), and which are reads (``read_only``, ``trust_annotations``).
+(``channels``), which are reads (``read_only``, ``trust_annotations``), and how long one call
+may take (``timeout``, seconds).
 
 Stricter than ``load_mcp_toolsets`` on purpose: an unknown key is an error (a typo such as
 ``alow`` must not allow every tool), ``url`` together with ``command`` is an error rather than
@@ -29,9 +30,11 @@ from bot.errors import ConfigError
 VARIABLE = "MCP_CONFIG"
 ToolKind = Literal["read", "write", "filtered"]
 
+DEFAULT_TIMEOUT_SECONDS = 20.0
+MAX_TIMEOUT_SECONDS = 600.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _TRANSPORT_KEYS = frozenset({"url", "headers", "command", "args", "env", "cwd"})
-_POLICY_KEYS = frozenset({"allow", "deny", "channels", "read_only", "trust_annotations"})
+_POLICY_KEYS = frozenset({"allow", "deny", "channels", "read_only", "trust_annotations", "timeout"})
 _IGNORED_KEYS = frozenset({"type", "description", "disabled"})
 _KNOWN_KEYS = _TRANSPORT_KEYS | _POLICY_KEYS | _IGNORED_KEYS
 # pydantic-ai's own pattern, so a file means the same to both loaders.
@@ -92,6 +95,8 @@ class MCPServerConfig(BaseModel):
     read_only: list[str] = Field(default_factory=list)
     # A JSON true or false only: a quoted "yes" is a mistake to report, not a value to guess.
     trust_annotations: bool = Field(strict=True)
+    # Seconds one call (or listing) may take before the server counts as unavailable for it.
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
 
     @field_validator("channels")
     @classmethod
@@ -99,6 +104,15 @@ class MCPServerConfig(BaseModel):
         if value is not None and not all(_CHANNEL_ID.fullmatch(channel) for channel in value):
             raise ValueError("expected Slack channel ids such as C0123ABCD")
         return value
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> float:
+        # A JSON number only: "20" or true are mistakes to report, not values to guess.
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if number is None or not 0 < number <= MAX_TIMEOUT_SECONDS:
+            raise ValueError(f"expected seconds, a number above 0 and at most {MAX_TIMEOUT_SECONDS:g}")
+        return float(number)
 
     @property
     def local(self) -> bool:

@@ -31,10 +31,16 @@ _REFUSALS = (401, 403)
 
 @dataclass(frozen=True)
 class ToolInfo:
-    """A tool as the server lists it; ``annotations`` camelCase as on the wire (``tool_kind`` reads them)."""
+    """A tool as the server lists it; ``annotations`` camelCase as on the wire (``tool_kind`` reads them).
+
+    ``description`` and ``input_schema`` are what the model is told about the tool: kept so that
+    a tool which changes them between connections is noticed (``bot.store.tool_lists``).
+    """
 
     name: str
     annotations: dict[str, Any] | None
+    description: str | None = None
+    input_schema: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,7 +84,7 @@ async def list_tools(server: MCPServerConfig, *, timeout_seconds: float) -> list
     statuses = _Statuses()
     try:
         with anyio.fail_after(timeout_seconds):
-            async with _connected(server, timeout_seconds, statuses) as client:
+            async with connected(server, timeout_seconds, statuses) as client:
                 return await _all_tools(client)
     except TimeoutError:
         raise ToolListFailed("timeout", f"no answer within {timeout_seconds:g} s") from None
@@ -87,9 +93,11 @@ async def list_tools(server: MCPServerConfig, *, timeout_seconds: float) -> list
 
 
 @asynccontextmanager
-async def _connected(
-    server: MCPServerConfig, timeout_seconds: float, statuses: _Statuses
+async def connected(
+    server: MCPServerConfig, timeout_seconds: float, statuses: _Statuses | None = None
 ) -> AsyncIterator[mcp.Client]:
+    """An MCP client session with ``server`` over its transport, with only its own headers or env."""
+    statuses = statuses or _Statuses()
     transport = server.transport
     if isinstance(transport, StdioTransport):
         params = StdioServerParameters(
@@ -125,15 +133,16 @@ async def _all_tools(client: mcp.Client) -> list[ToolInfo]:
     cursor: str | None = None
     while True:
         page = await client.list_tools(cursor=cursor)
-        tools += [_info(tool) for tool in page.tools]
+        tools += [tool_info(tool) for tool in page.tools]
         cursor = page.next_cursor
         if cursor is None:
             return tools
 
 
-def _info(tool: mcp.types.Tool) -> ToolInfo:
+def tool_info(tool: mcp.types.Tool) -> ToolInfo:
+    """``tool`` as listed by the SDK (here, or by pydantic-ai's ``MCPToolset.list_tools``)."""
     annotations = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else None
-    return ToolInfo(tool.name, annotations)
+    return ToolInfo(tool.name, annotations, tool.description, dict(tool.input_schema))
 
 
 def _failure(exc: BaseException, statuses: _Statuses) -> ToolListFailed:

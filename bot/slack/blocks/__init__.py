@@ -18,6 +18,8 @@ from bot.slack.blocks.approvals import (
     outcome_text,
     proposal_blocks,
     proposal_text,
+    request_blocks,
+    request_text,
     submitted_arguments,
 )
 from bot.slack.blocks.cards import (
@@ -74,6 +76,8 @@ __all__ = [
     "parse_more_value",
     "proposal_blocks",
     "proposal_text",
+    "request_blocks",
+    "request_text",
     "reason_modal",
     "stop_blocks",
     "submitted_arguments",

@@ -30,6 +30,7 @@ SECTION_CHARS = 3000  # Slack's limit on a section's text, and on a context elem
 TEXT_CHARS = 3000  # the fallback text is kept short; the blocks carry the whole preview
 _PREVIEW_CHARS = 2900  # under SECTION_CHARS, leaving room for the code fence
 _TOOL_CHARS = 200  # a tool's name (an MCP server names its own)
+_CLIENT_CHARS = 64  # an MCP client's name, as it named itself
 _RESULT_CHARS = 2000  # room is left in the outcome's section for its headline and link
 _MAX_PREVIEW_SECTIONS = 40
 _INPUT_CHARS = 3000  # Slack's cap on a plain_text_input's value
@@ -80,6 +81,42 @@ def proposal_blocks(
     return blocks
 
 
+def request_blocks(
+    *, approval_id: str, client: str, action: str, tool: str, preview: str, expires_at: datetime
+) -> list[dict[str, Any]]:
+    """A write an MCP client asked for (`chatops mcp`), at the root of the approval channel.
+
+    Its buttons are a proposal's (same action ids, the approval id as value), so the same
+    listener decides it; there is no Edit: the client asked for exactly this.
+    """
+    who = escape_clipped(client, _CLIENT_CHARS)
+    headline = (
+        f":electric_plug: *MCP client `{who}` asks to make a change*: "
+        f"{escape_clipped(action, _TOOL_CHARS)} (`{escape_clipped(tool, _TOOL_CHARS)}`)"
+    )
+    when = f"<!date^{int(expires_at.timestamp())}^{{time}}|{expires_at:%H:%M} UTC>"
+    note = f"Anyone allowed to approve writes here (WRITE_USERS) may approve or deny. Expires {when}."
+    return [
+        _section(headline),
+        *preview_sections(preview),
+        {"type": "context", "elements": [_mrkdwn(note)]},
+        {
+            "type": "actions",
+            "block_id": f"approval:{approval_id}",
+            "elements": [
+                _button("Approve", APPROVE, approval_id, style="primary"),
+                _button("Deny", DENY, approval_id, style="danger"),
+            ],
+        },
+    ]
+
+
+def request_text(client: str, action: str, preview: str) -> str:
+    """The notification / fallback text of an MCP client's request, neutralised like the blocks."""
+    who = escape_clipped(client, _CLIENT_CHARS)
+    return clip(f"MCP client {who} asks to make a change: {escape(action)}\n{escape(preview)}", TEXT_CHARS)
+
+
 def proposal_text(tool: str, preview: str) -> str:
     """The notification / fallback text of a proposal, neutralised like the blocks."""
     return clip(
@@ -99,6 +136,8 @@ def outcome_blocks(record: ApprovalRecord, links: LinkPolicy) -> list[dict[str, 
     elif record.result_url:
         headline += f"\n{escape_clipped(record.result_url, _RESULT_CHARS // 2)}"
     who = f" by <@{record.decided_by}>" if record.decided_by else ""
+    if record.from_mcp:
+        who += f", asked by MCP client `{escape_clipped(record.requester or '?', _CLIENT_CHARS)}`"
     return [
         _section(headline),
         {

@@ -19,8 +19,9 @@ from bot.agent import TOOL_REGISTRY
 from bot.agent.jira_tools import JiraIssueArgs
 from bot.agent.tools import WRITE_TOOL_REGISTRY
 from bot.config import Settings
-from bot.errors import StartupError
-from bot.mcp import INSTRUCTIONS, Endpoint, read_server
+from bot.errors import ConfigError, StartupError
+from bot.mcp import READ_ONLY_INSTRUCTIONS, Endpoint, mcp_server
+from bot.store import Store
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from tests.bot.mcp.conftest import settings_of
@@ -34,7 +35,7 @@ WRITES = {tool.name for tool in WRITE_TOOL_REGISTRY}
 async def url(jira: JiraSimulator, github: GitHubSimulator) -> AsyncIterator[str]:
     """`chatops mcp`'s HTTP endpoint on a free loopback port, built from settings as the CLI does."""
     settings = Settings.load("mcp", **settings_of(jira, github))
-    async with read_server(settings) as server:
+    async with mcp_server(settings) as server:
         endpoint = Endpoint(server, token=TOKEN, host="127.0.0.1", port=0)
         yield await endpoint.start()
         await endpoint.stop()
@@ -112,8 +113,8 @@ async def test_the_instructions_say_writes_are_not_offered(url: str, mode: str) 
     async with connect(url, mode=mode) as client:
         instructions = client.instructions
 
-    assert instructions == INSTRUCTIONS
-    assert "Writes" in INSTRUCTIONS and "Slack" in INSTRUCTIONS
+    assert instructions == READ_ONLY_INSTRUCTIONS
+    assert "Writes" in READ_ONLY_INSTRUCTIONS and "MCP_APPROVAL_CHANNEL" in READ_ONLY_INSTRUCTIONS
 
 
 async def test_a_jira_read_answers_with_the_issue(url: str) -> None:
@@ -148,9 +149,49 @@ async def test_a_taken_port_is_a_startup_error_naming_it(
     settings = Settings.load("mcp", **settings_of(jira, github))
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        async with read_server(settings) as server:
+        async with mcp_server(settings) as server:
             with pytest.raises(StartupError) as refused:
                 await Endpoint(server, token=TOKEN, host="127.0.0.1", port=port).start()
 
     assert f"cannot listen on 127.0.0.1:{port}" in str(refused.value)
     assert "MCP_PORT" in str(refused.value)
+
+
+async def test_a_read_is_a_run_of_the_client_in_the_store(
+    url: str, jira: JiraSimulator, github: GitHubSimulator
+) -> None:
+    info = mcp.types.Implementation(name="cursor", version="1.0")
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        async with mcp.Client(streamable_http_client(url, http_client=http), client_info=info) as client:
+            await client.call_tool("jira_get_issue", {"key": "OPS-2"})
+            await client.call_tool("jira_get_issue", {"key": "OPS-9999"})
+
+    store = await Store.open(Settings.load("mcp", **settings_of(jira, github)).database_url)
+    try:
+        conversation = await store.find_conversation("mcp", "cursor", "")
+        assert conversation is not None
+        runs = await store.runs(conversation)
+        calls = [await store.tool_calls(run.id) for run in runs]
+    finally:
+        await store.close()
+    assert [(run.trigger, run.user_id, run.status) for run in runs] == [
+        ("mcp", "cursor", "succeeded"),
+        ("mcp", "cursor", "failed"),
+    ]
+    assert [[(call.name, call.arguments, call.ok) for call in made] for made in calls] == [
+        [("jira_get_issue", {"key": "OPS-2"}, True)],
+        [("jira_get_issue", {"key": "OPS-9999"}, False)],
+    ]
+
+
+async def test_an_approval_channel_without_a_slack_token_is_a_config_error(
+    jira: JiraSimulator, github: GitHubSimulator
+) -> None:
+    settings = Settings.load("mcp", mcp_approval_channel="C0APPROVALS", **settings_of(jira, github))
+
+    with pytest.raises(ConfigError) as refused:
+        async with mcp_server(settings):
+            pass
+
+    assert refused.value.variable == "SLACK_BOT_TOKEN"
+    assert "MCP_APPROVAL_CHANNEL" in str(refused.value)

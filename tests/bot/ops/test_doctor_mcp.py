@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,8 +13,11 @@ from typing import Any
 
 import pytest
 
+from bot.agent.mcp import HTTPTransport, MCPServerConfig, list_tools
+from bot.agent.mcp.watch import ToolListWatch
 from bot.config import Settings
 from bot.ops.doctor import run_doctor
+from bot.store import Database, ToolLists
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator
@@ -221,3 +225,68 @@ def test_the_cli_reports_a_broken_server_without_a_traceback_or_its_env(tmp_path
     assert result.returncode == 1
     assert "✗ mcp:chatty  tools/list at command" in result.stdout
     assert "Traceback" not in output and "s3cret-env-value" not in output
+
+
+CHANGED = re.compile(
+    r"; tool list changed at \d{4}-\d\d-\d\d \d\d:\d\d UTC: (?P<change>.*?)(?: — fix: (?P<fix>.*))?$"
+)
+
+
+async def test_a_tool_list_changed_since_last_seen_is_a_warning_on_the_servers_line(
+    upstreams: Upstreams, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    servers = {"desk": {"url": upstreams.desk.url, "deny": ["flag_delete"]}}
+    code, out = await _run(upstreams, tmp_path, capsys, servers)
+    assert code == 0 and CHANGED.search(_line(out, "desk")) is None, out
+
+    upstreams.desk.tool_list_version = 2  # adds flag_delete (denied here), rewords incident_get
+    for _ in range(2):  # seen now, then still shown on the next run
+        code, out = await _run(upstreams, tmp_path, capsys, servers)
+        assert code == 0, out
+        line = _line(out, "desk")
+        assert line.startswith("✓ mcp:desk")
+        changed = CHANGED.search(line)
+        assert changed is not None and changed["change"] == "+flag_delete, ~incident_get", line
+
+
+async def test_a_new_write_nobody_allowed_fails_until_denied_or_allowed(
+    upstreams: Upstreams, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await _run(upstreams, tmp_path, capsys, {"desk": {"url": upstreams.desk.url}})
+    upstreams.desk.tool_list_version = 2
+
+    code, out = await _run(upstreams, tmp_path, capsys, {"desk": {"url": upstreams.desk.url}})
+    assert code == 1, out
+    changed = CHANGED.search(_line(out, "desk"))
+    assert changed is not None and changed["fix"] is not None, out
+    assert changed["fix"].startswith(
+        "review the new write tool(s) flag_delete: add them to deny of server 'desk'"
+    )
+
+    allowed = {"url": upstreams.desk.url, "allow": ["incident_get", "flag_delete"]}
+    for server in ({"url": upstreams.desk.url, "deny": ["flag_delete"]}, allowed):
+        code, out = await _run(upstreams, tmp_path, capsys, {"desk": server})
+        assert code == 0, out
+
+
+async def test_a_change_the_agent_saw_first_is_shown_too(
+    upstreams: Upstreams, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = MCPServerConfig(
+        name="desk", transport=HTTPTransport(url=upstreams.desk.url), trust_annotations=True
+    )
+    database = await Database.open(f"sqlite:///{tmp_path / 'doctor.db'}")
+    try:
+        watch = ToolListWatch(ToolLists(database))
+        await watch.seen("desk", await list_tools(server, timeout_seconds=10))
+        upstreams.desk.tool_list_version = 2
+        assert await watch.seen("desk", await list_tools(server, timeout_seconds=10)) is not None
+    finally:
+        await database.close()
+
+    code, out = await _run(
+        upstreams, tmp_path, capsys, {"desk": {"url": upstreams.desk.url, "deny": ["flag_delete"]}}
+    )
+    assert code == 0, out
+    changed = CHANGED.search(_line(out, "desk"))
+    assert changed is not None and changed["change"] == "+flag_delete, ~incident_get", out

@@ -118,6 +118,16 @@ def test_a_disabled_server_is_skipped(tmp_path: Path) -> None:
             {"x": {"command": "y", "trust_annotations": "yes"}},
             "trust_annotations: Input should be a valid boolean",
         ),
+        (
+            {"x": {"command": "y", "timeout": 0}},
+            "timeout: expected seconds, a number above 0 and at most 600",
+        ),
+        (
+            {"x": {"command": "y", "timeout": 601}},
+            "timeout: expected seconds, a number above 0 and at most 600",
+        ),
+        ({"x": {"command": "y", "timeout": "20"}}, "timeout: expected seconds"),
+        ({"x": {"command": "y", "timeout": True}}, "timeout: expected seconds"),
         ({"bad name": {"command": "y"}}, "a name is 1-32 letters, digits, _ or -"),
         ({"x": "y"}, "server 'x' in {file} is not a JSON object"),
     ],
@@ -126,6 +136,16 @@ def test_a_broken_server_is_one_line_naming_file_and_server(
     tmp_path: Path, servers: dict[str, Any], says: str
 ) -> None:
     assert says.format(file=tmp_path / "mcp.json") in refusal(tmp_path, servers)
+
+
+def test_a_call_timeout_is_per_server_in_seconds_twenty_by_default(tmp_path: Path) -> None:
+    servers = {
+        "slow": {"command": "y", "timeout": 90},
+        "quick": {"command": "y", "timeout": 0.5},
+        "plain": {"command": "y"},
+    }
+
+    assert [server.timeout for server in load(tmp_path, servers)] == [90.0, 0.5, 20.0]
 
 
 def test_a_missing_or_malformed_file_is_one_line_naming_it(tmp_path: Path) -> None:

@@ -114,3 +114,14 @@ def test_the_target_shows_no_credentials_query_or_arguments() -> None:
         "https://mcp.example.test:8443/mcp"
     )
     assert target(_stdio("npx", "server", "--token", "s3cret")) == "command npx"
+
+
+async def test_each_tool_comes_with_its_description_and_input_schema() -> None:
+    async with MCPSimulator() as sim:
+        first = {tool.name: tool for tool in await list_tools(_http(sim.url), timeout_seconds=10)}
+        sim.tool_list_version = 2
+        second = {tool.name: tool for tool in await list_tools(_http(sim.url), timeout_seconds=10)}
+    assert first["incident_get"].description == "Get one incident by key."
+    assert second["incident_get"].description == "Get one incident by key, with its notes."
+    schema = first["flag_set"].input_schema
+    assert schema["type"] == "object" and set(schema["properties"]) == {"name", "enabled"}

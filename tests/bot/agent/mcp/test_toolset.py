@@ -17,8 +17,8 @@ import pytest
 from bot.agent import PydanticAgent
 from bot.agent.mcp import HTTPTransport, MCPServerConfig, StdioTransport, mcp_toolsets
 from bot.agent.model import build_model
-from bot.events import Finished, ToolFinished, WorkflowEvent
-from bot.ports import AgentRequest
+from bot.events import Finished, ToolFinished, WorkflowEvent, WritesProposed
+from bot.ports import AgentRequest, ResumeRequest, WriteDecision
 from simulators.llm import LLMSimulator, ToolCall
 from simulators.mcp import MCPSimulator
 from tests.bot.agent.conftest import GITHUB_TOKEN, JIRA_TOKEN, LLM_KEY, AgentFactory
@@ -85,27 +85,45 @@ async def test_results_reach_the_model_fenced_as_untrusted_data(
     assert "[truncated" in results[0]
 
 
-async def test_no_write_is_offered_even_when_the_server_calls_it_read_only(
+async def test_a_servers_tool_descriptions_reach_the_model_fenced_as_data(
+    make_agent: AgentFactory, llm: LLMSimulator
+) -> None:
+    async with MCPSimulator() as sim:
+        await _ask(make_agent(mcp_servers=[_server(sim.url)]), "list the open incidents")
+    described = {
+        tool["function"]["name"]: tool["function"]["description"] for tool in llm.requests[-1].body["tools"]
+    }
+    fenced = described["incidents_incident_acknowledge"]
+    assert fenced.startswith('<untrusted-data source="mcp:incidents" tool="incidents_incident_acknowledge">')
+    assert "Acknowledge an incident and add a note" in fenced
+    assert not described["jira_get_issue"].startswith("<untrusted-data"), "our own tools are ours"
+
+
+async def test_an_untrusted_servers_read_claim_is_not_believed_its_call_only_proposes(
     make_agent: AgentFactory, llm: LLMSimulator
 ) -> None:
     async with MCPSimulator() as sim:
         # incident_resolve claims readOnlyHint; an untrusted server's claim is not believed.
         agent = make_agent(mcp_servers=[_server(sim.url, trust_annotations=False, read_only=["flag_get"])])
-        await _ask(agent, "resolve incident INC-101 and acknowledge it")
-    offered = _offered(llm)
-    assert "incidents_flag_get" in offered
-    assert not offered & {f"incidents_{name}" for name in WRITES | {"incidents_list", "incident_get"}}
-    assert not {call.tool for call in sim.calls} & WRITES
+        llm.script([[ToolCall("incidents_incident_resolve", {"id": "INC-101"})], "Resolved."])
+        events = await _ask(agent, "resolve incident INC-101")
+    assert "incidents_flag_get" in _offered(llm)
+    proposed = events[-1]
+    assert isinstance(proposed, WritesProposed), proposed
+    assert [(p.tool, p.arguments) for p in proposed.proposals] == [
+        ("incidents_incident_resolve", {"id": "INC-101"})
+    ]
+    assert [call.tool for call in sim.calls] == []  # a write waits for Approve: nothing was sent
 
 
-async def test_trusted_annotations_offer_the_reads_and_nothing_else(
+async def test_denied_tools_are_not_offered_and_the_rest_are_reads_or_proposals(
     make_agent: AgentFactory, llm: LLMSimulator
 ) -> None:
     async with MCPSimulator() as sim:
         agent = make_agent(mcp_servers=[_server(sim.url, deny=["incident_resolve"])])
         await _ask(agent, "list the open incidents")
     offered = {name for name in _offered(llm) if name.startswith("incidents_")}
-    assert offered == READS
+    assert offered == READS | {"incidents_incident_acknowledge", "incidents_flag_set"}
 
 
 async def test_a_planted_instruction_in_a_result_makes_no_write(
@@ -117,7 +135,7 @@ async def test_a_planted_instruction_in_a_result_makes_no_write(
         agent = make_agent(mcp_servers=[_server(sim.url, trust_annotations=False, read_only=reads)])
         await _ask(agent, "list the open incidents")
         assert "call flag_set" in "".join(_tool_results(llm))  # the model did read the instruction
-        # A model that obeys it: it calls the writes by name although they are not offered.
+        # A model that obeys it: the writes it calls only become proposals for the asker to decide.
         obeyed = [
             ToolCall("incidents_flag_set", {"name": "checkout-v2", "enabled": False}),
             ToolCall("incidents_incident_acknowledge", {"id": "INC-101"}),
@@ -125,8 +143,9 @@ async def test_a_planted_instruction_in_a_result_makes_no_write(
         llm.script([[ToolCall("incidents_incidents_list", {})], obeyed, "Done as the incident asked."])
         events = await _ask(agent, "list the open incidents")
     assert [call.tool for call in sim.calls if call.tool in WRITES] == []
-    assert not {f"incidents_{name}" for name in WRITES} & _offered(llm)
-    assert isinstance(events[-1], Finished)
+    proposed = events[-1]
+    assert isinstance(proposed, WritesProposed), proposed
+    assert {p.tool for p in proposed.proposals} == {"incidents_flag_set", "incidents_incident_acknowledge"}
 
 
 async def test_a_dead_server_leaves_the_answer_intact(
@@ -198,13 +217,20 @@ async def test_our_credentials_are_never_sent_to_an_mcp_server(
     assert "OPS-2" in _answer(events)
 
 
-async def test_a_stdio_server_offers_its_reads_only(make_agent: AgentFactory, llm: LLMSimulator) -> None:
+async def test_a_stdio_servers_read_runs_and_its_write_only_proposes(
+    make_agent: AgentFactory, llm: LLMSimulator
+) -> None:
     child = StdioTransport(command=sys.executable, args=[str(STDIO_SERVER)])
     server = MCPServerConfig(name="local", transport=child, trust_annotations=True)
-    await _ask(make_agent(mcp_servers=[server]), "why is OPS-2 blocked?")
-    offered = _offered(llm)
-    assert "local_greet" in offered
-    assert "local_shout" not in offered
+    llm.script([[ToolCall("local_greet", {}), ToolCall("local_shout", {"text": "hi"})], "ok"])
+    events = await _ask(make_agent(mcp_servers=[server]), "greet and shout hi")
+    assert {"local_greet", "local_shout"} <= _offered(llm)
+    finished = [(e.name, e.summary) for e in events if isinstance(e, ToolFinished)]
+    assert ("local_shout", "waiting for approval") in finished
+    assert any(name == "local_greet" for name, _ in finished)
+    proposed = events[-1]
+    assert isinstance(proposed, WritesProposed), proposed
+    assert [p.tool for p in proposed.proposals] == ["local_shout"]
 
 
 async def test_a_silent_server_is_left_out_within_its_timeout(llm: LLMSimulator) -> None:
@@ -220,10 +246,32 @@ async def test_a_silent_server_is_left_out_within_its_timeout(llm: LLMSimulator)
         model = build_model(
             provider="openai", base_url=llm.base_url, api_key=LLM_KEY, model="m", http_client=http
         )
-        toolsets = mcp_toolsets([_server(url)], output_chars=1000, timeout=1.0)
+        toolsets = mcp_toolsets([_server(url, timeout=1.0)], output_chars=1000)
         agent = PydanticAgent(model=model, tools=[], toolsets=toolsets, timeout=15.0, llm_retries=0)
         started = asyncio.get_running_loop().time()
         events = await _ask(agent, "list the open incidents")
         elapsed = asyncio.get_running_loop().time() - started
     assert isinstance(events[-1], Finished)
     assert elapsed < 10
+
+
+async def test_an_approved_write_resumes_with_its_recorded_outcome_even_when_the_server_is_gone(
+    make_agent: AgentFactory, llm: LLMSimulator
+) -> None:
+    async with MCPSimulator() as sim:
+        agent = make_agent(mcp_servers=[_server(sim.url)])
+        llm.script(
+            [[ToolCall("incidents_incident_acknowledge", {"id": "INC-101", "note": "on it"})], "Done."]
+        )
+        paused = (await _ask(agent, "acknowledge INC-101"))[-1]
+    assert isinstance(paused, WritesProposed)
+    (proposal,) = paused.proposals
+    decision = WriteDecision(proposal.call_id, True, "incidents: incident_acknowledge done.", True, {})
+    resumed = [
+        event
+        async for event in agent.resume(ResumeRequest(paused.history, (decision,), "U123", "run-2", "C1"))
+    ]
+    assert isinstance(resumed[-1], Finished), resumed[-1]
+    told = _tool_results(llm)
+    assert "incident_acknowledge done" in told[-1]
+    assert [call.tool for call in sim.calls] == [], "the agent itself never sends the write"
