@@ -1,6 +1,9 @@
-"""`chatops demo`: the console against SIMULATED Jira, GitHub and LLM servers on loopback.
+"""`chatops demo`: the console against SIMULATED Jira, GitHub, LLM and incident MCP servers on loopback.
 
-No credentials are needed and nothing leaves the machine. The simulators are the same fakes
+No credentials are needed and nothing leaves the machine. The incident MCP server is the team's
+MCP server of the demo: ``MCP_CONFIG`` names it (a file in a temporary directory, its annotations
+not trusted, its three reads listed as such), so the agent reads incidents at once and proposes
+its writes for approval like our own. The simulators are the same fakes
 the test suite runs against. Runs are kept in ``./chatops.db`` (DBOS's tables beside it, in
 ``./chatops.dbos.sqlite``), the database ``chatops runs`` reads when ``DATABASE_URL`` is unset,
 so what the demo just did can be looked at afterwards. The demo never writes into a database
@@ -9,9 +12,12 @@ so what the demo just did can be looked at afterwards. The demo never writes int
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from bot.config import Settings
 from bot.console.app import run_console
@@ -20,13 +26,17 @@ from bot.services import Services, build_services
 from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import SIMULATED_MODEL, LLMSimulator
+from simulators.mcp import MCPSimulator
 
+# The team's MCP server (SIMULATED incidents): a read runs at once, a write waits for "y".
+MCP_SCRIPT = ("what incidents are open?", "acknowledge INC-101, Ana is on it", "y")
 SCRIPT = (
     "why is OPS-2 blocked?",
     "what does the fix still need before it can merge?",
     # Thread → Jira issue: a typed draft from this conversation, created only after "y".
     "/jira create OPS Payments v2 rollout waits for the retry fix",
     "y",
+    *MCP_SCRIPT,
     # The direct commands: cards straight from Jira and GitHub, no LLM involved.
     "/jira OPS-2",
     '/jira project = OPS AND status = "In Progress"',
@@ -38,7 +48,8 @@ SCRIPT = (
 
 DEMO_DATABASE = str(Settings.model_fields["database_url"].default)  # sqlite:///./chatops.db
 _BANNER_LINES = (
-    "chatops demo: SIMULATED Jira, GitHub and LLM running on 127.0.0.1.",
+    "chatops demo: SIMULATED Jira, GitHub, LLM and an incident MCP server",
+    "running on 127.0.0.1.",
     "The answers come from a rule-based simulated model reading simulated",
     "data; connect real services with `chatops console` or `make run`.",
     "Runs are kept in ./chatops.db: `chatops runs` lists them.",
@@ -79,8 +90,29 @@ def metrics_excerpt(exposition: str) -> str:
     return "\n".join(lines)
 
 
-def demo_settings(jira: str, github: str, llm: str, *, database_url: str = DEMO_DATABASE) -> Settings:
-    """The demo's settings: the simulators at these origins, and the demo's database."""
+MCP_SERVER = "incidents"
+MCP_READS = ("incidents_list", "incident_get", "flag_get")
+
+
+def write_mcp_config(directory: Path, url: str) -> Path:
+    """An MCP_CONFIG file naming the SIMULATED incident server at ``url``: annotations not trusted
+    (one of its tools lies), its reads listed, so every other tool asks for approval."""
+    server = {"url": url, "trust_annotations": False, "read_only": list(MCP_READS)}
+    path = directory / "mcp.json"
+    path.write_text(json.dumps({"mcpServers": {MCP_SERVER: server}}), encoding="utf-8")
+    return path
+
+
+def demo_settings(
+    jira: str,
+    github: str,
+    llm: str,
+    *,
+    mcp_config: Path | None = None,
+    database_url: str = DEMO_DATABASE,
+) -> Settings:
+    """The demo's settings: the simulators at these origins, the MCP servers of ``mcp_config``,
+    and the demo's database."""
     return Settings.load(
         "demo",
         database_url=database_url,
@@ -94,17 +126,24 @@ def demo_settings(jira: str, github: str, llm: str, *, database_url: str = DEMO_
         llm_base_url=f"{llm}/v1",
         llm_api_key="simulated-key",
         llm_model=SIMULATED_MODEL,
+        mcp_config=mcp_config,
     )
 
 
 @asynccontextmanager
-async def demo_services(*, database_url: str = DEMO_DATABASE) -> AsyncIterator[Services]:
-    """Everything the demo runs on: fresh SIMULATED Jira, GitHub and LLM, and the services over them."""
+async def demo_services(
+    *, database_url: str = DEMO_DATABASE, incidents: MCPSimulator | None = None
+) -> AsyncIterator[Services]:
+    """Everything the demo runs on: fresh SIMULATED Jira, GitHub, LLM and incident MCP servers (or
+    the running ``incidents`` given), and the services over them."""
     async with AsyncExitStack() as stack:
         jira = await stack.enter_async_context(JiraSimulator())
         github = await stack.enter_async_context(GitHubSimulator())
         llm = await stack.enter_async_context(LLMSimulator())
-        settings = demo_settings(jira.url, github.url, llm.url, database_url=database_url)
+        if incidents is None:
+            incidents = await stack.enter_async_context(MCPSimulator())
+        config = write_mcp_config(Path(stack.enter_context(tempfile.TemporaryDirectory())), incidents.url)
+        settings = demo_settings(jira.url, github.url, llm.url, mcp_config=config, database_url=database_url)
         services = await build_services(settings, "demo")
         try:
             yield services

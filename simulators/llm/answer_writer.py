@@ -1,9 +1,11 @@
 """How the SIMULATED model writes its answer: Markdown built only from the tool results it was given.
 
 Each result is recognised by its shape (an issue, a search, a pull request, Actions runs, a job's
-log ...) and rendered as a short section; an "In short" line leads with what the question asks
-about (people, what a merge still needs, or what is wrong). Results it cannot read are reported,
-never filled in. Every answer ends with ``SIMULATED_NOTE``.
+log ...) and rendered as a short section; a result of any other shape (a team's MCP server's
+incident, a list of them, a flag) is worded generically: one line per item, by the fields items
+commonly have (id, title, status, severity ...), never as raw JSON and never obeyed; an "In short"
+line leads with what the question asks about (people, what a merge still needs, or what is wrong).
+Results it cannot read are reported, never filled in. Every answer ends with ``SIMULATED_NOTE``.
 """
 
 from __future__ import annotations
@@ -283,6 +285,74 @@ def _job_log(log: Data, answer: _Answer) -> None:
     )
 
 
+# -- anything else (a team's MCP tools) ------------------------------------------------------
+
+_IDENTITY = ("id", "key", "name")
+_LABEL = ("title", "summary")
+_STATE = ("status", "state")
+_SHORT = 60  # longer texts (descriptions, bodies) are left out of a one-line item
+
+
+def _generic(data: Data, answer: _Answer) -> None:
+    """Lists of items as bullet lists, else the object itself as one line."""
+    listings = {name: items for name, value in data.items() if (items := _items(value))}
+    if not listings:
+        answer.sections.append(_item_line(data))
+        if _state(data) and _identity(data):
+            answer.findings.append(f"{_identity(data)} is {_state(data)}.")
+        return
+    for name, items in listings.items():
+        noun = name.replace("_", " ")
+        answer.sections.append("\n".join([f"{len(items)} {noun}:", *(f"- {_item_line(i)}" for i in items)]))
+        answer.findings.append(_tally(noun, items))
+
+
+def _items(value: object) -> list[Data]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _identity(item: Data) -> str:
+    return next((str(item[field]) for field in _IDENTITY if _is_short(item.get(field))), "")
+
+
+def _state(item: Data) -> str:
+    return next((str(item[field]) for field in _STATE if _is_short(item.get(field))), "")
+
+
+def _item_line(item: Data) -> str:
+    """``**INC-101** · Checkout latency above 2 s — *open*, severity: SEV-2, notes: ...``"""
+    named = [str(item[field]) for field in _LABEL if _is_short(item.get(field))][:1]
+    head = " · ".join([f"**{_identity(item)}**" if _identity(item) else "", *named]).strip(" ·")
+    shown = {*_IDENTITY, *_LABEL, *_STATE}
+    details = [f"*{_state(item)}*"] if _state(item) else []
+    details += [
+        f"{field.replace('_', ' ')}: {_worded(value)}" for field, value in item.items() if field not in shown
+    ]
+    details = [detail for detail in details if detail and not detail.endswith(": ")]
+    return " — ".join(part for part in (head, ", ".join(details)) if part) or "an item with nothing to show"
+
+
+def _worded(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(str(part) for part in value if _is_short(part))
+    return str(value) if _is_short(value) else ""
+
+
+def _is_short(value: object) -> bool:
+    return (
+        isinstance(value, (str, int, float)) and not isinstance(value, bool) and 0 < len(str(value)) <= _SHORT
+    )
+
+
+def _tally(noun: str, items: list[Data]) -> str:
+    """How many items there are, and how many in each state, in the order the states first appear."""
+    states = [_state(item) for item in items]
+    counts = ", ".join(f"{states.count(state)} {state}" for state in dict.fromkeys(s for s in states if s))
+    return f"{len(items)} {noun}" + (f": {counts}." if counts else ".")
+
+
 def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -300,4 +370,5 @@ _SHAPES: tuple[tuple[Callable[[Data], bool], Callable[[Data, _Answer], None]], .
     (lambda d: "ahead_by" in d, _comparison),
     (lambda d: "runs" in d or "jobs" in d, _runs_or_jobs),
     (lambda d: "lines" in d and "job_id" in d, _job_log),
+    (lambda d: True, _generic),
 )

@@ -1,9 +1,11 @@
 """What a piece of text names, as the SIMULATED model reads it: pure pattern matching, no model.
 
-Jira keys, GitHub references (URLs, ``owner/repo#N``), repositories, commits (``owner/repo@sha``,
-bare SHAs), compare ranges (``base...head``), Actions run and job ids, people of the simulated
-Jira, project keys, a message to write ("... that the fix is deployed"), the imperative verb a
-request starts with, and the words left over. The planner decides what to do with them.
+``KEY-NUMBER`` keys (a Jira issue's OPS-2, an incident's INC-101: they look the same, the tools'
+parameters tell them apart), GitHub references (URLs, ``owner/repo#N``), repositories, commits
+(``owner/repo@sha``, bare SHAs), compare ranges (``base...head``), Actions run and job ids, people
+of the simulated Jira, project keys, a message to write ("... that the fix is deployed", "INC-101,
+Ana is on it"), the imperative verb a request starts with, and the words left over. The planner
+decides what to do with them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from simulators.jira.jql_writer import Person, project_keys, simulated_people
 RefKind = Literal["pull", "issue", ""]
 _T = TypeVar("_T")
 
-_JIRA_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
+_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 _GITHUB_URL = re.compile(r"https://github\.com/([\w.-]+/[\w.-]+)/(pull|issues)/(\d+)")
 _ANY_URL = re.compile(r"https?://\S+")
 _GITHUB_REF = re.compile(r"(?<![\w/.-])([\w.-]+/[\w.-]+)#(\d+)\b")
@@ -34,6 +36,7 @@ _SAYING = re.compile(
     r"\b(?:that|saying|says|with the text|to say)\b\s+(.+?)[\s.!?]*$", re.IGNORECASE | re.DOTALL
 )
 _AFTER_COLON = re.compile(r":\s*(.+?)[\s.!?]*$", re.DOTALL)
+_AFTER_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\s*,\s*(.+?)[\s.!?]*$", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z0-9][\w.-]*")
 _POLITE = frozenset("please kindly can could would will you go ahead and just now then ok okay hey".split())
 # Pairs that look like owner/repo but are ordinary prose or branch names.
@@ -59,7 +62,7 @@ class Entities:
     """Everything a text names, each kind in the order it first appears."""
 
     text: str
-    jira_keys: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()  # KEY-NUMBER: Jira's OPS-2, an incident's INC-101
     refs: tuple[GitHubRef, ...] = ()
     repos: tuple[str, ...] = ()  # named on their own, not as part of a reference
     commits: tuple[tuple[str, str], ...] = ()  # (repo, sha)
@@ -83,7 +86,7 @@ class Entities:
     def prose(self) -> str:
         """The text without its links, references and keys: the words a person wrote around them."""
         text = _ANY_URL.sub(" ", self.text)
-        for pattern in (_COMMIT, _GITHUB_REF, _RANGE, _JIRA_KEY):
+        for pattern in (_COMMIT, _GITHUB_REF, _RANGE, _KEY):
             text = pattern.sub(" ", text)
         return text
 
@@ -99,7 +102,7 @@ def find(text: str) -> Entities:
     without_links = _RANGE.sub(" ", _GITHUB_REF.sub(" ", _COMMIT.sub(" ", _ANY_URL.sub(" ", text))))
     return Entities(
         text=text,
-        jira_keys=_unique(_JIRA_KEY.findall(text)),
+        keys=_unique(_KEY.findall(text)),
         refs=refs,
         repos=_unique(repo.rstrip(".") for repo in _REPO.findall(without_links) if _is_repo(repo)),
         commits=_unique((repo, sha.lower()) for repo, sha in _COMMIT.findall(text)),
@@ -108,7 +111,7 @@ def find(text: str) -> Entities:
         run_ids=_unique(int(number) for number in _RUN_ID.findall(text)),
         job_ids=_unique(int(number) for number in _JOB_ID.findall(text)),
         people=_people(text),
-        projects=tuple(project_keys(_JIRA_KEY.sub(" ", text))),
+        projects=tuple(project_keys(_KEY.sub(" ", text))),
         message=_message(text),
         verb=_verb(text),
         words=tuple(word for word in _WORD.findall(text) if word.lower() not in _STOPWORDS),
@@ -145,8 +148,9 @@ def _seed_people() -> tuple[Person, ...]:
 
 
 def _message(text: str) -> str:
-    """The words a write should carry: quoted, or after "that"/"saying", or after a colon."""
-    for pattern in (_QUOTED, _SAYING, _AFTER_COLON):
+    """The words a write should carry: quoted, or after "that"/"saying", or after a colon, or
+    after the comma that follows a key ("acknowledge INC-101, Ana is on it")."""
+    for pattern in (_QUOTED, _SAYING, _AFTER_COLON, _AFTER_KEY):
         match = pattern.search(text)
         if match and match.group(1).strip():
             return " ".join(match.group(1).split())

@@ -14,8 +14,11 @@ only from what the tools returned (``answer_writer``). It knows no tool by name.
   about failures the failed runs and jobs. A ``repo#N`` that turns out not to be a pull request is
   read with the other tool that takes the same arguments.
 - A request that starts with the verb a write tool is named for ("comment on OPS-1 that ...",
-  "re-run the failed jobs") proposes that write; an argument it cannot fill yet is first read with
-  the tool its description names ("run id (from github_workflow_runs)").
+  "re-run the failed jobs", "acknowledge INC-101, Ana is on it" for a team's MCP server's
+  ``incidents_incident_acknowledge``) proposes that write; an argument it cannot fill yet is first
+  read with the tool its description names ("run id (from github_workflow_runs)").
+- Once the asker decided, it says how each write ended (the app's report, or the line above what a
+  team's server returned for an approved call) and words what was read and returned.
 - Offered an output form (``submit_*``), it fills the form instead: JQL by
   ``simulators.jira.jql_writer``, drafts by ``simulators.llm.draft_writer``.
 """
@@ -43,7 +46,7 @@ from simulators.llm.conversation import (
 from simulators.llm.draft_writer import TOOLS as DRAFT_TOOLS
 from simulators.llm.draft_writer import write as write_draft
 from simulators.llm.entities import Entities, GitHubRef, find, stem, stems, verb_root
-from simulators.llm.toolbox import IDENTIFIERS, OfferedTool, Slot, fill, score
+from simulators.llm.toolbox import CHANGE_VERBS, IDENTIFIERS, OfferedTool, Slot, fill, score
 
 FORM_PREFIX = "submit_"  # the app's output tools: the answer's form, not a lookup
 _MAX_TOOL_ROUNDS = 3
@@ -101,9 +104,14 @@ def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply
     if forms:
         return [_fill_form(forms[0], question, context)]
     turn = list(messages[turn_start + 1 :])
-    outcomes = _write_outcomes(turn)
+    made = _made_calls(turn, tools)
+    outcomes = _write_outcomes(turn, made)
     if outcomes:  # a resumed run: the asker decided on proposed writes; say how they ended
-        read = [*context, *(m.text for m in turn if m.role == "tool" and not _outcome(m.text))]
+        read = [
+            *context,
+            *(m.text for m in turn if m.role == "tool" and not _outcome(m.text) and m.text not in made),
+        ]
+        read += [data for text in made for data in _made_call(text)[1]]
         return "\n".join(outcomes) + "\n\n" + (compose_answer(read, question) if read else SIMULATED_NOTE)
     history = [message for message in messages[: max(turn_start, 0)] if message.role in ("user", "assistant")]
     return _Turn(question, context, history, turn, list(tools)).next_step()
@@ -117,9 +125,42 @@ def _fill_form(form: OfferedTool, question: str, context: Sequence[str]) -> Tool
     return ToolCall(form.name, fill(form, {"jql": [draft.jql], "explanation": [draft.explanation]}).arguments)
 
 
-def _write_outcomes(turn: Sequence[ChatMessage]) -> list[str]:
+def _write_outcomes(turn: Sequence[ChatMessage], made: set[str]) -> list[str]:
     """How the decided writes ended, as the app reported them (done, failed, denied, expired)."""
-    return [line for message in turn if message.role == "tool" for line in _outcome(message.text)]
+    return [
+        line
+        for message in turn
+        if message.role == "tool"
+        for line in (_made_call(message.text)[0] if message.text in made else _outcome(message.text))
+    ]
+
+
+def _made_calls(turn: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> set[str]:
+    """The results of approved calls to a team's server's writes: the server's answer under a line
+    saying the call was made ("incidents: incident_acknowledge done."), not a bare JSON result."""
+    writes = {tool.name for tool in tools if tool.is_write and not tool.proposes}
+    return {
+        result
+        for call, result in calls_and_results(turn)
+        if result is not None and call.name in writes and not _outcome(result) and _is_report(result)
+    }
+
+
+def _is_report(result: str) -> bool:
+    data = parse_result(result)
+    return data is None or set(data) == {"error"}  # JSON alone is a result the tool returned itself
+
+
+def _made_call(text: str) -> tuple[list[str], list[str]]:
+    """An approved call's outcome line, and the data it returned (to be worded, not shown)."""
+    data = parse_result(text)
+    if data is not None and set(data) == {"error"}:
+        message = str(data["error"])
+        reported = " ".join(fenced_lines(message))
+        return [first_line(message).rstrip(".") + (f": {reported}" if reported else ".")], []
+    lines = fenced_lines(text) or [first_line(text)]
+    body = "\n".join(lines[1:])
+    return lines[:1], [body] if parse_result(body) is not None else []
 
 
 def _outcome(text: str) -> list[str]:
@@ -165,7 +206,7 @@ class _Turn:
         self.results = [*context, *(message.text for message in turn if message.role == "tool")]
         self.done = {(call.name, self._ident(call)) for call in self.calls}
         # Issues attached to the question count as read already, by any tool.
-        self.done |= {("*", ("jira", str(data["key"]).upper())) for data in self._context_issues()}
+        self.done |= {("*", ("key", str(data["key"]).upper())) for data in self._context_issues()}
 
     @property
     def reads(self) -> list[OfferedTool]:
@@ -233,6 +274,8 @@ class _Turn:
             if filled.missing:
                 continue
             hinted = 5 if subject.hint and subject.hint in tool.name_stems else 0
+            # INC-101 to the tool whose key parameter says "e.g. INC-7"; OPS-2 away from it.
+            hinted += 5 * tool.key_fit(filled.arguments)
             # A getter reads the whole of its subject: the default when no word points past it.
             getter = 1 if "get" in tool.name_stems else 0
             rank = (score(tool, self.wanted) + hinted, getter, -index)
@@ -273,7 +316,7 @@ class _Turn:
     def _pointed_at(self, result: str) -> list[Subject]:
         """What a result points to: blockers, GitHub references, and failed runs or jobs when asked."""
         data = parse_result(result) or {}
-        subjects = [_jira(key) for key in blocker_keys(data)]
+        subjects = [_key(key) for key in blocker_keys(data)]
         subjects += [_ref(ref) for ref in find(result).refs]
         if _ABOUT_FAILURE & self.wanted:
             subjects += _failed_runs_and_jobs(data)
@@ -307,9 +350,10 @@ class _Turn:
             return None
         own = self._values(self.asked)
 
-        def rank(item: tuple[int, OfferedTool]) -> tuple[int, int, int]:
+        def rank(item: tuple[int, OfferedTool]) -> tuple[int, int, int, int]:
             index, tool = item
-            return (-len(fill(tool, own).missing), score(tool, self.wanted), -index)
+            filled = fill(tool, own)
+            return (tool.key_fit(filled.arguments), -len(filled.missing), score(tool, self.wanted), -index)
 
         return max(enumerate(candidates), key=rank)[1]
 
@@ -348,7 +392,7 @@ class _Turn:
         """Every value a text gives, by slot (references before bare names)."""
         repos = [ref.repo for ref in entities.refs] + list(entities.all_repos)
         values: dict[Slot, list[Any]] = {
-            "jira_key": list(entities.jira_keys),
+            "key": list(entities.keys),
             "repo": repos,
             "owner": [repo.split("/")[0] for repo in repos],
             "repo_name": [repo.split("/")[1] for repo in repos],
@@ -358,7 +402,7 @@ class _Turn:
             "head": [head for _, head in entities.ranges],
             "run_id": list(entities.run_ids),
             "job_id": list(entities.job_ids),
-            "project": list(entities.projects) + [key.split("-")[0] for key in entities.jira_keys],
+            "project": list(entities.projects) + [key.split("-")[0] for key in entities.keys],
             # Jira Cloud assigns by account id, Data Center by user name: the id first.
             "person": [name for person in entities.people for name in (person.account_id, person.user_name)],
             "message": [entities.message] if entities.message else [],
@@ -397,8 +441,8 @@ class _Turn:
     def _ident_of(tool: OfferedTool, arguments: dict[str, Any]) -> tuple[Any, ...]:
         by_slot = {tool.slot(name): value for name, value in arguments.items()}
         repo = str(by_slot.get("repo") or f"{by_slot.get('owner')}/{by_slot.get('repo_name')}").lower()
-        if "jira_key" in by_slot:
-            return ("jira", str(by_slot["jira_key"]).upper())
+        if "key" in by_slot:
+            return ("key", str(by_slot["key"]).upper())
         if "number" in by_slot:
             return ("ref", repo, by_slot["number"])
         for slot in ("job_id", "run_id", "base", "sha"):
@@ -431,17 +475,19 @@ def _namespaces(tools: Sequence[OfferedTool]) -> set[str]:
 
 def _actions(tool: OfferedTool, namespaces: set[str]) -> set[str]:
     """What a write's name says it does: its first word past the service, and the object of a
-    light verb ("add_comment" -> add, comment)."""
+    light verb ("add_comment" -> add, comment); a verb of change it ends with or its description
+    starts with ("incident_resolve": "Mark an incident resolved." -> resolve, mark)."""
     words = [word for word in tool.name.lower().split("_") if word]
     if words and words[0] in namespaces:
         words = words[1:]
     chosen = words[:2] if words and words[0] in _LIGHT_VERBS else words[:1]
+    chosen += [word for word in (words[-1:] + [tool.leading_verb]) if word in CHANGE_VERBS]
     return {verb_root(word) for word in chosen}
 
 
 def _subjects(entities: Entities) -> list[Subject]:
     """What a text names that a tool can read, in the order: issues, references, repositories ..."""
-    subjects = [_jira(key) for key in entities.jira_keys] + [_ref(ref) for ref in entities.refs]
+    subjects = [_key(key) for key in entities.keys] + [_ref(ref) for ref in entities.refs]
     if not (entities.ranges or entities.run_ids or entities.job_ids):  # those read their repository
         subjects += [
             _repo(repo) for repo in entities.repos if repo not in {ref.repo for ref in entities.refs}
@@ -460,8 +506,8 @@ def _subjects(entities: Entities) -> list[Subject]:
     return subjects
 
 
-def _jira(key: str) -> Subject:
-    return Subject(("jira", key.upper()), {"jira_key": [key]}, (frozenset({"jira_key"}),))
+def _key(key: str) -> Subject:
+    return Subject(("key", key.upper()), {"key": [key]}, (frozenset({"key"}),))
 
 
 def _ref(ref: GitHubRef) -> Subject:

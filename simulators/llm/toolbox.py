@@ -1,10 +1,13 @@
 """The tools a request offers, read the way the SIMULATED model reads them: from their schemas.
 
-A tool's name and description say what it is about (scored against the question's words); each
-parameter's name, or failing that its description, says what kind of value it takes (a Jira key,
-a repository, a number, JQL, search words, a message ...) and its JSON schema (type, pattern,
-enum, bounds) which values are valid. ``fill`` picks each argument from the candidate values the
-planner found, and a call is made only when every required argument has a valid value.
+A tool's name and description say what it is about (scored against the question's words) and
+whether it changes anything (it only *proposes*, or its description starts with a verb of change:
+"Acknowledge an incident ..."); each parameter's name, or failing that its description, says what
+kind of value it takes (a ``KEY-NUMBER`` key, a repository, a number, JQL, search words, a message
+...) and its JSON schema (type, pattern, enum, bounds) which values are valid; a key parameter's
+example ("e.g. INC-101") says which keys it is for (``key_fit``). ``fill`` picks each argument from
+the candidate values the planner found, and a call is made only when every required argument has a
+valid value.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, Literal
 from simulators.llm.entities import stem, stems
 
 Slot = Literal[
-    "jira_key",
+    "key",
     "repo",
     "owner",
     "repo_name",
@@ -40,10 +43,10 @@ Slot = Literal[
 Values = Mapping[Slot, Sequence[Any]]
 
 _SLOT_OF_NAME: dict[str, Slot] = {
-    "key": "jira_key",
-    "issue_key": "jira_key",
-    "issue_id_or_key": "jira_key",
-    "issueidorkey": "jira_key",
+    "key": "key",
+    "issue_key": "key",
+    "issue_id_or_key": "key",
+    "issueidorkey": "key",
     "repo": "repo",
     "repository": "repo",
     "full_name": "repo",
@@ -68,6 +71,7 @@ _SLOT_OF_NAME: dict[str, Slot] = {
     "run_id": "run_id",
     "job_id": "job_id",
     "body": "message",
+    "note": "message",
     "comment": "message",
     "message": "message",
     "summary": "title",
@@ -81,17 +85,26 @@ _SLOT_OF_NAME: dict[str, Slot] = {
     "per_page": "limit",
 }
 _SLOT_OF_DESCRIPTION: tuple[tuple[re.Pattern[str], Slot], ...] = (
-    (re.compile(r"\bissue key\b", re.I), "jira_key"),
+    (re.compile(r"\bissue key\b", re.I), "key"),
+    (re.compile(r"\bkey\b.*\be\.g\.\s+[A-Z][A-Z0-9]{1,9}-\d+"), "key"),
     (re.compile(r"\bowner/name\b", re.I), "repo"),
     (re.compile(r"\bJQL\b"), "jql"),
     (re.compile(r"\bsearch (text|words|terms|query)\b", re.I), "query"),
 )
 # Identifying slots: a call "takes" a subject when it has a parameter for each of them.
 IDENTIFIERS: frozenset[Slot] = frozenset(
-    {"jira_key", "number", "repo", "owner", "repo_name", "sha", "base", "head", "run_id", "job_id"}
+    {"key", "number", "repo", "owner", "repo_name", "sha", "base", "head", "run_id", "job_id"}
 )
 # Optional parameters get a value only for these slots: a subject's own identifiers and a page size.
 _OPTIONAL_SLOTS = IDENTIFIERS | {"limit", "explanation"}
+_FENCE_TAG = re.compile(r"</?untrusted-data[^>]*>")
+_EXAMPLE_KEY = re.compile(r"\be\.g\.\s+([A-Z][A-Z0-9]{1,9}-)\d+")
+# The verbs a description of a change starts with (a tool that says it only proposes is one too).
+CHANGE_VERBS = frozenset(
+    "acknowledge add approve archive assign cancel close create delete disable edit enable escalate "
+    "mark merge mute pause post remove rename reopen rerun reset resolve restart resume revert send "
+    "set silence snooze start stop trigger turn unassign update".split()
+)
 _STOPWORDS = frozenset(
     "get one list by as e g or an the of to a and with its it is be when from for this that their "
     "only now who asked person nothing until calling change preview decides learn outcome afterwards "
@@ -125,9 +138,26 @@ class OfferedTool:
         return self.parameters if self.required_parameters is None else self.required_parameters
 
     @property
-    def is_write(self) -> bool:
-        """A write the asker must approve: the bot's write tools say they only *propose* changes."""
+    def proposes(self) -> bool:
+        """Whether it says it only *proposes* its change (the bot's own write tools do)."""
         return bool(re.search(r"\bpropose", self.description, re.IGNORECASE))
+
+    @property
+    def is_write(self) -> bool:
+        """A change the asker must approve: it proposes one, or its description starts with a verb of
+        change ("Acknowledge an incident", "Mark an incident resolved" — whatever it claims elsewhere)."""
+        return self.proposes or self.leading_verb in CHANGE_VERBS
+
+    @property
+    def leading_verb(self) -> str:
+        """The description's first word, lower-case: what a tool of a team's server says it does."""
+        words = re.findall(r"[A-Za-z]+", self.plain_description[:40])
+        return words[0].lower() if words else ""
+
+    @property
+    def plain_description(self) -> str:
+        """The description without the fence the app puts around a team's server's words."""
+        return _FENCE_TAG.sub(" ", self.description).strip()
 
     @property
     def name_stems(self) -> set[str]:
@@ -135,7 +165,7 @@ class OfferedTool:
 
     def about(self) -> set[str]:
         """The stems of its description: what it says it is for."""
-        return stems(self.description) - _STOPWORDS
+        return stems(self.plain_description) - _STOPWORDS
 
     def slot(self, parameter: str) -> Slot | None:
         """What kind of value a parameter takes: by its name, else by its description."""
@@ -154,6 +184,17 @@ class OfferedTool:
         """The offered tools this parameter's description says its value comes from."""
         description = str(self.schemas.get(parameter, {}).get("description", ""))
         return [tool for tool in offered if tool is not self and tool.name in description]
+
+    def key_fit(self, arguments: Mapping[str, Any]) -> int:
+        """How the keys in ``arguments`` fit their parameters' examples: +1 for each that shares its
+        example's prefix (INC-101 for "e.g. INC-7"), -1 for each that does not (OPS-2 there)."""
+        fit = 0
+        for parameter, value in arguments.items():
+            description = str(self.schemas.get(parameter, {}).get("description", ""))
+            example = _EXAMPLE_KEY.search(description)
+            if example and self.slot(parameter) == "key":
+                fit += 1 if str(value).upper().startswith(example.group(1)) else -1
+        return fit
 
     def accepts(self, parameter: str, value: Any) -> bool:
         """Whether ``value`` is valid for the parameter under its JSON schema (what it states of it)."""

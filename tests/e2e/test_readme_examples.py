@@ -36,6 +36,7 @@ from bot.services import Services
 from simulators.jira import jql
 from simulators.jira.payloads import WORKFLOW
 from simulators.llm import SIMULATED_NOTE
+from simulators.mcp import Desk
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("What the demo shows", "In Slack")
@@ -156,9 +157,10 @@ def simulated_facts() -> set[str]:
     """Texts only the simulated data holds: summaries, titles, names, messages, log lines ...
 
     (the first line of each value of these fields in simulators/data/*.json, the pull requests'
-    and issues' references, and the simulated Jira's workflow transitions).
+    and issues' references, the simulated Jira's workflow transitions, the simulated incidents' titles).
     """
     facts = {action for moves in WORKFLOW.values() for _, action, _ in moves}
+    facts |= {incident.title for incident in Desk().incidents.values()}
     for name in ("jira_issues.json", "github.json"):
         facts |= set(_texts(json.loads((ROOT / "simulators/data" / name).read_text("utf-8"))))
     github = json.loads((ROOT / "simulators/data/github.json").read_text("utf-8"))

@@ -117,7 +117,15 @@ async def call(
 def result_text(result: mcp.types.CallToolResult) -> str:
     """The result's text parts (or its structured content as JSON), cut to a readable length."""
     texts = [part.text for part in result.content if isinstance(part, mcp.types.TextContent)]
-    text = "\n".join(texts).strip()
+    text = _compact("\n".join(texts).strip())
     if not text and result.structured_content is not None:
         text = json.dumps(result.structured_content, ensure_ascii=False)
     return text if len(text) <= _RESULT_CHARS else text[: _RESULT_CHARS - 1] + "…"
+
+
+def _compact(text: str) -> str:
+    """JSON on one line (servers often indent it), so the outcome stays short; other text as is."""
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False, separators=(", ", ": "))
+    except ValueError:
+        return text

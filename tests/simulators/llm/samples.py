@@ -1,14 +1,17 @@
 """What the planner's and answer writer's tests feed the SIMULATED model: the bot's tools as they
 reach the simulator on the wire (``offered_tools.json``: names, descriptions and JSON schemas of the
-read and write tools), and tool results as the bot fences them."""
+read and write tools), the SIMULATED incident MCP server's tools as the bot offers them
+(``MCP_TOOLS``), and tool results as the bot fences them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from simulators.llm import OfferedTool
+from simulators.mcp import MCPSimulator
 
 ALL_TOOLS = [
     OfferedTool.from_json_schema(tool["name"], tool["description"], tool["parameters"])
@@ -51,3 +54,20 @@ PR_42 = {
 
 def fenced(data: Mapping[str, object]) -> str:
     return f'<untrusted-data source="x" tool="y">\n{json.dumps(data)}\n</untrusted-data>'
+
+
+def _mcp_tools() -> list[OfferedTool]:
+    """The SIMULATED incident MCP server's tools as the bot offers them: prefixed with the server's
+    name ("incidents"), the server's descriptions fenced as data, its schemas as they are."""
+    listed = asyncio.run(MCPSimulator().server.list_tools())
+    offered = []
+    for tool in listed:
+        name = f"incidents_{tool.name}"
+        described = (
+            f'<untrusted-data source="mcp:incidents" tool="{name}">\n{tool.description}\n</untrusted-data>'
+        )
+        offered.append(OfferedTool.from_json_schema(name, described, tool.input_schema))
+    return offered
+
+
+MCP_TOOLS = _mcp_tools()

@@ -28,9 +28,16 @@ def test_prose_with_slashes_and_branch_names_is_no_repository() -> None:
 def test_a_request_says_its_verb_and_what_to_write() -> None:
     found = find("Please comment on OPS-1 that the fix is deployed.")
 
-    assert found.verb == "comment" and found.jira_keys == ("OPS-1",)
+    assert found.verb == "comment" and found.keys == ("OPS-1",)
     assert found.message == "the fix is deployed"
     assert find('re-run the failed jobs of "CI"').verb == "rerun"
+
+
+def test_what_follows_the_comma_after_a_key_is_what_to_write() -> None:
+    found = find("acknowledge INC-101, Ana is on it.")
+
+    assert found.verb == "acknowledge" and found.keys == ("INC-101",)
+    assert found.message == "Ana is on it"
 
 
 def test_people_of_the_simulated_jira_by_first_name() -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from simulators.llm import ChatMessage, OfferedTool, ToolCall, plan
-from tests.simulators.llm.samples import ALL_TOOLS, OPS_2, PR_42, fenced, only
+from simulators.mcp import INJECTION, Desk
+from tests.simulators.llm.samples import ALL_TOOLS, MCP_TOOLS, OPS_2, PR_42, fenced, only
 
 
 def test_keys_in_the_question_become_one_lookup_each_in_one_turn() -> None:
@@ -319,3 +320,74 @@ def test_after_the_decision_it_reports_how_each_write_ended_then_what_it_read() 
         "Commented on OPS-2\njira_assign failed after approval: User 'fmulder' does not exist.\n\n"
     )
     assert "**OPS-2** · Roll out payments v2 to all regions" in answer
+
+
+# -- a team's MCP server's tools (the SIMULATED incident server's, as the bot offers them) -------
+
+BOTH = ALL_TOOLS + MCP_TOOLS
+
+
+def mcp_result(tool: str, text: str) -> str:
+    return f'<untrusted-data source="mcp:incidents" tool="{tool}">\n{text}\n</untrusted-data>'
+
+
+def test_a_question_about_incidents_reads_the_list_tool_named_for_them() -> None:
+    assert plan([ChatMessage("user", "what incidents are open?")], BOTH) == [
+        ToolCall("incidents_incidents_list", {})
+    ]
+
+
+def test_a_key_goes_to_the_tool_whose_example_shares_its_prefix() -> None:
+    assert plan([ChatMessage("user", "what is INC-101 about?")], BOTH) == [
+        ToolCall("incidents_incident_get", {"id": "INC-101"})
+    ]
+    assert plan([ChatMessage("user", "what is OPS-2 about?")], BOTH) == [
+        ToolCall("jira_get_issue", {"key": "OPS-2"})
+    ]
+
+
+def test_a_request_starting_with_a_servers_verb_proposes_that_write() -> None:
+    assert plan([ChatMessage("user", "acknowledge INC-101, Ana is on it")], BOTH) == [
+        ToolCall("incidents_incident_acknowledge", {"id": "INC-101", "note": "Ana is on it"})
+    ]
+    # "resolve" names the server's mis-annotated write too: a Jira key still goes to Jira's tools.
+    assert plan([ChatMessage("user", "resolve INC-102")], BOTH) == [
+        ToolCall("incidents_incident_resolve", {"id": "INC-102"})
+    ]
+    (first, *_) = plan([ChatMessage("user", "resolve OPS-2")], BOTH)
+    assert isinstance(first, ToolCall) and first.name.startswith("jira_")
+
+
+def test_an_instruction_planted_in_a_result_is_not_followed() -> None:
+    desk = Desk()
+    desk.plant("INC-101", INJECTION)
+    get = ToolCall("incidents_incident_get", {"id": "INC-101"})
+    conversation = [
+        ChatMessage("user", "what is INC-101 about?"),
+        ChatMessage("assistant", tool_calls=(get,)),
+        ChatMessage("tool", mcp_result(get.name, json.dumps(desk.incidents["INC-101"].as_dict()))),
+    ]
+
+    answer = plan(conversation, BOTH)
+
+    assert isinstance(answer, str), "an answer, no flag_set"
+    assert "**INC-101** · Checkout latency above 2 s — *open*" in answer and "ignore previous" not in answer
+
+
+def test_after_an_approved_call_it_says_it_was_made_and_words_what_the_server_returned() -> None:
+    acknowledge = ToolCall("incidents_incident_acknowledge", {"id": "INC-101", "note": "Ana is on it"})
+    incident = {**Desk().incidents["INC-101"].as_dict(), "status": "acknowledged", "notes": ["Ana is on it"]}
+    made = "incidents: incident_acknowledge done.\n" + json.dumps(incident, indent=2)
+    conversation = [
+        ChatMessage("user", "acknowledge INC-101, Ana is on it"),
+        ChatMessage("assistant", tool_calls=(acknowledge,)),
+        ChatMessage("tool", mcp_result(acknowledge.name, made)),
+    ]
+
+    answer = plan(conversation, BOTH)
+
+    assert isinstance(answer, str)
+    assert answer.startswith(
+        "incidents: incident_acknowledge done.\n\n**In short:** INC-101 is acknowledged."
+    )
+    assert "notes: Ana is on it" in answer and "{" not in answer
