@@ -1,6 +1,7 @@
 """MCP_CONFIG wired end to end: ``build_services`` loads the file, and a question asked through
-``Intake`` (a durable run) reaches the SIMULATED MCP server's reads only in the channels the
-server is configured for; the LLM simulator picks the tools from the schemas it is offered."""
+``Intake`` (a durable run) reaches the SIMULATED MCP server only in the channels the server is
+configured for, where its reads run and its writes are offered only as proposals; the LLM
+simulator picks the tools from the schemas it is offered."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ async def _ask(services: Services, edge: Edge, channel: str) -> None:
     await services.runs.wait_idle()
 
 
-async def test_the_configured_server_is_read_only_in_its_channel(
+async def test_the_configured_server_is_used_only_in_its_channel(
     services: Services, sim: MCPSimulator, llm: LLMSimulator
 ) -> None:
     edge = Edge()
@@ -82,4 +83,5 @@ async def test_the_configured_server_is_read_only_in_its_channel(
     assert started[-1].startswith("incidents_incidents_list("), started  # not "unknown tool …"
     offered = {tool["function"]["name"] for tool in llm.requests[-1].body["tools"]}
     assert {"incidents_incidents_list", "incidents_flag_get"} <= offered
-    assert "incidents_flag_set" not in offered
+    assert "incidents_flag_set" in offered, "offered as a proposal: it runs only after Approve"
+    assert [call.tool for call in sim.calls] == ["incidents_list"], "no write was sent"
