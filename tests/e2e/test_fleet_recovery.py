@@ -17,9 +17,12 @@ import pytest
 from bot.store.store import Store
 from tests.e2e.conftest import Upstreams
 from tests.e2e.slack_requests import TEAM
-from tests.e2e.test_durable_runs import ANSWER, CHANNEL, READ_OPS1, serve, streamed_up_to
+from tests.e2e.test_durable_runs import CHANNEL, READ_OPS1, serve, streamed_up_to
 
 ISSUE = "/rest/api/3/issue/OPS-1"
+
+# Long enough to be still streaming after a second replica has started on a loaded machine.
+ANSWER = " ".join(f"word{i}" for i in range(300)) + " THE-END"
 
 
 @dataclass(frozen=True)

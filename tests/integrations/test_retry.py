@@ -33,7 +33,7 @@ async def http(github_sim: GitHubSimulator, sleeps: SleepRecorder) -> AsyncItera
         service="github",
         base_url=github_sim.url,
         headers={"Authorization": f"Bearer {GITHUB_TOKEN}"},
-        timeout=0.5,
+        timeout=5.0,  # a loaded test machine must not turn an answer into a timeout
         sleep=sleeps,
     )
     async with client:
@@ -163,12 +163,17 @@ async def test_retries_give_up_after_max_attempts(
 
 
 async def test_timeouts_are_retried_then_surface_as_unavailable(
-    http: httpx.AsyncClient, github_sim: GitHubSimulator, sleeps: SleepRecorder
+    github_sim: GitHubSimulator, sleeps: SleepRecorder
 ) -> None:
     github_sim.stall_next(30, times=3)
+    headers = {"Authorization": f"Bearer {GITHUB_TOKEN}"}
+    impatient = build_http_client(
+        service="github", base_url=github_sim.url, headers=headers, timeout=0.5, sleep=sleeps
+    )
 
-    with pytest.raises(Unavailable, match="timed out"):
-        await get_user(http)
+    async with impatient:
+        with pytest.raises(Unavailable, match="timed out"):
+            await get_user(impatient)
 
     assert len(github_sim.requests) == 3
     assert len(sleeps.calls) == 2
