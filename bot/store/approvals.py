@@ -143,21 +143,7 @@ class Approvals:
     ) -> list[ApprovalRecord]:
         """Store the paused run and its proposals in one transaction; returns them in order."""
         expires_at = self.clock() + self._ttl
-        rows = [
-            Approval(
-                run_id=run_id,
-                call_id=proposal.call_id,
-                team_id=asker.team_id,
-                user_id=asker.user_id,
-                channel=asker.channel,
-                thread_ts=asker.thread_ts,
-                tool=proposal.tool,
-                args=json.dumps(proposal.args, default=str),
-                preview=clean_text(proposal.preview),
-                expires_at=expires_at,
-            )
-            for proposal in proposals
-        ]
+        rows = [_row(run_id, asker, proposal, expires_at) for proposal in proposals]
         async with self._database.writing() as session:
             session.add(PausedRun(run_id=run_id, conversation_id=conversation_id, history=history))
             await session.flush()  # the approvals reference it
@@ -182,21 +168,7 @@ class Approvals:
             joined = (await session.exec(_joinable(key, now, self._ttl))).first()
             if joined is not None:
                 return _record(joined), False
-            row = Approval(
-                run_id=run_id,
-                call_id=proposal.call_id,
-                team_id=asker.team_id,
-                user_id=asker.user_id,
-                channel=asker.channel,
-                thread_ts=asker.thread_ts,
-                tool=proposal.tool,
-                args=json.dumps(proposal.args, default=str),
-                preview=clean_text(proposal.preview),
-                expires_at=now + self._ttl,
-                origin="mcp",
-                requester=requester[:64],
-                request_key=key,
-            )
+            row = _row(run_id, asker, proposal, now + self._ttl, requester=requester[:64], request_key=key)
             session.add(PausedRun(run_id=run_id, conversation_id=conversation_id, history=""))
             await session.flush()  # the approval references it
             session.add(row)
@@ -409,4 +381,31 @@ def _record(row: Approval) -> ApprovalRecord:
         origin=row.origin,
         requester=row.requester,
         request_key=row.request_key,
+    )
+
+
+def _row(
+    run_id: str,
+    asker: Asker,
+    proposal: Proposal,
+    expires_at: datetime,
+    *,
+    requester: str | None = None,
+    request_key: str | None = None,
+) -> Approval:
+    """A pending approval of ``proposal`` for ``asker``; a ``requester`` makes it an MCP client's."""
+    return Approval(
+        run_id=run_id,
+        call_id=proposal.call_id,
+        team_id=asker.team_id,
+        user_id=asker.user_id,
+        channel=asker.channel,
+        thread_ts=asker.thread_ts,
+        tool=proposal.tool,
+        args=json.dumps(proposal.args, default=str),
+        preview=clean_text(proposal.preview),
+        expires_at=expires_at,
+        origin="mcp" if requester is not None else "slack",
+        requester=requester,
+        request_key=request_key,
     )
