@@ -53,8 +53,8 @@ READ_ONLY_INSTRUCTIONS = (
 )
 
 
-class ReadSpec(Protocol):
-    """What the server needs of one of the agent's tool specs (``bot.agent.tool_specs``)."""
+class ServedSpec(Protocol):
+    """What every served tool takes from one of the agent's specs: its name, words and schema."""
 
     @property
     def name(self) -> str: ...
@@ -64,6 +64,10 @@ class ReadSpec(Protocol):
 
     @property
     def arguments(self) -> type[BaseModel]: ...
+
+
+class ReadSpec(ServedSpec, Protocol):
+    """What the server needs of one of the agent's read tool specs (``bot.agent.tool_specs``)."""
 
     @property
     def call(self) -> Callable[[Any], Awaitable[BaseModel]]: ...

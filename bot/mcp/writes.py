@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.mcp.caller import client_name
 from bot.mcp.journal import CallJournal
 from bot.mcp.requests import CardNotPosted, WriteRequests
-from bot.mcp.server import READ_ONLY, STATUS_TOOL, failed, mcp_tool, problems, text_of
+from bot.mcp.server import READ_ONLY, STATUS_TOOL, ServedSpec, failed, mcp_tool, problems, text_of
 from bot.store import ApprovalRecord
 
 WRITE = ToolAnnotations(
@@ -38,17 +38,8 @@ STATUS_DESCRIPTION = (
 _OPEN = {"pending": "pending_approval", "approved": "approved"}
 
 
-class WriteSpec(Protocol):
+class WriteSpec(ServedSpec, Protocol):
     """What a write tool needs of one of the agent's write specs (``bot.agent.WriteToolSpec``)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def description(self) -> str: ...
-
-    @property
-    def arguments(self) -> type[BaseModel]: ...
 
     @property
     def preview(self) -> Callable[[Any], str]: ...
