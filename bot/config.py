@@ -120,6 +120,9 @@ class Settings(BaseSettings):
         required_for=("serve", "socket", "console"),
     )
     llm_model: str = _env(("llm", "cost"), "the model name", default="gpt-4o-mini")
+    llm_image_input: bool | None = _env(
+        "llm", "whether the model takes images (attached screenshots); unset: pydantic-ai's profile of it"
+    )
     llm_prices: str = _env(
         "cost", "USD per million tokens, beyond bot/pricing.py's: model=in:out,model=in:out", default=""
     )

@@ -7,7 +7,7 @@ another (metrics, footer, feedback buttons, proposals): each wraps the next and 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeAlias
 
 from bot.events import WorkflowEvent
@@ -36,8 +36,66 @@ class ContextItem:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRef:
+    """A file attached to a question, as its surface describes it: not its bytes, which are fetched
+    inside the run (``FileSource``), so a queued question carries only these few primitives."""
+
+    id: str
+    name: str
+    mimetype: str = ""
+    filetype: str = ""
+    size: int = 0  # bytes, as the surface declares it; checked before and after the download
+    url: str = ""  # where the bytes are: Slack's url_private_download, or the console's local path
+    permalink: str = ""
+    stub: bool = False  # Slack Connect's "check_file_info": the full object comes from files.info
+
+
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    """A fetched file's bytes, with the media type they were served as."""
+
+    name: str
+    media_type: str
+    data: bytes
+
+
+class FileUnreadable(Exception):
+    """A file that could not be fetched; ``reason`` completes "I could not read NAME: ..."."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FileSource(Protocol):
+    """Fetches an attached file's bytes, at most ``limit`` of them; raises ``FileUnreadable``."""
+
+    label: str  # where its files come from, as the agent's fence names it: "slack-file"
+
+    async def describe(self, ref: FileRef) -> FileRef:
+        """A stub made whole (its name, type, size and link); any other ref as it is."""
+        ...
+
+    async def fetch(self, ref: FileRef, *, limit: int) -> FileContent: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file as the agent gets it: a text (a large log reduced), an image's bytes, or a sentence
+    saying why it could not be read (``kind`` "unreadable", the sentence in ``text``)."""
+
+    name: str
+    kind: Literal["text", "image", "unreadable"]
+    text: str = ""
+    data: bytes = b""
+    media_type: str = ""
+    source: str = "slack-file"  # where it came from, as the agent's fence names it
+
+
+@dataclass(frozen=True, slots=True)
 class AgentRequest:
-    """What the agent needs: the question, who asked, the thread so far, and looked-up context."""
+    """What the agent needs: the question, who asked, the thread so far, looked-up context and
+    the files attached to the question."""
 
     question: str
     user_id: str
@@ -45,6 +103,8 @@ class AgentRequest:
     run_id: str = ""
     context: tuple[ContextItem, ...] = ()
     channel_id: str = ""  # where it was asked; some tools are offered only in some channels
+    attachments: tuple[Attachment, ...] = ()
+    searchable: bool = False  # it came with Slack's leave to search its discussion (``SearchGrant``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +137,15 @@ class ContextSource(Protocol):
     """Looks up what a message mentions before the agent runs; never raises for upstream failures."""
 
     async def gather(self, text: str) -> tuple[ContextItem, ...]: ...
+
+
+class ViewedChannels(Protocol):
+    """The channel each user was last seen viewing beside the app's Messages tab (Slack's
+    ``app_context_changed``), shared by the fleet: where a DM question was asked "from"."""
+
+    async def viewed_channel(self, team_id: str, user_id: str) -> str | None:
+        """The channel ``user_id`` is viewing now, as far as Slack told; None when unknown."""
+        ...
 
 
 class AgentPort(Protocol):
@@ -119,6 +188,8 @@ class Origin:
     feedback: bool = False  # the 👍/👎 buttons after it
     stop: bool = False  # a Stop control for the asker
     desk: bool = False  # proposed writes shown below the answer, with their buttons
+    agent_session: bool = False  # Slack's agent session (Messages tab): status, title, its own Stop
+    session_title: str = ""  # the agent session's title: a thread's first question, named once
 
 
 class OneSink:
@@ -156,3 +227,58 @@ class SinkWrapper:
 
     async def emit(self, event: WorkflowEvent) -> None:
         await self.inner.emit(event)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchGrant:
+    """Slack's leave to search its discussion for one question: the triggering event's
+    ``action_token`` (a short-lived credential: held in memory only, never stored or logged) and
+    the channel the question was asked from (or the asker is viewing), if any."""
+
+    action_token: str = field(repr=False)
+    context_channel_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlackHit:
+    """One message Slack's search found: kept in memory for the run only (Slack's terms)."""
+
+    author: str
+    channel_name: str
+    ts: str
+    text: str = field(repr=False)
+    permalink: str = ""
+
+
+class SearchUnavailable(Exception):
+    """Slack's search cannot answer this run (no grant, not enabled, refused, rate limited);
+    ``message`` is one sentence for the model, which goes on without the search."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SearchGrants(Protocol):
+    """Where an edge leaves a run's ``SearchGrant`` before the run starts (process memory), and
+    binds the backend that searches with it once the edge is connected."""
+
+    def keep(self, run_id: str, grant: SearchGrant) -> None: ...
+
+    def bind(self, backend: DiscussionBackend) -> None: ...
+
+
+class DiscussionSearch(Protocol):
+    """Searches the workspace's discussion with the grant left for ``run_id``."""
+
+    async def search(self, query: str, *, run_id: str, limit: int) -> list[SlackHit]:
+        """The hits, best first; ``SearchUnavailable`` when there is no answer to be had."""
+        ...
+
+
+class DiscussionBackend(Protocol):
+    """The Slack side of ``DiscussionSearch``: one ``assistant.search.context`` call."""
+
+    async def search(
+        self, query: str, *, action_token: str, context_channel_id: str | None, limit: int
+    ) -> list[SlackHit]: ...

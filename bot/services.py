@@ -11,6 +11,7 @@ from typing import Any
 from openai import OpenAIError
 
 from bot.agent import (
+    GrantedSearch,
     MCPServerConfig,
     MCPWrites,
     PydanticAgent,
@@ -90,7 +91,11 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     github = github_client(settings, metrics)
     closers.extend(c for c in (jira, github) if c is not None)
     writes = write_specs(jira, github)  # offered to the agent as proposals; run by the desk
-    agent = llm_agent(settings, jira, github, metrics, writes, mcp_servers, tool_lists=ToolLists(store))
+    # Slack's discussion as evidence: each run's grant in memory, the search bound by the Slack edge.
+    search = GrantedSearch() if surface == "slack" else None
+    agent = llm_agent(
+        settings, jira, github, metrics, writes, mcp_servers, tool_lists=ToolLists(store), search=search
+    )
     closers.append(agent)  # it owns the LLM HTTP client
     metrics.name_tools(agent.tool_names)
     executor = executor_identity(mode, port=port, explicit=settings.executor_id)
@@ -119,7 +124,9 @@ async def build_services(settings: Settings, mode: str = "console", *, port: int
     # agent runs, and given to it as context.
     context = Mentions(jira, github, projects=settings.jira_projects) if jira or github else None
     desk = approval_desk(settings, store, agent, runs, writes, surface=surface, mcp_servers=mcp_servers)
-    intake = Intake(store, agent, runs, max_chars=settings.max_question_chars, context=context, desk=desk)
+    intake = Intake(
+        store, agent, runs, max_chars=settings.max_question_chars, context=context, desk=desk, grants=search
+    )
     links = LinkPolicy.for_sites(jira_base_url=settings.jira_base_url, github_api_url=settings.github_api_url)
     translator = jql_translator(settings) if jira is not None else None
     if translator is not None:
@@ -159,6 +166,7 @@ def llm_agent(
     mcp_servers: Sequence[MCPServerConfig] = (),
     *,
     tool_lists: ToolLists | None = None,
+    search: GrantedSearch | None = None,
 ) -> PydanticAgent:
     """The agent on the configured LLM; a missing key the SDK insists on is a StartupError.
     The MCP servers' tool lists are watched on ``tool_lists`` (the store), their calls counted."""
@@ -178,6 +186,8 @@ def llm_agent(
             mcp_servers=mcp_servers,
             mcp_watch=ToolListWatch(tool_lists, metrics) if tool_lists is not None else None,
             mcp_observer=metrics,
+            discussion=search,
+            image_input=settings.llm_image_input,
         )
     except OpenAIError as exc:  # OpenAI's SDK will not start without a key for api.openai.com
         raise StartupError(

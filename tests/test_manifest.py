@@ -14,6 +14,7 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT7
 
+from bot.slack.listeners.home import PROMPTS
 from bot.slack.listeners.workflows import SHORTCUT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,3 +96,67 @@ def test_unfurls_are_declared() -> None:
     assert "github.com" in manifest["features"]["unfurl_domains"]
     assert {"links:read", "links:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
     assert "link_shared" in manifest["settings"]["event_subscriptions"]["bot_events"]
+
+
+# Everything the app asks a workspace for, and nothing more: a new scope or event is a decision.
+BOT_SCOPES = {
+    "app_mentions:read",
+    "chat:write",
+    "commands",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "links:read",
+    "links:write",
+    "assistant:write",  # the Messages tab's prompts, app_context_changed
+    "files:read",  # attachments to a question
+    "search:read.public",  # Slack discussion as evidence (Real-time Search)
+}
+BOT_EVENTS = {
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "link_shared",
+    "app_home_opened",
+    "app_context_changed",
+    "agent_session_stopped",
+}
+
+
+def test_it_targets_schema_2_with_the_agent_view() -> None:
+    manifest = _manifest()
+    assert manifest["_metadata"]["major_version"] == 2
+    agent = manifest["features"]["agent_view"]
+    assert 0 < len(agent["agent_description"]) <= 300
+    assert "assistant_view" not in manifest["features"]  # the legacy experience, not both
+
+
+def test_the_messages_tab_is_enabled_and_writable() -> None:
+    home = _manifest()["features"]["app_home"]
+    assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"] is False
+
+
+def test_the_suggested_prompts_are_the_ones_the_bot_sets() -> None:
+    prompts = _manifest()["features"]["agent_view"]["suggested_prompts"]
+    assert prompts == [{"title": p.title, "message": p.message} for p in PROMPTS]
+    assert 1 <= len(prompts) <= 4
+
+
+def test_exactly_the_scopes_and_events_the_features_need() -> None:
+    manifest = _manifest()
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert set(scopes) == BOT_SCOPES and len(scopes) == len(BOT_SCOPES)
+    assert set(events) == BOT_EVENTS and len(events) == len(BOT_EVENTS)
+    assert "user" not in manifest["oauth_config"]["scopes"]  # no user token is asked for
+
+
+def test_schema_2_refuses_a_fifth_prompt_and_a_long_description() -> None:
+    manifest = _manifest()
+    agent = manifest["features"]["agent_view"]
+    agent["suggested_prompts"] = agent["suggested_prompts"] * 2
+    agent["agent_description"] = "x" * 301
+    problems = _problems(manifest)
+    assert any(p.startswith("features/agent_view/suggested_prompts:") for p in problems)
+    assert any(p.startswith("features/agent_view/agent_description:") for p in problems)

@@ -17,9 +17,11 @@ import httpx2
 
 from bot.agent.approval_tools import ProposableWrite
 from bot.agent.checkpointed import CheckpointedModel
+from bot.agent.discussion import SEARCH_TOOL
 from bot.agent.drafter import PydanticDrafter, build_drafter
 from bot.agent.drafting import Drafter, DraftRequest
 from bot.agent.github_tools import GitHubReader, github_specs
+from bot.agent.grants import GrantedSearch
 from bot.agent.jira_tools import JiraReader, jira_specs
 from bot.agent.jql_translator import JqlDraft, JqlTranslator, PydanticJqlTranslator
 from bot.agent.mcp import (
@@ -36,6 +38,7 @@ from bot.agent.runner import PydanticAgent
 from bot.agent.telemetry import instrument_agents, stop_instrumenting
 from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec
 from bot.agent.write_tools import WriteToolSpec, write_specs
+from bot.ports import DiscussionSearch
 
 __all__ = [
     "MCPObserver",
@@ -46,12 +49,14 @@ __all__ = [
     "DraftRequest",
     "Drafter",
     "GitHubReader",
+    "GrantedSearch",
     "JiraReader",
     "JqlDraft",
     "JqlTranslator",
     "PydanticAgent",
     "PydanticDrafter",
     "PydanticJqlTranslator",
+    "SEARCH_TOOL",
     "TOOL_REGISTRY",
     "ToolListWatch",
     "ToolInfo",
@@ -85,11 +90,15 @@ def build_agent(
     mcp_servers: Sequence[MCPServerConfig] = (),
     mcp_watch: ToolListWatch | None = None,
     mcp_observer: MCPObserver | None = None,
+    discussion: DiscussionSearch | None = None,
+    image_input: bool | None = None,
 ) -> PydanticAgent:
     """An agent answering with the LLM at `base_url`; only tools whose client is given are offered.
     `writes` are offered as proposals only (approval-required; see ``bot.approvals.desk``);
     `mcp_servers` offer their reads, and their writes as proposals (``bot.agent.mcp.toolset``),
-    their tool lists watched by `mcp_watch` and their calls told to `mcp_observer`.
+    their tool lists watched by `mcp_watch` and their calls told to `mcp_observer`; `discussion`
+    offers ``slack_search`` to runs that came with Slack's grant (``bot.agent.discussion``);
+    `image_input` overrides whether the model is sent attached images (None: its profile decides).
 
     Call ``await agent.aclose()`` at shutdown to release its HTTP client.
     """
@@ -113,6 +122,8 @@ def build_agent(
         toolsets=mcp_toolsets(
             mcp_servers, output_chars=tool_output_chars, watch=mcp_watch, observer=mcp_observer
         ),
+        discussion=discussion,
+        image_input=image_input,
     )
 
 

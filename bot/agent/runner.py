@@ -31,6 +31,7 @@ from pydantic_ai.exceptions import (
     UserError,
 )
 from pydantic_ai.messages import (
+    BinaryContent,
     FunctionToolCallEvent,
     FunctionToolResultEvent,
     ModelMessage,
@@ -42,6 +43,7 @@ from pydantic_ai.messages import (
     TextPart,
     TextPartDelta,
     ToolCallPart,
+    UserContent,
     UserPromptPart,
 )
 from pydantic_ai.models import Model
@@ -51,6 +53,7 @@ from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.usage import RunUsage, UsageLimits
 
 from bot.agent.approval_tools import ProposableWrite, as_approval_tool, outcome_metadata
+from bot.agent.discussion import SEARCH_TOOL, describe_call, search_tool, without_search_results
 from bot.agent.prompt import system_instructions
 from bot.agent.tools import ToolNotes, ToolSpec, as_agent_tool, short
 from bot.agent.untrusted import fence
@@ -67,12 +70,21 @@ from bot.events import (
     WorkflowEvent,
     WritesProposed,
 )
-from bot.ports import AgentRequest, ContextItem, ResumeRequest, Turn, WriteDecision
+from bot.ports import (
+    AgentRequest,
+    Attachment,
+    ContextItem,
+    DiscussionSearch,
+    ResumeRequest,
+    Turn,
+    WriteDecision,
+)
 
 log = logging.getLogger(__name__)
 
 _TOOL_RETRIES = 2
 CONTEXT_INTRO = "Looked up before you were asked, because the message mentions them:"
+FILES_INTRO = "Files the user attached to the question:"
 
 
 class PydanticAgent:
@@ -90,8 +102,15 @@ class PydanticAgent:
         on_close: Callable[[], Awaitable[None]] | None = None,
         writes: Sequence[ProposableWrite] = (),
         toolsets: Sequence[AbstractToolset[ToolNotes]] = (),
+        image_input: bool | None = None,
+        discussion: DiscussionSearch | None = None,
     ) -> None:
+        # Whether screenshots go to the model as bytes: the setting if given, else the model's profile.
+        self.image_input = (
+            model.profile.get("supports_image_input", True) if image_input is None else image_input
+        )
         self._specs = {spec.name: spec for spec in tools}
+        self._discussion = discussion is not None
         self._writes = {write.name: write for write in writes}
         self._max_steps = max_steps
         self._timeout = timeout
@@ -100,13 +119,15 @@ class PydanticAgent:
         self._settings = ModelSettings(max_retries=llm_retries)
         self._agent = Agent(
             model,
-            instructions=system_instructions(writes=bool(writes)),
+            instructions=system_instructions(writes=bool(writes), search=discussion is not None),
             deps_type=ToolNotes,
             # A run that calls a write tool ends with the call pending instead of running it.
             output_type=[str, DeferredToolRequests],
             tools=[
                 *(as_agent_tool(spec, output_chars=tool_output_chars) for spec in tools),
                 *(as_approval_tool(write) for write in writes),
+                # Slack's discussion, for runs that came with a grant; not a step (nothing kept).
+                *([search_tool(discussion, output_chars=tool_output_chars)] if discussion else []),
             ],
             # The team's MCP servers (``bot.agent.mcp.toolset``): on the Agent from the start, as a
             # durable run needs; which of their tools a run sees depends on its channel.
@@ -118,7 +139,7 @@ class PydanticAgent:
     @property
     def tool_names(self) -> list[str]:
         """Every tool the model may call: the read tools and the writes it may propose."""
-        return [*self._specs, *self._writes]
+        return [*self._specs, *self._writes, *([SEARCH_TOOL] if self._discussion else [])]
 
     async def aclose(self) -> None:
         """Release the LLM HTTP client."""
@@ -128,11 +149,20 @@ class PydanticAgent:
     def answer(self, request: AgentRequest) -> AsyncIterator[WorkflowEvent]:
         """Stream the answer to `request` as workflow events, ending with one terminal event
         (or ``WritesProposed`` when the model proposed writes)."""
+        prompt = user_prompt(
+            request.question,
+            request.context,
+            limit=self._context_chars,
+            attachments=request.attachments,
+            images=self.image_input,
+        )
         return self._run(
-            user_prompt(request.question, request.context, limit=self._context_chars),
+            prompt,
             history_messages(request.history),
             None,
             request.channel_id,
+            run_id=request.run_id,
+            searchable=request.searchable,
         )
 
     def resume(self, request: ResumeRequest) -> AsyncIterator[WorkflowEvent]:
@@ -145,14 +175,22 @@ class PydanticAgent:
 
     async def _run(
         self,
-        prompt: str | None,
+        prompt: str | Sequence[UserContent] | None,
         history: list[ModelMessage],
         deferred: DeferredToolResults | None,
         channel_id: str,
+        *,
+        run_id: str = "",
+        searchable: bool = False,
     ) -> AsyncIterator[WorkflowEvent]:
         yield StatusChanged("thinking")
         approved = None if deferred is None else {c: _approved(v) for c, v in deferred.approvals.items()}
-        notes = ToolNotes(channel_id=channel_id, resuming=_called(history, approved or {}))
+        notes = ToolNotes(
+            channel_id=channel_id,
+            resuming=_called(history, approved or {}),
+            run_id=run_id,
+            searchable=searchable,
+        )
         translator = _Translator(self._specs, notes, writes=self._writes, approved=approved)
         deadline = asyncio.get_running_loop().time() + self._timeout
         usage: Callable[[], Usage] = Usage
@@ -189,15 +227,48 @@ class PydanticAgent:
             yield Failed("Something went wrong inside the bot while answering.", False, usage(), steps())
 
 
-def user_prompt(question: str, context: Sequence[ContextItem], *, limit: int) -> str:
-    """The question, followed by the context looked up for it, each item fenced as untrusted data.
+def user_prompt(
+    question: str,
+    context: Sequence[ContextItem],
+    *,
+    limit: int,
+    attachments: Sequence[Attachment] = (),
+    images: bool = True,
+) -> str | list[UserContent]:
+    """The question, followed by the context looked up for it and the attached files' text, each
+    fenced as untrusted data; images, for a model that takes them, follow as bytes.
 
-    One text rather than several parts: every OpenAI-compatible server accepts a plain string.
+    One text rather than several parts unless there are images: every OpenAI-compatible server
+    accepts a plain string. Images go as bytes, never as a Slack URL the provider cannot open.
     """
-    if not context:
-        return question
-    fenced = [fence(item.body, source=item.source, tool="context", limit=limit) for item in context]
-    return "\n\n".join([question, CONTEXT_INTRO, *fenced])
+    parts = [question]
+    if context:
+        fenced = [fence(item.body, source=item.source, tool="context", limit=limit) for item in context]
+        parts.extend([CONTEXT_INTRO, *fenced])
+    if attachments:
+        parts.extend([FILES_INTRO, *(_attachment_text(item, images=images) for item in attachments)])
+    text = "\n\n".join(parts)
+    pictures = [item for item in attachments if item.kind == "image" and images]
+    if not pictures:
+        return text
+    return [text, *(BinaryContent(item.data, media_type=item.media_type) for item in pictures)]
+
+
+def _attachment_text(item: Attachment, *, images: bool) -> str:
+    name = _quoted_name(item.name)
+    if item.kind == "text":
+        # The reduction already kept the text within its budget; the fence only guards the rest.
+        return fence(item.text, source=item.source, tool=name, limit=len(item.text) + 1)
+    if item.kind == "image" and images:
+        return f"The user attached {name}, an image: it follows this text."
+    if item.kind == "image":
+        return f"The user attached {name}, an image this model cannot see."
+    return f"The user attached {name}, which could not be read ({item.text})"
+
+
+def _quoted_name(name: str) -> str:
+    """A file name as it may stand in the prompt and the fence's attribute (its author chose it)."""
+    return "".join(c for c in name if c.isprintable() and c not in '"<>')[:120] or "a file"
 
 
 def deferred_results(decisions: Sequence[WriteDecision]) -> DeferredToolResults:
@@ -278,7 +349,9 @@ class _Translator:
             ProposedWrite(call.tool_call_id, call.tool_name, dict(call.args_as_dict()))
             for call in requests.approvals
         )
-        history = ModelMessagesTypeAdapter.dump_json(result.all_messages()).decode()
+        # The history is stored with the proposals: Slack search results must not be (Slack's terms).
+        kept = without_search_results(result.all_messages())
+        history = ModelMessagesTypeAdapter.dump_json(kept).decode()
         steps = llm_steps(result.new_messages())
         return WritesProposed(proposals, history, "".join(self.text), _usage(result.usage), steps)
 
@@ -310,6 +383,8 @@ class _Translator:
         spec = self.specs.get(part.tool_name)
         if spec is not None:
             summary = spec.summarize_call(arguments)
+        elif part.tool_name == SEARCH_TOOL:
+            summary = describe_call(arguments)
         elif part.tool_name in self.writes:
             described = self.writes[part.tool_name].summarize_call(arguments)
             summary = f"{described} ({self._stage(part.tool_call_id)})"

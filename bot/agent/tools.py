@@ -123,6 +123,8 @@ class ToolNotes:
     channel_id: str = ""  # where the run was asked: MCP servers may be limited to some channels
     unavailable: set[str] = field(default_factory=set)  # MCP servers this run had to go without
     resuming: frozenset[str] = frozenset()  # tools whose approved calls this run reports on
+    run_id: str = ""  # whose search grant ``slack_search`` uses (``bot.agent.discussion``)
+    searchable: bool = False  # the run came with a search grant: ``slack_search`` is offered
 
 
 def as_agent_tool(spec: ToolSpec[Any, Any], *, output_chars: int) -> Tool[ToolNotes]:

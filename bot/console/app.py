@@ -22,12 +22,13 @@ from rich.text import Text
 
 from bot.console.approvals import ConsoleApprovals
 from bot.console.cards import card_table, card_text
+from bot.console.files import LocalFiles, local_file
 from bot.console.prompt import Prompt
 from bot.console.sink import ConsoleSink
 from bot.console.workflows import standup_text, start_issue, start_triage
 from bot.errors import InputRejected
 from bot.lookup import Card, NextPage
-from bot.ports import OneSink, Origin
+from bot.ports import FileRef, OneSink, Origin
 from bot.runs import details_for, is_details_request
 from bot.services import Services
 from bot.store import Asker
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 HELP = """\
 Type a question (or /ask <question>); /ask why shows how your last answer came about.
 /new starts a new thread, /help shows this, /quit or Ctrl-D leaves. Ctrl-C stops an answer.
+/attach PATH attaches a file (a log, a config, a screenshot) to your next question.
 Direct look-ups (cards, no LLM):
   /jira OPS-123 · /jira <JQL> · /jira <words>     an issue · a list (/more for the next page) · words as JQL
   /jira count <JQL> · /jira transitions OPS-123    how many issues · the transitions open to an issue
@@ -67,6 +69,8 @@ class ConsoleSession:
         services.runs.route("console", OneSink(self._sink))  # every run of this session prints here
         self.thread_ts = _new_thread_id()
         self._next_page: NextPage | None = None
+        self._attached: list[FileRef] = []  # files for the next question (/attach)
+        services.intake.read_files_with(LocalFiles())
         desk = services.desk  # proposed writes wait for the next line: approve / deny / edit
         self._approvals = (
             ConsoleApprovals(desk, services.runs, self.console, team_id=CONSOLE, user_id=user_id)
@@ -80,7 +84,8 @@ class ConsoleSession:
             store = self._services.store
             self._print(await details_for(store, CONSOLE, CONSOLE, self._user_id), emoji=True)
             return
-        inquiry = Inquiry(CONSOLE, CONSOLE, self.thread_ts, self._user_id, text, "console")
+        files, self._attached = tuple(self._attached), []
+        inquiry = Inquiry(CONSOLE, CONSOLE, self.thread_ts, self._user_id, text, "console", files)
         try:
             origin = Origin("console", CONSOLE, CONSOLE, self.thread_ts, self._user_id)
             await self._services.intake.accept(inquiry, origin)
@@ -88,6 +93,16 @@ class ConsoleSession:
             self._print(rejected.message)
             return
         await self.settle()
+
+    def attach(self, path: str) -> None:
+        """Attach the file at ``path`` to the next question (read when that question runs)."""
+        try:
+            ref = local_file(path)
+        except InputRejected as rejected:
+            self._print(rejected.message)
+            return
+        self._attached.append(ref)
+        self._print(f"(attached {ref.name}, {ref.size:,} bytes, to your next question)")
 
     async def settle(self) -> None:
         """Wait until the thread's runs have ended; then offer any proposed write for a decision."""
@@ -146,6 +161,8 @@ class ConsoleSession:
             self._print(HELP)
         elif command == "/ask":
             await self.ask(rest)
+        elif command == "/attach":
+            self.attach(rest)
         elif command == "/jira" and rest.split(" ", 1)[0].lower() == "create":
             await self._workflow(start_issue(self._services.workflows, self._asker(), rest[6:]))
         elif command == "/triage":

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from importlib import resources
 from pathlib import Path
 
 from bot.config import Settings
@@ -30,6 +31,9 @@ from simulators.mcp import MCPSimulator
 
 # The team's MCP server (SIMULATED incidents): a read runs at once, a write waits for "y".
 MCP_SCRIPT = ("what incidents are open?", "acknowledge INC-101, Ana is on it", "y")
+# A pasted log: attached to the question, read in the run and fenced as data; the answer quotes it.
+DEPLOY_LOG = str(resources.files("simulators").joinpath("data/deploy-failure.log"))
+LOG_SCRIPT = (f"/attach {DEPLOY_LOG}", "why did this deploy fail?")
 SCRIPT = (
     "why is OPS-2 blocked?",
     "what does the fix still need before it can merge?",
@@ -37,6 +41,7 @@ SCRIPT = (
     "/jira create OPS Payments v2 rollout waits for the retry fix",
     "y",
     *MCP_SCRIPT,
+    *LOG_SCRIPT,
     # The direct commands: cards straight from Jira and GitHub, no LLM involved.
     "/jira OPS-2",
     '/jira project = OPS AND status = "In Progress"',

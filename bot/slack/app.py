@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -21,22 +22,25 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals import ApprovalDesk
 from bot.errors import InputRejected, ShuttingDown
 from bot.lookup import LinkPolicy, Lookup, Unfurler
-from bot.ports import Origin
+from bot.ports import Origin, SearchGrant
 from bot.runs import details_for, is_details_request
 from bot.slack.context import log_context_middleware
-from bot.slack.delivery import DELIVERY_ERRORS, SlackConnection, SlackDelivery, error_code
+from bot.slack.delivery import DELIVERY_ERRORS, SlackConnection, SlackDelivery, error_code, session_title
+from bot.slack.files import SlackFiles, file_refs
 from bot.slack.listeners import (
     answer_memory_request,
     memory_request,
     register_approvals,
     register_details,
     register_feedback,
+    register_home,
     register_lookup,
     register_stop,
     register_unfurls,
     register_workflows,
 )
 from bot.slack.middleware import drop_redeliveries, listener_errors, once_per_trigger
+from bot.slack.search import SlackSearch
 from bot.store import Store
 from bot.text import escape
 from bot.workflows import Inquiry, Intake, Trigger, Workflows
@@ -84,6 +88,8 @@ def build_slack_app(
         process_before_response=False,
     )
     listeners = _Listeners(intake, store, desk, answer_footer=answer_footer)
+    intake.read_files_with(SlackFiles(slack.client, api_url=slack.client.base_url))  # files of questions
+    intake.search_with(SlackSearch(slack.client))  # Slack's discussion as the agent's evidence
     app.middleware(log_context_middleware)  # team/channel/thread on every record a request logs
     app.middleware(drop_redeliveries(store))
     app.error(listener_errors)
@@ -92,7 +98,8 @@ def build_slack_app(
     app.event("message")(listeners.message)
     register_feedback(app, store)  # 👍/👎 under each answer
     register_details(app, store)  # Details beside them: the run's trace, for its asker
-    register_stop(app, intake, store)  # Stop under an answer that is not a native stream
+    register_stop(app, intake, store)  # our Stop below a non-streamed answer; Slack's session Stop
+    register_home(app, store)  # the Messages tab: suggested prompts, the channel the user views
     if workflows is not None:  # /standup, /triage, `/jira create` (before /jira), the thread shortcut
         register_workflows(app, workflows, store, links or LinkPolicy(frozenset()), desk, slack.client)
     if lookup is not None:  # /jira, /gh and their buttons
@@ -171,7 +178,12 @@ class _Listeners:
         inquiry = self._inquiry(body, event, thread_ts, trigger)
         if trigger == "followup" and await self._answer_memory(inquiry, client):
             return
-        await self._start(inquiry, client)
+        # A new thread in the Messages tab (a DM's top-level message) is named once, by its question.
+        title = session_title(inquiry.text) if trigger == "dm" and not event.get("thread_ts") else ""
+        await self._start(inquiry, client, session=trigger == "dm", title=title)
+
+    async def _viewing(self, inquiry: Inquiry) -> Inquiry:
+        return await _viewing_of(self._store, inquiry)
 
     async def _answer_memory(self, inquiry: Inquiry, client: AsyncWebClient) -> bool:
         """Answer "what do you know here?" / "forget this thread" from the store, without a run."""
@@ -191,10 +203,18 @@ class _Listeners:
         self, body: dict[str, Any], event: dict[str, Any], thread_ts: str, trigger: Trigger
     ) -> Inquiry:
         text = _MENTION.sub("", event.get("text", "")).strip()
-        return Inquiry(_team_id(body, event), event["channel"], thread_ts, event["user"], text, trigger)
+        files = file_refs(event)
+        team_id, grant = _team_id(body, event), _search_grant(event, trigger)
+        return Inquiry(team_id, event["channel"], thread_ts, event["user"], text, trigger, files, grant)
 
     async def _start(
-        self, inquiry: Inquiry, client: AsyncWebClient, *, respond: AsyncRespond | None = None
+        self,
+        inquiry: Inquiry,
+        client: AsyncWebClient,
+        *,
+        respond: AsyncRespond | None = None,
+        session: bool = False,
+        title: str = "",
     ) -> None:
         origin = Origin(
             "slack",
@@ -208,11 +228,32 @@ class _Listeners:
             feedback=True,
             stop=True,  # only the asker sees Slack's Stop on the stream, or may click ours
             desk=self._desk is not None,
+            agent_session=session,  # a DM is the Messages tab: Slack's agent session, with its Stop
+            session_title=title,
         )
+        inquiry = await self._viewing(inquiry)
         try:
             await self._intake.accept(inquiry, origin)
         except (InputRejected, ShuttingDown) as refused:
             await _say_in_thread(client, inquiry, f":information_source: {refused.message}")
+
+
+async def _viewing_of(store: Store, inquiry: Inquiry) -> Inquiry:
+    """A DM question searches from the channel its asker is viewing beside the Messages tab."""
+    grant = inquiry.grant
+    if grant is None or inquiry.trigger != "dm" or grant.context_channel_id:
+        return inquiry
+    viewed = await store.viewed_channel(inquiry.team_id, inquiry.user_id)
+    return replace(inquiry, grant=replace(grant, context_channel_id=viewed)) if viewed else inquiry
+
+
+def _search_grant(event: dict[str, Any], trigger: Trigger) -> SearchGrant | None:
+    """Slack's leave to search its discussion for this message (its ``action_token``), if given:
+    searched from the channel it was posted in; a DM's from where its asker is (``_viewing_of``)."""
+    token = event.get("action_token")
+    if not isinstance(token, str) or not token:
+        return None
+    return SearchGrant(token, None if trigger == "dm" else str(event["channel"]))
 
 
 async def _say_in_thread(client: AsyncWebClient, inquiry: Inquiry, text: str) -> None:

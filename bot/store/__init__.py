@@ -9,8 +9,9 @@ cannot loop back here.
 - ``engine``, ``database``: the engine from ``DATABASE_URL`` (SQLite in WAL mode, or PostgreSQL),
   migrations on open (``schema``, ``migrations/``), short read and write transactions.
 - ``conversations``, ``runs``, ``claims``, ``feedback``, ``retention``, ``budget`` (Slack rate
-  buckets that processes share), ``executors`` (the fleet's heartbeats): one aggregate each, as a
-  class over ``Database``; ``store.Store`` combines them into the one object callers hold.
+  buckets that processes share), ``executors`` (the fleet's heartbeats), ``viewing`` (the channel
+  each user views beside the Messages tab): one aggregate each, as a class over ``Database``;
+  ``store.Store`` combines them into the one object callers hold.
 - ``approvals``, ``schedules`` (with ``schedule``, the digest times), ``tool_lists`` (the MCP
   servers' last tool lists): repositories on the database.
 - ``models``: the tables; ``cascade``: deleting rows with what refers to them; ``text``: text made
@@ -22,7 +23,16 @@ from bot.store.budget import BudgetReading
 from bot.store.conversations import StoredQuestion
 from bot.store.database import Database
 from bot.store.executors import ExecutorRecord
-from bot.store.models import Conversation, DigestSchedule, LlmCall, Run, SeenEvent, SlackBudgetCell, utcnow
+from bot.store.models import (
+    Conversation,
+    DigestSchedule,
+    LlmCall,
+    Run,
+    SeenEvent,
+    SlackBudgetCell,
+    ViewedChannel,
+    utcnow,
+)
 from bot.store.runs import RunRecord, ToolCallRecord
 from bot.store.schedule import USAGE, ScheduleSpec, parse_spec
 from bot.store.schedule import USAGE as SCHEDULE_USAGE
@@ -59,6 +69,7 @@ __all__ = [
     "ToolCallRecord",
     "ToolListChange",
     "ToolLists",
+    "ViewedChannel",
     "fingerprint",
     "USAGE",
     "parse_spec",

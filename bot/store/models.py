@@ -334,3 +334,15 @@ class MCPToolList(SQLModel, table=True):
     previous_names: str | None = Field(default=None, sa_type=sa.Text)
     changed_at: datetime | None = _timestamp(nullable=True)
     seen_at: datetime = _timestamp()
+
+
+class ViewedChannel(SQLModel, table=True):
+    """The channel a user was last seen viewing beside the app's Messages tab (Slack's
+    ``app_context_changed``): one row per (team, user), replaced by each change."""
+
+    __tablename__ = "viewed_channels"
+
+    team_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
+    channel_id: str = Field(max_length=64)
+    seen_at: datetime = _timestamp()

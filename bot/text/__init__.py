@@ -1,5 +1,6 @@
 """Text for people: untrusted text neutralised for Slack (no live mentions, escaped mrkdwn,
-limits held after escaping) and any error as one short sentence.
+limits held after escaping), any error as one short sentence, and a long log reduced to what
+matters (``reduce_log``).
 
 Rule: pure functions, no I/O; imports nothing from the bot but ``bot.errors``.
 """
@@ -7,6 +8,7 @@ Rule: pure functions, no I/O; imports nothing from the bot but ``bot.errors``.
 from __future__ import annotations
 
 from bot.text.explain import explain
+from bot.text.logs import reduce_log
 from bot.text.render import StreamEscaper, clip, clip_start, cut_index, escape, escape_clipped, link
 
 __all__ = [
@@ -18,4 +20,5 @@ __all__ = [
     "escape_clipped",
     "explain",
     "link",
+    "reduce_log",
 ]

@@ -2,9 +2,11 @@
 
 It never talks to Slack: it yields events and a sink renders them. The question was stored
 when it arrived (see `Intake`); here the history before it is loaded, what the question
-mentions is looked up (a `ContextSource`, e.g. Jira keys), the agent runs, tool calls are
-recorded as they finish, and the answer is stored when the run ends, with the LLM requests it
-made (``RunRecorder``: the usage the sinks are shown is the one stored).
+mentions is looked up (a `ContextSource`, e.g. Jira keys), the files attached to it are fetched
+and read (``attachments``: a ``FileSource``; an unreadable one is named at the top of the
+answer), the agent runs, tool calls are recorded as they finish, and the answer is stored when
+the run ends, with the LLM requests it made (``RunRecorder``: the usage the sinks are shown is
+the one stored).
 
 When the agent proposes writes, the run pauses: the proposals are filed with the approval desk
 (stored with the run's message history), the sinks get one ``ApprovalRequested`` each, and the
@@ -18,9 +20,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.events import ApprovalRequested, Failed, Finished, ProposedWrite, WorkflowEvent, WritesProposed
-from bot.ports import AgentPort, AgentRequest, ContextSource, ResumeRequest
+from bot.ports import AgentPort, AgentRequest, ContextSource, FileRef, FileSource, ResumeRequest
 from bot.runs import step
 from bot.store import Asker, Store
+from bot.workflows.attachments import read_attachments, unreadable_notice, with_notice
 from bot.workflows.recorder import RunRecorder
 
 AWAITING_APPROVAL = "I'd like to make the change below; it needs your approval."
@@ -50,6 +53,8 @@ class Question:
     user_id: str
     text: str
     channel_id: str = ""  # the agent offers some MCP servers only in some channels
+    files: tuple[FileRef, ...] = ()  # attached to the question; fetched in the run
+    searchable: bool = False  # its edge left a search grant in memory (never the grant itself)
 
 
 async def answer(
@@ -59,6 +64,7 @@ async def answer(
     agent: AgentPort,
     context: ContextSource | None = None,
     desk: ProposalDesk | None = None,
+    files: FileSource | None = None,
 ) -> AsyncIterator[WorkflowEvent]:
     history = await store.history(question.conversation_id, before_message_id=question.message_id)
     await store.mark_running(question.run_id)
@@ -68,10 +74,14 @@ async def answer(
         history=tuple(history),
         run_id=question.run_id,
         channel_id=question.channel_id,
+        searchable=question.searchable,
         # A step: a resumed run reuses what was looked up instead of reading Jira again.
         context=await step("context.gather", context.gather, question.text) if context is not None else (),
+        # Not a step: a file's bytes stay out of the run's checkpoints; a resumed run fetches again.
+        attachments=await read_attachments(question.files, files) if question.files else (),
     )
-    async for event in _recorded(question.run_id, agent.answer(request), store=store, desk=desk):
+    events = with_notice(agent.answer(request), unreadable_notice(request.attachments))
+    async for event in _recorded(question.run_id, events, store=store, desk=desk):
         yield event
 
 

@@ -19,6 +19,8 @@ only from what the tools returned (``answer_writer``). It knows no tool by name.
   read with the tool its description names ("run id (from github_workflow_runs)").
 - Once the asker decided, it says how each write ended (the app's report, or the line above what a
   team's server returned for an approved call) and words what was read and returned.
+- A question about files the app attached (fenced ``slack-file``/``local-file`` data, or images)
+  and naming nothing else is answered from them (``log_reader``): the first error line, quoted.
 - Offered an output form (``submit_*``), it fills the form instead: JQL by
   ``simulators.jira.jql_writer``, drafts by ``simulators.llm.draft_writer``.
 """
@@ -46,6 +48,7 @@ from simulators.llm.conversation import (
 from simulators.llm.draft_writer import TOOLS as DRAFT_TOOLS
 from simulators.llm.draft_writer import write as write_draft
 from simulators.llm.entities import Entities, GitHubRef, find, stem, stems, verb_root
+from simulators.llm.log_reader import attached_files, file_answer
 from simulators.llm.toolbox import CHANGE_VERBS, IDENTIFIERS, OfferedTool, Slot, fill, score
 
 FORM_PREFIX = "submit_"  # the app's output tools: the answer's form, not a lookup
@@ -113,6 +116,9 @@ def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply
         ]
         read += [data for text in made for data in _made_call(text)[1]]
         return "\n".join(outcomes) + "\n\n" + (compose_answer(read, question) if read else SIMULATED_NOTE)
+    asked = messages[turn_start].text if turn_start >= 0 else ""
+    if not turn and attached_files(asked) and not _subjects(find(question)):
+        return file_answer(asked)  # a question about the attached files, which are read already
     history = [message for message in messages[: max(turn_start, 0)] if message.role in ("user", "assistant")]
     return _Turn(question, context, history, turn, list(tools)).next_step()
 

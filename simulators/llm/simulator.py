@@ -13,6 +13,8 @@ Nothing here is a real model: every response is labelled with the model name
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import itertools
 import json
 import time
@@ -30,7 +32,7 @@ from simulators.llm.toolbox import OfferedTool
 SIMULATED_MODEL = "simulated-model"
 _ARGUMENT_FRAGMENT_CHARS = 8
 
-__all__ = ["SIMULATED_MODEL", "LLMSimulator", "RecordedRequest", "ToolCall"]
+__all__ = ["SIMULATED_MODEL", "LLMSimulator", "ReceivedImage", "RecordedRequest", "ToolCall"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,14 @@ class RecordedRequest:
 
     path: str
     body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedImage:
+    """An image a request carried in a user message, decoded from its base64."""
+
+    media_type: str
+    data: bytes
 
 
 @dataclass(slots=True)
@@ -56,8 +66,19 @@ class LLMSimulator(SimulatedServer):
     (``http://127.0.0.1:PORT/v1``) and ``llm.url`` the bare origin (Anthropic clients add ``/v1``).
     """
 
-    def __init__(self, *, chunk_delay: float = 0.01, words_per_delta: int = 3, keyless: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        chunk_delay: float = 0.01,
+        words_per_delta: int = 3,
+        keyless: bool = False,
+        images: bool = True,
+    ) -> None:
         self.chunk_delay = chunk_delay
+        # A model that sees images takes them as bytes in the prompt; one that does not refuses
+        # a request carrying one with a 400, as OpenAI's text-only models do.
+        self.images = images
+        self.received_images: list[ReceivedImage] = []
         self.keyless = keyless  # serves without a key, as Ollama, vLLM and llama.cpp's server do
         self.words_per_delta = words_per_delta
         self.requests: list[RecordedRequest] = []
@@ -127,6 +148,11 @@ class LLMSimulator(SimulatedServer):
         if body is None or not isinstance(body.get("messages"), list):
             return _openai_error(400, "'messages' is a required property", "invalid_request_error", None)
         self.requests.append(RecordedRequest(request.path, body))
+        images = _openai_images(body["messages"])
+        if images and not self.images:
+            message = "Invalid content type. image_url is only supported by certain models."
+            return _openai_error(400, message, "invalid_request_error", None)
+        self.received_images.extend(images)
         fault = self._take_fault()
         if fault.status:
             return _openai_status_error(fault)
@@ -147,6 +173,10 @@ class LLMSimulator(SimulatedServer):
         if body is None or not isinstance(body.get("messages"), list):
             return _anthropic_error(400, "invalid_request_error", "messages: Field required")
         self.requests.append(RecordedRequest(request.path, body))
+        images = _anthropic_images(body["messages"])
+        if images and not self.images:
+            return _anthropic_error(400, "invalid_request_error", "This model does not support images.")
+        self.received_images.extend(images)
         fault = self._take_fault()
         if fault.status:
             kind = {429: "rate_limit_error", 529: "overloaded_error"}.get(fault.status, "api_error")
@@ -312,6 +342,41 @@ def _text_of(content: Any) -> str:
             if isinstance(part, dict)
         )
     return ""
+
+
+def _openai_images(raw: list[Any]) -> list[ReceivedImage]:
+    """The images in user messages: ``image_url`` parts with a ``data:`` URL (how bytes are sent)."""
+    found = []
+    for item in raw:
+        parts = item.get("content") if isinstance(item, dict) and item.get("role") == "user" else None
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                url = str((part.get("image_url") or {}).get("url") or "")
+                header, _, data = url.partition(",")
+                if header.startswith("data:") and header.endswith(";base64"):
+                    found.append(ReceivedImage(header[5:-7], _decoded(data)))
+                else:
+                    found.append(ReceivedImage("url", url.encode()))
+    return found
+
+
+def _anthropic_images(raw: list[Any]) -> list[ReceivedImage]:
+    found = []
+    for item in raw:
+        blocks = item.get("content") if isinstance(item, dict) else None
+        for block in blocks if isinstance(blocks, list) else []:
+            if isinstance(block, dict) and block.get("type") == "image":
+                source = block.get("source") or {}
+                data = _decoded(str(source.get("data") or "")) if source.get("type") == "base64" else b""
+                found.append(ReceivedImage(str(source.get("media_type") or source.get("type")), data))
+    return found
+
+
+def _decoded(data: str) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def _openai_messages(raw: list[Any]) -> list[ChatMessage]:

@@ -30,7 +30,10 @@ from typing import Any, Literal
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from simulators.base import SimulatedServer
+from simulators.slack.agent import AgentSurface
 from simulators.slack.blocks import block_problems, view_problems
+from simulators.slack.files import FILES_PATH, SimulatedFiles
+from simulators.slack.search import SEARCH_METHOD, RealTimeSearch
 from simulators.slack.tiers import TierEnforcer
 
 MARKDOWN_LIMIT = 12_000
@@ -131,6 +134,9 @@ GRANTED_SCOPES = (
     "im:history",
     "links:read",
     "links:write",
+    "assistant:write",
+    "files:read",
+    "search:read.public",
 )
 
 
@@ -168,6 +174,7 @@ class SlackSimulator(SimulatedServer):
         bot_user_id: str = "U0SIMBOT",
         bot_id: str = "B0SIMBOT",
         tiers: TierEnforcer | None = None,
+        agent_app: bool = True,
     ) -> None:
         self.token = token
         self.app_token = app_token
@@ -195,6 +202,14 @@ class SlackSimulator(SimulatedServer):
         self._exchanged_triggers: set[str] = set()
         self._views: list[dict[str, Any]] = []
         self._view_ids: set[str] = set()
+        # The Messages tab: prompts and agent sessions (agent_app=False: no agent feature).
+        self.agent = AgentSurface(lambda: self.scopes, SlackApiRefusal, agent_app=agent_app)
+        # Real-time Search over the messages held here (``simulators.slack.search``).
+        self.search = RealTimeSearch(lambda: list(self._messages.values()), lambda: self.scopes)
+        # Files planted by tests, served for the bot token (``simulators.slack.files``).
+        self.files = SimulatedFiles(
+            token=token, team_id=team_id, origin=lambda: self.url, scopes=lambda: self.scopes
+        )
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -212,6 +227,9 @@ class SlackSimulator(SimulatedServer):
             "views.push": self._open_view,
             "views.update": self._update_view,
             "views.publish": self._publish_view,
+            "files.info": self.files.info,
+            **self.agent.handlers(),
+            SEARCH_METHOD: self.search.context,
         }
         super().__init__()
 
@@ -221,6 +239,7 @@ class SlackSimulator(SimulatedServer):
         router.add_route("*", "/api/{method}", self._serve_api)
         router.add_post("/respond/{token}", self._serve_response_url)
         router.add_get(SOCKET_MODE_PATH + "/{ticket}", self._serve_socket)
+        router.add_get(FILES_PATH + "/{file}/download/{name}", self.files.serve)
 
     @property
     def api_url(self) -> str:

@@ -34,7 +34,12 @@ DOCUMENTED: dict[str, TierRule] = {
     "chat.stopStream": TIER_2,
     "chat.unfurl": TIER_3,
     "reactions.add": TIER_3,
+    "files.info": TIER_4,
     "assistant.threads.setStatus": TierRule(600),  # "Special"; not documented
+    "assistant.threads.setSuggestedPrompts": TIER_4,
+    "agents.sessions.setStatus": TIER_3,
+    "agents.sessions.rename": TIER_3,
+    "assistant.search.context": TierRule(60),  # "Special"; the numbers are not published
 }
 
 

@@ -55,8 +55,11 @@ class SlackRequests:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **self.sign(body)}
         return body, headers
 
-    def mention(self, channel: str, text: str, *, root: str | None = None) -> tuple[str, str, dict[str, str]]:
-        """An @mention of the bot starting a thread in ``channel``: its ts, and the signed request."""
+    def mention(
+        self, channel: str, text: str, *, root: str | None = None, action_token: str | None = None
+    ) -> tuple[str, str, dict[str, str]]:
+        """An @mention of the bot starting a thread in ``channel``: its ts, and the signed request
+        (with Slack's ``action_token`` for Real-time Search when given)."""
         root = root or f"{time.time():.6f}"
         event = {
             "type": "app_mention",
@@ -65,9 +68,62 @@ class SlackRequests:
             "ts": root,
             "channel": channel,
         }
-        return (root, *self.event(event))
+        return (root, *self.event(event, action_token=action_token))
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None) -> tuple[str, dict[str, str]]:
+    def dm(
+        self, text: str, *, channel: str = "D0DIRECT", thread_ts: str | None = None
+    ) -> tuple[str, str, dict[str, str]]:
+        """A message in the app's Messages tab (a DM): its ts, and the signed request."""
+        ts = message_ts()
+        event = {
+            "type": "message",
+            "user": ASKER,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "channel_type": "im",
+        }
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        return (ts, *self.event(event))
+
+    def app_home_opened(
+        self, tab: str = "messages", *, channel: str = "D0DIRECT"
+    ) -> tuple[str, dict[str, str]]:
+        """The asker opened the app's ``tab`` ("messages" or "home")."""
+        return self.event(
+            {"type": "app_home_opened", "user": ASKER, "channel": channel, "tab": tab, "ts": message_ts()}
+        )
+
+    def agent_session_stopped(
+        self, thread_ts: str, *, channel: str = "D0DIRECT", user: str = ASKER, streams: tuple[str, ...] = ()
+    ) -> tuple[str, dict[str, str]]:
+        """Slack's own Stop on the agent session of ``thread_ts``, pressed by ``user``."""
+        event = {
+            "type": "agent_session_stopped",
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "user": user,
+            "streaming_message_ts": list(streams),
+            "ts": message_ts(),
+        }
+        return self.event(event)
+
+    def app_context_changed(
+        self, *entities: dict[str, Any], channel: str = "D0DIRECT", user: str = ASKER
+    ) -> tuple[str, dict[str, str]]:
+        """What ``user`` views beside the Messages tab changed to ``entities`` (none: ``context: {}``)."""
+        context = {"entities": list(entities)} if entities else {}
+        event = {"type": "app_context_changed", "user": user, "channel": channel, "context": context}
+        return self.event({**event, "ts": message_ts()})
+
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, action_token: str | None = None
+    ) -> tuple[str, dict[str, str]]:
+        """The signed event callback; ``action_token`` goes at the event's top level, where Slack
+        puts it for agent apps (``simulators.slack.search`` mints them)."""
+        if action_token is not None:
+            event = {**event, "action_token": action_token}
         envelope = {
             "token": "deprecated",
             "team_id": TEAM,

@@ -13,14 +13,19 @@ from __future__ import annotations
 from bot.slack.delivery.chain import SlackChain, SlackSinks
 from bot.slack.delivery.client import SlackConnection, build_web_client
 from bot.slack.delivery.door import DELIVERY_ERRORS, NO_UNFURL, SlackDelivery, error_code
+from bot.slack.delivery.session import AgentSession, Prompt, session_title, suggest_prompts
 
 __all__ = [
+    "AgentSession",
     "DELIVERY_ERRORS",
     "NO_UNFURL",
+    "Prompt",
     "SlackChain",
     "SlackSinks",
     "SlackConnection",
     "SlackDelivery",
     "build_web_client",
     "error_code",
+    "session_title",
+    "suggest_prompts",
 ]

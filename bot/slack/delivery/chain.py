@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,6 +26,7 @@ from bot.slack.delivery.door import SlackDelivery
 from bot.slack.delivery.footer import FooterSink
 from bot.slack.delivery.proposals import ApprovalPreviews
 from bot.slack.delivery.response_url import Respond
+from bot.slack.delivery.session import AgentSession
 from bot.slack.delivery.sink import SinkOptions, SlackThreadSink
 from bot.store import Asker, Store
 
@@ -45,10 +46,16 @@ class SlackChain:
     stop: Callable[[str], object] | None = None  # cancels a run: its Stop button and Slack's own Stop
     respond: Respond | None = None  # a slash command's response_url, the ladder's last rung
     on_reply: Callable[[str, str], Awaitable[None]] | None = None  # (run id, ts of its answer)
+    session: bool = False  # the thread is an agent session (Messages tab): status, title, Slack's Stop
+    title: str = ""  # the session's title, for a thread's first question
 
     def __call__(self, run_id: str) -> Sink:
         door = SlackDelivery(self.client, team=self.asker.team_id)
-        sink: Sink = SlackThreadSink(door, self.asker, self._options(run_id))
+        options = self._options(run_id)
+        if self.session:
+            session = AgentSession(door, self.asker.channel, self.asker.thread_ts)
+            options = replace(options, session=session, title=self.title)
+        sink: Sink = SlackThreadSink(door, self.asker, options)
         if self.footer:
             sink = FooterSink(sink)
         if self.desk is not None:
@@ -92,6 +99,8 @@ class SlackSinks:
             stop=self.stop if origin.stop else None,
             respond=respond,
             on_reply=self._record_reply,
+            session=origin.agent_session,
+            title=origin.session_title,
         )
 
     async def _record_reply(self, run_id: str, ts: str) -> None:

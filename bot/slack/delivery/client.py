@@ -21,8 +21,9 @@ from bot.slack.delivery.budget import SlackBudget
 from bot.slack.delivery.ledger import BudgetTable, SharedLedger
 
 RATE_LIMIT_RETRIES = 3
-# A refused stream start steps down to post + update and a status is best effort: neither waits.
-NO_RETRY_METHODS = frozenset({"chat.startStream", "assistant.threads.setStatus"})
+# A refused stream start steps down to post + update, a status is best effort, and a search the
+# agent cannot make now is one sentence it goes on without: none of them waits.
+NO_RETRY_METHODS = frozenset({"chat.startStream", "assistant.threads.setStatus", "assistant.search.context"})
 _DEFAULT_RETRY_AFTER = 1.0
 
 

@@ -10,6 +10,11 @@ run failed. Below the stream rung, the message being written carries the options
 Stop button, ``bot.slack.listeners.stop``) until the run ends; a finished answer's last message
 then carries the closing blocks (the feedback buttons): one message per answer, however it was
 delivered.
+
+In the Messages tab the thread is also an agent session (``bot.slack.delivery.session``): it is
+``processing`` from the first event (Slack shows its own Stop), named after the thread's first
+question, and ``active`` again once the answer has ended, however it ended. Tool steps read as
+words in the status line ("Reading OPS-2…", ``bot.slack.delivery.status``).
 """
 
 from __future__ import annotations
@@ -45,11 +50,12 @@ from bot.slack.delivery.rendering import (
     plan_chunk,
     status_line,
     task_chunk,
-    task_title,
 )
 from bot.slack.delivery.reply import Reply
 from bot.slack.delivery.response_url import TOO_LONG_FOR_RESPONSE_URL, Respond
+from bot.slack.delivery.session import AgentSession
 from bot.slack.delivery.split import message_cut
+from bot.slack.delivery.status import step_words
 from bot.slack.delivery.stream import StreamedReply
 from bot.store import Asker
 
@@ -70,6 +76,8 @@ class SinkOptions:
     on_reply: Callable[[str], Awaitable[None]] | None = None  # told the ts of the answer's first message
     pacing: Pacing = field(default_factory=Pacing)
     message_limit: int = MESSAGE_LIMIT
+    session: AgentSession | None = None  # the thread's agent session (Messages tab)
+    title: str = ""  # the session's title: set on the thread's first question only
 
 
 class SlackThreadSink:
@@ -82,6 +90,8 @@ class SlackThreadSink:
         self._limit = options.message_limit
         self._on_user_stop = options.on_user_stop
         self._on_reply = options.on_reply
+        self._session = options.session
+        self._title = options.title
         self._closing = list(options.closing)
         self._ending: list[dict[str, Any]] = []  # the closing blocks, once the answer has finished
         self._ladder = Ladder(door, asker, respond=options.respond, controls=options.controls)
@@ -136,6 +146,8 @@ class SlackThreadSink:
         self._opened = True
         if (run := asyncio.current_task()) is not None:
             run.add_done_callback(self._abandon)
+        if self._session is not None:
+            self._session.start(self._title)
         status = first_status(first)
         await self._set_status(status)
         async with self._lock:
@@ -157,10 +169,14 @@ class SlackThreadSink:
         async with self._lock:  # never mid-call to Slack
             await self._coalescer.stop()
 
-    async def _set_status(self, status: str, *, reserve: int = 0) -> None:
+    async def _set_status(self, status: str, *, reserve: int = 0, words: str = "") -> None:
         # Best effort and never waiting: the status is a courtesy, the answer is what matters.
         asker = self._asker
-        args = {"channel_id": asker.channel, "thread_ts": asker.thread_ts, "status": status_line(status)}
+        args: dict[str, Any] = {"channel_id": asker.channel, "thread_ts": asker.thread_ts}
+        args["status"] = status_line(status)
+        if words:  # already escaped: "Reading OPS-2…", shown as "is reading OPS-2…"
+            args["status"] = f"is {words[:1].lower()}{words[1:]}"
+            args["loading_messages"] = [words]
         try:
             await self._door.call("assistant.threads.setStatus", args, wait=False, reserve=reserve)
         except DELIVERY_ERRORS as error:
@@ -277,7 +293,7 @@ class SlackThreadSink:
             if not self._shows_tasks():
                 if isinstance(event, ToolStarted) and self._ladder.rung == "post":
                     # Steps show as the thread status, leaving room for other threads' first status.
-                    await self._set_status(f"running {task_title(event)}", reserve=STATUS_RESERVE)
+                    await self._set_status("", reserve=STATUS_RESERVE, words=step_words(event))
                 return
             await self._flush()  # keep text and tool steps in the order they happened
             if self._reply is not None:
@@ -293,3 +309,5 @@ class SlackThreadSink:
             await self._flush()
             if self._reply is not None:
                 await self._reply.close(self._segment, self._ending)
+        if self._session is not None:
+            await self._session.done()  # after the answer: Slack's Stop goes once the run has ended

@@ -50,6 +50,9 @@ METHOD_LIMITS: dict[str, Limit] = {
     "reactions.add": TIER_3,
     "assistant.threads.setStatus": STATUS,
     "views.open": TIER_4,
+    "assistant.threads.setSuggestedPrompts": TIER_4,
+    "agents.sessions.setStatus": TIER_3,
+    "agents.sessions.rename": TIER_3,
 }
 DEFAULT_LIMIT = TIER_3  # methods not listed: most Web API methods are Tier 3 or better
 

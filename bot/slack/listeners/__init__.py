@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.slack.listeners.approvals import register_approvals
 from bot.slack.listeners.details import register_details
 from bot.slack.listeners.feedback import register_feedback
+from bot.slack.listeners.home import register_home
 from bot.slack.listeners.lookup import register_lookup
 from bot.slack.listeners.memory import answer_memory_request, memory_request
 from bot.slack.listeners.stop import register_stop
@@ -24,6 +25,7 @@ __all__ = [
     "register_approvals",
     "register_details",
     "register_feedback",
+    "register_home",
     "register_lookup",
     "register_stop",
     "register_unfurls",

@@ -54,8 +54,11 @@ def test_demo_streams_an_answer_then_a_follow_up_then_shows_cards(played: Played
     assert "→ Jira: OPS-1" in out and "→ GitHub: acme/payments#42" in out
     assert "OPS-1" in out and "integration-tests" in out
     # The question, the follow-up, `/jira create` and its approval, the MCP read, the MCP write and
-    # its approval, four direct commands, /standup.
-    assert out.count("you> ") == 12
+    # its approval, the attached log and its question, four direct commands, /standup.
+    assert out.count("you> ") == 14
+    assert "(attached deploy-failure.log, " in out
+    error = '2026-12-06T08:00:12Z ERROR migrate: relation "payments_v2" already exists'
+    assert f"The first error in deploy-failure.log is:\n> {error}" in out
     assert "Draft Jira issue for OPS" in out and "Create a Jira issue in OPS" in out
     assert "Created OPS-37" in out, "approved in the console: the simulated Jira created the issue"
     assert "Standup · OPS, acme/payments" in out and "• OPS-2 · Roll out payments v2" in out
@@ -88,17 +91,17 @@ def test_chatops_runs_in_the_same_directory_lists_the_demos_runs(played: Played)
     assert listed.returncode == 0, listed.stderr
     rows = [line.split() for line in listed.stdout.splitlines()[1:] if line.strip()]
     # The question and its follow-up, the issue drafted from the thread, its approval's resumption,
-    # the MCP read, the MCP write and its approval's resumption, and the /standup digest.
-    # Columns: run, started (date, time), status, trigger, channel, ...
+    # the MCP read, the MCP write and its approval's resumption, the question about the attached log,
+    # and the /standup digest. Columns: run, started (date, time), status, trigger, channel, ...
     assert sorted(row[4] for row in rows) == [
         *("approval", "approval"),
-        *("console", "console", "console", "console"),
+        *("console", "console", "console", "console", "console"),
         *("workflow", "workflow"),
     ]
     assert all(row[3] == "succeeded" for row in rows)
     # The digest is recorded as it is made, like Slack's /standup: not a DBOS workflow, no executor.
     durable = [row for row in rows if row[-2] != "-"]  # the last columns: dbos status, executor
-    assert len(durable) == 7 and all(row[-1].startswith("demo@") for row in durable), "the demo's executor"
+    assert len(durable) == 8 and all(row[-1].startswith("demo@") for row in durable), "the demo's executor"
 
 
 @pytest.mark.timeout(240)

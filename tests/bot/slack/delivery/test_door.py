@@ -315,8 +315,12 @@ async def test_on_the_post_rung_tool_steps_show_as_the_thread_status(sim: SlackS
     sim.refuse("chat.startStream", "channel_type_not_supported")
     sink = sink_for(client_with(sim, budget), root)
     await sink.emit(StatusChanged("thinking"))
-    await sink.emit(ToolStarted("call-1", "jira_get_issue", "Jira: get <!here> OPS-2"))
-    assert sim.status(CHANNEL, root) == "is running Jira: get &lt;!here&gt; OPS-2…"
+    await sink.emit(ToolStarted("call-1", "jira_get_issue", "Jira: get OPS-2", {"key": "<!here> OPS-2"}))
+    # In words a person reads, escaped: the arguments are the model's.
+    assert sim.status(CHANNEL, root) == "is reading &lt;!here&gt; OPS-2…"
+    assert sim.calls("assistant.threads.setStatus")[-1].args["loading_messages"] == [
+        "Reading &lt;!here&gt; OPS-2…"
+    ]
     await sink.emit(ToolFinished("call-1", "jira_get_issue", True, "OPS-2: Blocked"))
     await sink.emit(Finished("done"))
     assert text_of(sim, root) == "done"

@@ -131,3 +131,43 @@ async def test_a_double_click_stops_the_run_once(store: Store, runs: Runs) -> No
     assert running.sink.of_type(Interrupted) == [Interrupted(STOPPED)]
     run = await store.get_run(running.run_id)
     assert run is not None and run.status == "interrupted"
+
+
+# -- Slack's own Stop on a thread's agent session (agent_session_stopped) --------------------------
+
+
+async def test_slacks_session_stop_by_the_asker_stops_the_threads_run(store: Store, runs: Runs) -> None:
+    running = await _start(store, runs)
+
+    stopped = await running.stopper.session_stopped(
+        team_id=TEAM, channel_id=CHANNEL, thread_ts="1700000000.000100", user_id=ASKER
+    )
+    await running.runs.wait_idle()
+
+    assert stopped is None
+    assert running.sink.text == "half of the answer"
+    assert running.sink.terminal == Interrupted(STOPPED)
+
+
+@pytest.mark.parametrize(
+    ("user_id", "thread_ts", "reply"),
+    [
+        ("U0SOMEONE", "1700000000.000100", only_the_asker(ASKER)),
+        (ASKER, "1700000000.000999", ALREADY_FINISHED),  # another thread: nothing of it runs
+    ],
+)
+async def test_slacks_session_stop_leaves_the_run_to_anyone_else_and_other_threads(
+    store: Store, runs: Runs, user_id: str, thread_ts: str, reply: str
+) -> None:
+    running = await _start(store, runs)
+
+    told = await running.stopper.session_stopped(
+        team_id=TEAM, channel_id=CHANNEL, thread_ts=thread_ts, user_id=user_id
+    )
+
+    assert told == reply
+    await asyncio.sleep(0.05)  # room for a wrongly cancelled run to end
+    run = await store.get_run(running.run_id)
+    assert run is not None and not run.finished
+    assert await running.runs.stop(running.run_id)
+    await running.runs.wait_idle()
