@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	# Three workers on two cores: much of the suite waits on real processes, servers and queues.
-	$(BIN)/pytest -q -n 3
+	$(BIN)/pytest -q -n 3 --durations=15
 
 run: $(STAMP)
 	$(BIN)/chatops serve

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,14 @@ from simulators.slack.files import Download, ForeignHost
 from tests.e2e.conftest import BOT_TOKEN, RunningBot, StartBot, Upstreams
 from tests.e2e.slack_requests import ASKER, BOT_USER, SlackRequests
 from tests.e2e.test_approval_flow import approval_ids, write_requests
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: nothing here depends on the backend (the store pieces these flows use are
+    tested on both in tests/bot/store), and the suite's time is better spent elsewhere."""
+    return f"sqlite:///{tmp_path / 'chatops.db'}"
+
 
 CHANNEL = "C0GENERAL"
 ERROR_LINE = "2026-12-06T08:01:12Z ERROR migrate: relation payments_v2 already exists (deploy aborted)"

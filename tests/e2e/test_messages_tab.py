@@ -7,6 +7,10 @@ simulated Slack Web API.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from bot.runs.durable import STOPPED
 from bot.slack.listeners.home import PROMPTS
 from bot.store.store import RunRecord
@@ -14,6 +18,14 @@ from simulators.llm.conversation import ToolCall
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import RunningBot, Upstreams
 from tests.e2e.slack_requests import ASKER, TEAM, SlackRequests
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: nothing here depends on the backend (the store pieces these flows use are
+    tested on both in tests/bot/store), and the suite's time is better spent elsewhere."""
+    return f"sqlite:///{tmp_path / 'chatops.db'}"
+
 
 DM = "D0DIRECT"
 LONG_ANSWER = " ".join(f"word{i}" for i in range(600))

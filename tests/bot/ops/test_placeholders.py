@@ -27,6 +27,7 @@ WORKS_AS_SHIPPED = {
     ("PORT", "3000"),
     ("LOG_LEVEL", "INFO"),
     ("LOG_FORMAT", "console"),
+    ("LLM_IMAGE_INPUT", "false"),
 }
 
 _ASSIGNMENT = re.compile(r"#?\s*([A-Z][A-Z0-9_]*)=(.*)")
