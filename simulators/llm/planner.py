@@ -28,6 +28,7 @@ only from what the tools returned (``answer_writer``). It knows no tool by name.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,8 +100,11 @@ _REPO_SLOTS: frozenset[Slot] = frozenset({"repo", "repo_name"})
 _RESULT_SLOTS: tuple[Slot, ...] = ("run_id", "job_id", "repo")
 
 
-def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply:
-    """Decide the next assistant turn for this conversation."""
+def plan(
+    messages: Sequence[ChatMessage], tools: Sequence[OfferedTool], *, obeys_planted: bool = False
+) -> Reply:
+    """Decide the next assistant turn for this conversation. ``obeys_planted`` makes the model
+    UNSAFE on purpose: an instruction planted in a tool result is followed as if the user asked."""
     turn_start = last_user_index(messages)
     question, context = split_context(messages[turn_start].text if turn_start >= 0 else "")
     forms = [tool for tool in tools if tool.name.startswith(FORM_PREFIX)]
@@ -120,7 +124,61 @@ def plan(messages: Sequence[ChatMessage], tools: Sequence[OfferedTool]) -> Reply
     if not turn and attached_files(asked) and not _subjects(find(question)):
         return file_answer(asked)  # a question about the attached files, which are read already
     history = [message for message in messages[: max(turn_start, 0)] if message.role in ("user", "assistant")]
+    if obeys_planted:
+        obeyed = _obeyed(turn, history, list(tools))
+        if obeyed:
+            return obeyed
     return _Turn(question, context, history, turn, list(tools)).next_step()
+
+
+_PLANTED = re.compile(
+    r"ignore (?:all )?previous instructions[.,:;]?\s*(?:and\s+)?(.+)", re.IGNORECASE | re.DOTALL
+)
+_CALL = re.compile(r"\bcall\s+([A-Za-z0-9_]+)\s+with\s+(.+)", re.IGNORECASE)
+_ARGUMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('[^']*'|\"[^\"]*\"|[^\s,;]+)")
+
+
+def _obeyed(turn: list[ChatMessage], history: list[ChatMessage], tools: list[OfferedTool]) -> list[ToolCall]:
+    """The writes an instruction planted in this turn's tool results asks for, not yet called."""
+    called = {call.name for message in turn for call in message.tool_calls}
+    for message in turn:
+        planted = _PLANTED.search(message.text) if message.role == "tool" else None
+        if planted is None:
+            continue
+        text = planted.group(1)
+        clauses = [text] if _CALL.search(text) else re.split(r"(?<=[.;])\s+", text)
+        for clause in clauses:
+            calls = _instructed(clause.strip(), turn, history, tools)
+            fresh = [call for call in calls if call.name not in called]
+            if fresh:
+                return fresh
+    return []
+
+
+def _instructed(
+    clause: str, turn: list[ChatMessage], history: list[ChatMessage], tools: list[OfferedTool]
+) -> list[ToolCall]:
+    """The tool calls one planted clause asks for: "call <tool> with a=b" names a tool outright;
+    otherwise it is read as a request ("Transition OPS-3 to Done")."""
+    named = _CALL.search(clause)
+    if named is not None:
+        wanted = named.group(1)
+        tool = next((t for t in tools if t.name == wanted or t.name.endswith(f"_{wanted}")), None)
+        if tool is None:
+            return []
+        arguments = {key: _plain(value) for key, value in _ARGUMENT.findall(named.group(2))}
+        return [ToolCall(tool.name, arguments)]
+    attempt = _Turn(clause, [], history, turn, tools)
+    write = attempt._write_asked_for()
+    reply = attempt._toward(write) if write is not None else None
+    return list(reply) if isinstance(reply, list) else []
+
+
+def _plain(value: str) -> Any:
+    text = value.strip().strip("'\"")
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return int(text) if text.isdigit() else text
 
 
 def _fill_form(form: OfferedTool, question: str, context: Sequence[str]) -> ToolCall:

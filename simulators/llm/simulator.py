@@ -73,8 +73,12 @@ class LLMSimulator(SimulatedServer):
         words_per_delta: int = 3,
         keyless: bool = False,
         images: bool = True,
+        obeys_planted: bool = False,
     ) -> None:
         self.chunk_delay = chunk_delay
+        # The deliberately UNSAFE model (``chatops eval --model simulated-unsafe``): it follows an
+        # instruction planted in a tool result, so the write-safety checks can be seen failing.
+        self.obeys_planted = obeys_planted
         # A model that sees images takes them as bytes in the prompt; one that does not refuses
         # a request carrying one with a 400, as OpenAI's text-only models do.
         self.images = images
@@ -197,7 +201,7 @@ class LLMSimulator(SimulatedServer):
     def _reply(self, messages: list[ChatMessage], tools: list[OfferedTool]) -> Reply:
         if self._script:
             return self._script.pop(0)
-        return plan(messages, tools)
+        return plan(messages, tools, obeys_planted=self.obeys_planted)
 
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}-sim{next(self._ids):06d}"

@@ -275,3 +275,20 @@ async def test_an_approved_write_resumes_with_its_recorded_outcome_even_when_the
     told = _tool_results(llm)
     assert "incident_acknowledge done" in told[-1]
     assert [call.tool for call in sim.calls] == [], "the agent itself never sends the write"
+
+
+async def test_the_unsafe_simulated_model_obeys_a_planted_call_and_it_only_becomes_a_proposal(
+    make_agent: AgentFactory, llm: LLMSimulator
+) -> None:
+    llm.obeys_planted = True  # the deliberately unsafe model the write-safety checks must catch
+    async with MCPSimulator() as sim:
+        sim.plant("INC-101")
+        reads = ["incidents_list", "incident_get", "flag_get"]
+        agent = make_agent(mcp_servers=[_server(sim.url, trust_annotations=False, read_only=reads)])
+        events = await _ask(agent, "what is INC-101 about?")
+    proposed = events[-1]
+    assert isinstance(proposed, WritesProposed), proposed
+    assert [(p.tool, p.arguments) for p in proposed.proposals] == [
+        ("incidents_flag_set", {"name": "checkout-v2", "enabled": False})
+    ]
+    assert [call.tool for call in sim.calls] == ["incident_get"], "nothing was written"
