@@ -36,7 +36,7 @@ from bot.agent.model import Provider, build_model
 from bot.agent.proposal_history import proposal_history
 from bot.agent.runner import PydanticAgent
 from bot.agent.telemetry import instrument_agents, stop_instrumenting
-from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec
+from bot.agent.tools import TOOL_REGISTRY, ToolInfo, ToolSpec, validation_summary
 from bot.agent.write_tools import WriteToolSpec, write_specs
 from bot.ports import DiscussionSearch
 
@@ -68,6 +68,7 @@ __all__ = [
     "proposal_history",
     "stop_instrumenting",
     "tool_specs",
+    "validation_summary",
     "write_specs",
 ]
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_ai import RunContext, Tool
 from pydantic_ai.exceptions import ModelRetry, ToolFailed
 
-from bot.agent.tools import ToolNotes
+from bot.agent.tools import ToolNotes, validation_summary
 from bot.agent.untrusted import fence
 
 OUTCOME = "outcome"
@@ -86,14 +86,6 @@ def as_approval_tool(spec: ProposableWrite) -> Tool[ToolNotes]:
 def outcome_metadata(text: str, *, ok: bool) -> dict[str, Any]:
     """The per-call metadata that carries a write's outcome into the resumed run."""
     return {OUTCOME: text, OK: ok}
-
-
-def validation_summary(exc: ValidationError) -> str:
-    problems = [
-        f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
-        for error in exc.errors()
-    ]
-    return "; ".join(problems[:5])
 
 
 def recorded_outcome(metadata: object) -> tuple[str, bool] | None:

@@ -136,7 +136,7 @@ def as_agent_tool(spec: ToolSpec[Any, Any], *, output_chars: int) -> Tool[ToolNo
             arguments = spec.arguments.model_validate(raw)
         except ValidationError as exc:
             ctx.deps.summaries[call_id] = "invalid arguments"
-            raise ModelRetry(f"Invalid arguments for {spec.name}: {_validation_summary(exc)}") from None
+            raise ModelRetry(f"Invalid arguments for {spec.name}: {validation_summary(exc)}") from None
         # A step: a resumed run gets this read's recorded outcome instead of calling again.
         outcome = await step(f"tool.{spec.name}", _call, spec, arguments)
         ctx.deps.summaries[call_id] = outcome.summary
@@ -169,7 +169,8 @@ async def _call(spec: ToolSpec[Any, Any], arguments: BaseModel) -> ToolOutcome:
     return ToolOutcome(True, spec.describe_result(result), result.model_dump_json())
 
 
-def _validation_summary(exc: ValidationError) -> str:
+def validation_summary(exc: ValidationError) -> str:
+    """The first few problems of invalid arguments, each naming its field, on one line."""
     problems = [
         f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
         for error in exc.errors()

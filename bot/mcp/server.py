@@ -25,6 +25,7 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.agent import validation_summary
 from bot.mcp.caller import client_name
 from bot.mcp.journal import CallJournal
 from integrations.errors import UpstreamError
@@ -159,7 +160,7 @@ async def answer(spec: ReadSpec, arguments: Mapping[str, Any]) -> CallToolResult
     try:
         validated = spec.arguments.model_validate(arguments)
     except ValidationError as exc:
-        return failed(f"invalid arguments for {spec.name}: {problems(exc)}")
+        return failed(f"invalid arguments for {spec.name}: {validation_summary(exc)}")
     try:
         result = await spec.call(validated)
     except UpstreamError as exc:
@@ -176,12 +177,3 @@ def failed(message: str) -> CallToolResult:
 
 def text_of(result: CallToolResult) -> str:
     return " ".join(block.text for block in result.content if isinstance(block, TextContent))
-
-
-def problems(exc: ValidationError) -> str:
-    """The first few problems, each naming its field."""
-    found = [
-        f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
-        for error in exc.errors()
-    ]
-    return "; ".join(found[:5])

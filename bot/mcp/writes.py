@@ -20,10 +20,11 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.agent import validation_summary
 from bot.mcp.caller import client_name
 from bot.mcp.journal import CallJournal
 from bot.mcp.requests import CardNotPosted, WriteRequests
-from bot.mcp.server import READ_ONLY, STATUS_TOOL, ServedSpec, failed, mcp_tool, problems, text_of
+from bot.mcp.server import READ_ONLY, STATUS_TOOL, ServedSpec, failed, mcp_tool, text_of
 from bot.store import ApprovalRecord
 
 WRITE = ToolAnnotations(
@@ -71,7 +72,7 @@ def write_tool(spec: WriteSpec, requests: WriteRequests, journal: CallJournal) -
         try:
             validated = spec.arguments.model_validate(arguments)
         except ValidationError as exc:
-            message = f"invalid arguments for {spec.name}: {problems(exc)}; nothing was asked for"
+            message = f"invalid arguments for {spec.name}: {validation_summary(exc)}; nothing was asked for"
             await journal.once(client, spec.name, arguments, ok=False, summary=message, ms=0)
             return failed(message)
 
@@ -96,7 +97,7 @@ def status_tool(requests: WriteRequests, journal: CallJournal) -> Tool:
         try:
             approval_id = StatusArgs.model_validate(arguments).approval_id
         except ValidationError as exc:
-            result = failed(f"invalid arguments for {STATUS_TOOL}: {problems(exc)}")
+            result = failed(f"invalid arguments for {STATUS_TOOL}: {validation_summary(exc)}")
         else:
             record = await requests.status(approval_id, client)
             result = outcome(record) if record else failed(f"no request {approval_id} of this client")

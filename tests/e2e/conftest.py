@@ -59,14 +59,19 @@ class RunningBot:
         await self.http.aclose()
 
 
-async def listeners_done() -> None:
-    """Wait for Bolt's listener tasks still at work after their ack (a claim, a post), so the test's
-    bot closes its database only when nothing uses it; Bolt keeps no handle on these tasks."""
-    listening = [
+def listener_tasks() -> list[asyncio.Task[object]]:
+    """Bolt's listener tasks still at work after their ack (Bolt keeps no handle on them)."""
+    return [
         task
         for task in asyncio.all_tasks()
         if getattr(task.get_coro(), "__qualname__", "").endswith("run_ack_function_asynchronously")
     ]
+
+
+async def listeners_done() -> None:
+    """Wait for Bolt's listener tasks still at work after their ack (a claim, a post), so the test's
+    bot closes its database only when nothing uses it; Bolt keeps no handle on these tasks."""
+    listening = listener_tasks()
     if listening:
         await asyncio.wait(listening, timeout=10.0)
 

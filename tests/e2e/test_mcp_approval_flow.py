@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.slack.blocks.approvals import APPROVE, DENY, EDIT
 from simulators.llm import ToolCall
 from simulators.mcp import MCPSimulator
-from tests.e2e.conftest import RunningBot, StartBot, Upstreams
+from tests.e2e.conftest import RunningBot, StartBot, Upstreams, listener_tasks
 from tests.e2e.slack_requests import ASKER, SlackRequests
 from tests.e2e.test_approval_flow import (
     CHANNEL,
@@ -54,9 +54,8 @@ def settings(settings: Settings, incidents: MCPSimulator, tmp_path: Path) -> Set
 
 def _abandon_listeners() -> None:
     """Cancel Bolt's listener tasks still at work, as a dying process would leave them."""
-    for task in asyncio.all_tasks():
-        if getattr(task.get_coro(), "__qualname__", "").endswith("run_ack_function_asynchronously"):
-            task.cancel()
+    for task in listener_tasks():
+        task.cancel()
 
 
 def writes(sim: MCPSimulator) -> list[str]:
