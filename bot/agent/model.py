@@ -11,8 +11,9 @@ from typing import Literal
 import httpx2
 from pydantic_ai.models import Model
 from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.profiles import ModelProfile, merge_profile
+from pydantic_ai.profiles.openai import OpenAIJsonSchemaTransformer, OpenAIModelProfile, openai_model_profile
 from pydantic_ai.providers.openai import OpenAIProvider
-from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 
 Provider = Literal["openai", "anthropic"]
 
@@ -46,7 +47,20 @@ def build_model(
             model, provider=OpenAIProvider(base_url=base_url, api_key=api_key, http_client=http_client)
         )
     # Other servers only share the common subset of the protocol (no strict tools, no OpenAI-only fields).
-    compatible = OpenAICompatibleProvider(
-        "openai-compatible", base_url=base_url, api_key=api_key, http_client=http_client
-    )
+    compatible = _CompatibleProvider(base_url=base_url, api_key=api_key, http_client=http_client)
     return OpenAIChatModel(model, provider=compatible)
+
+
+class _CompatibleProvider(OpenAIProvider):
+    """The chat-completions protocol at a server that is not OpenAI's: the model family's profile
+    (by name), with the plain JSON-schema transformer and none of OpenAI's own request fields.
+    (pydantic-ai-slim 2.62, pinned with pydantic-evals, has no ``OpenAICompatibleProvider`` yet.)"""
+
+    @property
+    def name(self) -> str:
+        return "openai-compatible"
+
+    @staticmethod
+    def model_profile(model_name: str) -> ModelProfile | None:
+        plain = OpenAIModelProfile(json_schema_transformer=OpenAIJsonSchemaTransformer)
+        return merge_profile(openai_model_profile(model_name), plain)
