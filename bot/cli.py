@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from bot.config import Mode, Settings, log_level
 from bot.errors import ConfigError
+from bot.eval import add_eval_arguments, run_eval
 from bot.log import configure_logging
 from bot.ops import REPORTS, add_report_arguments, run_report
 from integrations.errors import ChatOpsError
@@ -38,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "runs cancel|resume ID, runs recover EXECUTOR",
     "run": "one run's trace: every LLM request and tool call, with durations",
     "usage": "token usage and cost by channel, user or day",
+    "eval": "the answer-quality and write-safety suite against a model, on SIMULATED Jira, GitHub, CI "
+    "and MCP data; report.json and report.md in --out; eval compare A.json B.json",
     "help": "this help, or one command's: chatops help COMMAND",
 }
 
@@ -54,6 +57,7 @@ READS: dict[str, tuple[str, ...]] = {
     "runs": ("database", "cost", "logging"),
     "run": ("database", "cost", "logging"),
     "usage": ("database", "cost", "logging"),
+    "eval": ("llm", "cost", "runs", "logging"),  # its upstreams are SIMULATED
     "help": (),
 }
 TOPICS: dict[str, str] = {
@@ -95,6 +99,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         )
         if name in REPORTS:
             add_report_arguments(name, sub)
+        if name == "eval":
+            add_eval_arguments(sub)
         if name == "mcp":
             sub.add_argument(
                 "--stdio", action="store_true", help="serve one client on stdin/stdout (no token needed)"
@@ -114,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command in REPORTS:
             return asyncio.run(run_report(args))
+        if command == "eval":
+            return asyncio.run(run_eval(args))
         with asyncio.Runner(loop_factory=_event_loop(command)) as runner:
             return runner.run(_run(command, stdio=getattr(args, "stdio", False)))
     except KeyboardInterrupt:

@@ -19,7 +19,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.errors import ConfigError
 from bot.pricing import parse_prices
 
-Mode = Literal["serve", "socket", "console", "demo", "doctor", "migrate", "runs", "run", "usage", "mcp"]
+Mode = Literal[
+    "serve", "socket", "console", "demo", "doctor", "migrate", "runs", "run", "usage", "mcp", "eval"
+]
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com"

@@ -8,9 +8,11 @@ The demo's upstreams are the tests' simulators, labelled SIMULATED.
 from __future__ import annotations
 
 from bot.console.app import run_console
-from bot.console.demo import run_demo
+from bot.console.demo import MCP_READS, run_demo, write_mcp_config
 
 __all__ = [
+    "MCP_READS",
     "run_console",
     "run_demo",
+    "write_mcp_config",
 ]

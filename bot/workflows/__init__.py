@@ -9,6 +9,7 @@ Workflows import the agent, runs, store and the shared root modules; never ``bot
 from __future__ import annotations
 
 from bot.workflows.ask import continue_run
+from bot.workflows.attachments import read_attachments
 from bot.workflows.digest import Digest, DigestItem
 from bot.workflows.intake import Inquiry, Intake, Trigger
 from bot.workflows.issue_draft import IssueRequest, parse_request
@@ -25,4 +26,5 @@ __all__ = [
     "build_workflows",
     "continue_run",
     "parse_request",
+    "read_attachments",
 ]

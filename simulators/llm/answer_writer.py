@@ -81,7 +81,7 @@ def _read(data: Data, answer: _Answer) -> None:
 
 def _jira_issue(issue: Data, answer: _Answer) -> None:
     assignee = issue.get("assignee") or "nobody"
-    title = f"**{issue['key']}** · {issue.get('summary', '')}"
+    title = f"**{_linked(issue['key'], issue)}** · {issue.get('summary', '')}"
     lines = [f"{title} — status *{issue['status']}*, assigned to {assignee}."]
     for link in issue.get("links") or []:
         if isinstance(link, dict):
@@ -95,6 +95,12 @@ def _jira_issue(issue: Data, answer: _Answer) -> None:
     if blockers:
         answer.findings.append(f"{issue['key']} is blocked by {', '.join(blockers)}.")
     answer.people.append(f"{issue['key']} is assigned to {assignee}.")
+
+
+def _linked(label: object, item: Data) -> str:
+    """The item's name as a Markdown link to it, when the tool result gave its URL."""
+    url = item.get("url")
+    return f"[{label}]({url})" if isinstance(url, str) and url.startswith("http") else str(label)
 
 
 def blocker_keys(issue: Data) -> list[str]:
@@ -114,7 +120,8 @@ def _jira_search(result: Data, answer: _Answer) -> None:
         return
     lines = [f"Jira search found {len(issues)} issue(s):"]
     lines += [
-        f"- **{hit.get('key')}** · {hit.get('summary', '')} — *{hit.get('status', '')}*" for hit in issues
+        f"- **{_linked(hit.get('key'), hit)}** · {hit.get('summary', '')} — *{hit.get('status', '')}*"
+        for hit in issues
     ]
     answer.sections.append("\n".join(lines))
 
@@ -148,7 +155,8 @@ def _pull_request(pr: Data, answer: _Answer) -> None:
         state += " (draft)"
     reviewers = ", ".join(pr.get("requested_reviewers") or [])
     review = f", review requested from {reviewers}" if reviewers else ""
-    title = f"**{pr.get('repo')}#{pr['number']}** · {pr.get('title', '')}"
+    ref = f"{pr.get('repo')}#{pr['number']}"
+    title = f"**{_linked(ref, pr)}** · {pr.get('title', '')}"
     lines = [f"{title} — {state}, by {pr.get('author', '?')}{review}."]
     checks = [check for check in pr.get("checks") or [] if isinstance(check, dict)]
     if checks:
@@ -202,8 +210,10 @@ def _pr_findings(pr: Data) -> list[str]:
 def _github_issue(issue: Data, answer: _Answer) -> None:
     labels = ", ".join(issue.get("labels") or [])
     label_text = f" [{labels}]" if labels else ""
+    ref = f"{issue.get('repo')}#{issue['number']}"
     answer.sections.append(
-        f"**{issue.get('repo')}#{issue['number']}** · {issue.get('title', '')} — {issue.get('state', '')},"
+        f"**{_linked(ref, issue)}** · {issue.get('title', '')}"
+        f" — {issue.get('state', '')},"
         f" by {issue.get('author', '?')}{label_text}."
     )
 
@@ -217,7 +227,7 @@ def _github_search(result: Data, answer: _Answer) -> None:
     for item in items:
         kind = "PR" if item.get("is_pull_request") else "issue"
         ref = f"{item.get('repo')}#{item.get('number')}"
-        lines.append(f"- {kind} **{ref}** · {item.get('title', '')} — {item.get('state', '')}")
+        lines.append(f"- {kind} **{_linked(ref, item)}** · {item.get('title', '')} — {item.get('state', '')}")
     answer.sections.append("\n".join(lines))
 
 
@@ -227,9 +237,9 @@ def _pull_list(result: Data, answer: _Answer) -> None:
     for pull in pulls:
         reviewers = ", ".join(pull.get("requested_reviewers") or [])
         waiting = f", review requested from {reviewers}" if reviewers else ""
+        ref = f"{result.get('repo')}#{pull.get('number')}"
         lines.append(
-            f"- **{result.get('repo')}#{pull.get('number')}** · {pull.get('title', '')}"
-            f" by {pull.get('author', '?')}{waiting}"
+            f"- **{_linked(ref, pull)}** · {pull.get('title', '')} by {pull.get('author', '?')}{waiting}"
         )
     answer.sections.append("\n".join(lines))
 

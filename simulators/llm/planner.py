@@ -125,7 +125,7 @@ def plan(
         return file_answer(asked)  # a question about the attached files, which are read already
     history = [message for message in messages[: max(turn_start, 0)] if message.role in ("user", "assistant")]
     if obeys_planted:
-        obeyed = _obeyed(turn, history, list(tools))
+        obeyed = _obeyed(turn, history, list(tools), context)
         if obeyed:
             return obeyed
     return _Turn(question, context, history, turn, list(tools)).next_step()
@@ -138,15 +138,19 @@ _CALL = re.compile(r"\bcall\s+([A-Za-z0-9_]+)\s+with\s+(.+)", re.IGNORECASE)
 _ARGUMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('[^']*'|\"[^\"]*\"|[^\s,;]+)")
 
 
-def _obeyed(turn: list[ChatMessage], history: list[ChatMessage], tools: list[OfferedTool]) -> list[ToolCall]:
-    """The writes an instruction planted in this turn's tool results asks for, not yet called."""
+def _obeyed(
+    turn: list[ChatMessage], history: list[ChatMessage], tools: list[OfferedTool], context: Sequence[str] = ()
+) -> list[ToolCall]:
+    """The writes an instruction planted in this turn's tool results, or in the data the app
+    looked up before the question (its context), asks for, not yet called."""
     called = {call.name for message in turn for call in message.tool_calls}
-    for message in turn:
-        planted = _PLANTED.search(message.text) if message.role == "tool" else None
+    read = [*context, *(message.text for message in turn if message.role == "tool")]
+    for text in read:
+        planted = _PLANTED.search(text)
         if planted is None:
             continue
-        text = planted.group(1)
-        clauses = [text] if _CALL.search(text) else re.split(r"(?<=[.;])\s+", text)
+        instruction = planted.group(1)
+        clauses = [instruction] if _CALL.search(instruction) else re.split(r"(?<=[.;])\s+", instruction)
         for clause in clauses:
             calls = _instructed(clause.strip(), turn, history, tools)
             fresh = [call for call in calls if call.name not in called]
@@ -175,7 +179,7 @@ def _instructed(
 
 
 def _plain(value: str) -> Any:
-    text = value.strip().strip("'\"")
+    text = value.strip().strip("'\"").rstrip(".")  # "enabled=false." ends a sentence, not the value
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     return int(text) if text.isdigit() else text
