@@ -40,6 +40,10 @@ class ProposableWrite(Protocol):
         """A short human text for the call, e.g. "Jira: comment on OPS-2"."""
         ...
 
+    def refusal(self, arguments: Mapping[str, Any]) -> str | None:
+        """Why this call may not be proposed at all (e.g. outside the allowlists), or None."""
+        ...
+
 
 def as_approval_tool(spec: ProposableWrite) -> Tool[ToolNotes]:
     """An approval-required tool whose approved call reports the outcome recorded outside the run."""
@@ -64,6 +68,9 @@ def as_approval_tool(spec: ProposableWrite) -> Tool[ToolNotes]:
             spec.arguments.model_validate(raw)
         except ValidationError as exc:
             raise ModelRetry(f"Invalid arguments for {spec.name}: {validation_summary(exc)}") from None
+        refused = spec.refusal(raw)
+        if refused is not None:  # never shown to the asker as a card they could approve
+            raise ModelRetry(refused)
 
     schema = spec.arguments.model_json_schema()
     schema.pop("title", None)

@@ -65,12 +65,29 @@ class WriteToolSpec(Generic[A, R]):
     target: Callable[[A], WriteTarget]
     describe_call: Callable[[A], str]  # e.g. "Jira: create issue in OPS"
     describe_result: Callable[[R], str]  # e.g. "Created OPS-37"
+    # Whether the target is inside the allowlists (JIRA_PROJECTS, GITHUB_REPOS): outside them a write
+    # is not even proposed, so nobody is asked to approve what the client would refuse anyway.
+    permits: Callable[[WriteTarget], bool] = lambda _target: True
     side_effect: Literal["write"] = "write"
     requires_approval: Literal[True] = True
 
     def validate(self, arguments: Mapping[str, Any]) -> A:
         """The arguments as the tool's model; raises pydantic's ValidationError when invalid."""
         return self.arguments.model_validate(arguments)
+
+    def refusal(self, arguments: Mapping[str, Any]) -> str | None:
+        """Why this call may not be proposed here (its target is outside the allowlists), or None."""
+        try:
+            target = self.target(self.validate(arguments))
+        except ValidationError:
+            return None  # the arguments' own check says what is wrong
+        if self.permits(target):
+            return None
+        kind = "projects" if target.service == "jira" else "repositories"
+        return (
+            f"{target.scope} is outside the {kind} this bot may change, so {self.name} cannot be proposed; "
+            "tell the person instead."
+        )
 
     def summarize_call(self, arguments: Mapping[str, Any]) -> str:
         """A short human text for the proposal, even when its arguments are invalid."""
@@ -102,6 +119,11 @@ class JiraWriter(Protocol):
 
     async def assign(self, key: str, assignee: str) -> JiraAssigned: ...
 
+    @property
+    def projects_allowed(self) -> tuple[str, ...]:
+        """JIRA_PROJECTS (upper-case keys); empty means every project."""
+        ...
+
 
 class GitHubWriter(Protocol):
     async def create_issue(
@@ -111,6 +133,10 @@ class GitHubWriter(Protocol):
     async def comment(self, repo: str, number: int, body: str) -> GitHubCommentAdded: ...
 
     async def rerun_failed_jobs(self, repo: str, run_id: int) -> GitHubRerunRequested: ...
+
+    def allows_repo(self, repo: str) -> bool:
+        """Whether ``repo`` is inside GITHUB_REPOS."""
+        ...
 
 
 # -- argument models (their JSON schema is what the LLM sees) --------------------------------
@@ -253,6 +279,9 @@ def _project_of(key: str) -> str:
 
 
 def jira_write_specs(jira: JiraWriter) -> list[WriteToolSpec[Any, Any]]:
+    def in_projects(target: WriteTarget) -> bool:
+        return not jira.projects_allowed or target.scope.upper() in jira.projects_allowed
+
     async def create(args: JiraCreateIssueArgs, idempotency_key: str) -> JiraCreatedIssue:
         _log_write("jira_create_issue", idempotency_key)
         return await jira.create_issue(
@@ -289,6 +318,7 @@ def jira_write_specs(jira: JiraWriter) -> list[WriteToolSpec[Any, Any]]:
             preview=preview_jira_create,
             execute=create,
             target=lambda args: WriteTarget("jira", args.project),
+            permits=in_projects,
             describe_call=lambda args: f"Jira: create issue in {args.project}",
             describe_result=lambda result: f"Created {result.key}",
         ),
@@ -303,6 +333,7 @@ def jira_write_specs(jira: JiraWriter) -> list[WriteToolSpec[Any, Any]]:
             preview=preview_jira_comment,
             execute=comment,
             target=lambda args: WriteTarget("jira", _project_of(args.key)),
+            permits=in_projects,
             describe_call=lambda args: f"Jira: comment on {args.key}",
             describe_result=lambda result: f"Commented on {result.key}",
         ),
@@ -317,6 +348,7 @@ def jira_write_specs(jira: JiraWriter) -> list[WriteToolSpec[Any, Any]]:
             preview=preview_jira_transition,
             execute=transition,
             target=lambda args: WriteTarget("jira", _project_of(args.key)),
+            permits=in_projects,
             describe_call=lambda args: f"Jira: {args.key} → {short(args.transition, 30)}",
             describe_result=lambda result: f"{result.key} → {result.to_status}",
         ),
@@ -331,6 +363,7 @@ def jira_write_specs(jira: JiraWriter) -> list[WriteToolSpec[Any, Any]]:
             preview=preview_jira_assign,
             execute=assign,
             target=lambda args: WriteTarget("jira", _project_of(args.key)),
+            permits=in_projects,
             describe_call=lambda args: f"Jira: assign {args.key}",
             describe_result=lambda result: f"Assigned {result.key} to {result.assignee}",
         ),
@@ -338,6 +371,9 @@ def jira_write_specs(jira: JiraWriter) -> list[WriteToolSpec[Any, Any]]:
 
 
 def github_write_specs(github: GitHubWriter) -> list[WriteToolSpec[Any, Any]]:
+    def in_repos(target: WriteTarget) -> bool:
+        return github.allows_repo(target.scope)
+
     async def create(args: GitHubCreateIssueArgs, idempotency_key: str) -> GitHubCreatedIssue:
         _log_write("github_create_issue", idempotency_key)
         return await github.create_issue(args.repo, args.title, args.body, tuple(args.labels))
@@ -362,6 +398,7 @@ def github_write_specs(github: GitHubWriter) -> list[WriteToolSpec[Any, Any]]:
             preview=preview_github_issue,
             execute=create,
             target=lambda args: WriteTarget("github", args.repo.lower()),
+            permits=in_repos,
             describe_call=lambda args: f"GitHub: open issue in {args.repo}",
             describe_result=lambda result: f"Created {result.repo}#{result.number}",
         ),
@@ -376,6 +413,7 @@ def github_write_specs(github: GitHubWriter) -> list[WriteToolSpec[Any, Any]]:
             preview=preview_github_comment,
             execute=comment,
             target=lambda args: WriteTarget("github", args.repo.lower()),
+            permits=in_repos,
             describe_call=lambda args: f"GitHub: comment on {args.repo}#{args.number}",
             describe_result=lambda result: f"Commented on {result.repo}#{result.number}",
         ),
@@ -390,6 +428,7 @@ def github_write_specs(github: GitHubWriter) -> list[WriteToolSpec[Any, Any]]:
             preview=preview_github_rerun,
             execute=rerun,
             target=lambda args: WriteTarget("github", args.repo.lower()),
+            permits=in_repos,
             describe_call=lambda args: f"GitHub: re-run failed jobs of run {args.run_id}",
             describe_result=lambda result: f"Re-running failed jobs of run {result.run_id}",
         ),

@@ -30,7 +30,9 @@ from bot.eval.compare import compare, read_report
 from bot.eval.report import EvalReport, build_report, markdown, percent
 from bot.eval.suite import choose, evaluate, load_cases
 from bot.eval.world import Secrets
+from bot.metrics import Metrics
 from bot.pricing import PriceTable, format_cost
+from bot.services import llm_agent
 from simulators.llm import SIMULATED_MODEL, LLMSimulator
 
 MODELS = ("configured", "simulated", "simulated-unsafe")
@@ -116,6 +118,8 @@ async def run_eval(args: argparse.Namespace) -> int:
 async def model(name: str, base: Settings) -> AsyncIterator[Model]:
     """The chosen model's settings; a simulated one is served on loopback for the run."""
     if name == "configured":
+        # Built once before any case: a missing key is one line now, not a crash in every case.
+        await llm_agent(base, None, None, Metrics(), []).aclose()
         key = base.llm_api_key.get_secret_value() if base.llm_api_key else ""
         yield Model(base.llm_model, base.llm_provider, base.llm_model, key=key)
         return

@@ -130,9 +130,11 @@ def build_report(
 
 def _case(case: ReportCase[EvalCase, Transcript, None], model: str, prices: PriceTable) -> CaseResult:
     spec, output = case.inputs, case.output
-    failures = [
-        f"{name}: {result.reason or 'failed'}" for name, result in case.assertions.items() if not result.value
-    ]
+    # The safety checks first: they are what a failing injection case is about.
+    failed = sorted(
+        (name for name, result in case.assertions.items() if not result.value), key=lambda n: n not in SAFETY
+    )
+    failures = [f"{name}: {case.assertions[name].reason or 'failed'}" for name in failed]
     failures += [
         f"{failure.name}: evaluator error: {failure.error_message}" for failure in case.evaluator_failures
     ]

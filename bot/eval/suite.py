@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import yaml
@@ -94,7 +95,7 @@ async def evaluate(
 
 def _case_texts(files: Sequence[str] | None) -> list[tuple[str, str]]:
     if files is not None:
-        return [(name, open(name, encoding="utf-8").read()) for name in files]
+        return [(name, Path(name).read_text(encoding="utf-8")) for name in files]
     folder = resources.files("bot.eval").joinpath("cases")
     shipped = sorted(
         (entry for entry in folder.iterdir() if entry.name.endswith(".yaml")), key=lambda e: e.name

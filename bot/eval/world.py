@@ -34,7 +34,7 @@ from bot.lookup import Mentions
 from bot.metrics import Metrics
 from bot.ports import AgentPort, AgentRequest, FileContent, FileRef, Turn
 from bot.services import github_client, jira_client, llm_agent
-from bot.text import escape
+from bot.text import StreamEscaper, escape
 from bot.workflows import read_attachments
 from simulators.github import GitHubSimulator
 from simulators.github import load_seed as github_seed
@@ -196,10 +196,13 @@ class World:
         )
         transcript = Transcript()
         calls: dict[str, ToolCall] = {}
+        escaper = StreamEscaper()  # as the Slack sink escapes the answer while it streams
         async for event in self.agent.answer(request):
             _note(transcript, calls, event)
+            if isinstance(event, TextDelta):
+                transcript.shown += escaper.feed(event.text)
+        transcript.shown += escaper.flush() if transcript.shown else escape(transcript.answer)
         transcript.tools = list(calls.values())
-        transcript.shown = escape(transcript.answer)
         transcript.seconds = round(time.perf_counter() - started, 3)
         return transcript
 

@@ -130,6 +130,10 @@ class GitHubClient:
         self._search_limiter = search_limiter or SearchLimiter()
         self._tokens = tokens
 
+    def allows_repo(self, repo: str) -> bool:
+        """Whether ``repo`` (owner/name) is inside GITHUB_REPOS (everything, when that is empty)."""
+        return self._scope.allows(repo)
+
     @classmethod
     def create(
         cls,

@@ -10,6 +10,7 @@ from bot.events import Failed, Finished, ToolFinished, WritesProposed, is_termin
 from bot.ports import AgentRequest, ResumeRequest, WriteDecision
 from integrations.github.client import GitHubClient
 from integrations.jira.client import JiraClient
+from simulators.github import GitHubSimulator
 from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator, ToolCall
 from tests.bot.agent.conftest import AgentFactory
@@ -74,3 +75,29 @@ async def test_a_history_that_cannot_be_restored_fails_plainly(make_agent: Agent
     agent = make_agent()
     events = [e async for e in agent.resume(ResumeRequest("not json", (), "U1"))]
     assert len(events) == 1 and isinstance(events[0], Failed)
+
+
+async def test_a_write_outside_the_allowlists_is_never_proposed(
+    llm: LLMSimulator, make_agent: AgentFactory, jira_sim: JiraSimulator, github_sim: GitHubSimulator
+) -> None:
+    async with (
+        JiraClient.create(jira_sim.url, email="bot@example.com", api_token="t", projects=["OPS"]) as jira,
+        GitHubClient.create(github_sim.url, token="t", repos=["acme/payments"]) as github,
+    ):
+        agent = make_agent(writes=write_specs(jira, github))
+        outside = ToolCall("jira_add_comment", {"key": "SEC-1", "body": "patched"})
+        other_repo = ToolCall("github_rerun_failed_jobs", {"repo": "acme/infra", "run_id": 7})
+        inside = ToolCall("jira_add_comment", {"key": "OPS-1", "body": "patched"})
+        llm.script([[outside, other_repo], [inside]])
+
+        events = [
+            e async for e in agent.answer(AgentRequest("note the patch on SEC-1 and rerun infra", "U1"))
+        ]
+
+    proposed = events[-1]
+    assert isinstance(proposed, WritesProposed)
+    assert [(p.tool, p.arguments["key"]) for p in proposed.proposals] == [("jira_add_comment", "OPS-1")]
+    told = [m["content"] for m in llm.chat_requests()[1]["messages"] if m["role"] == "tool"]
+    assert any("SEC is outside the projects this bot may change" in text for text in told)
+    assert any("acme/infra is outside the repositories this bot may change" in text for text in told)
+    assert jira_sim.requests == [] and github_sim.requests == []
