@@ -47,7 +47,7 @@ def build_model(
             model, provider=OpenAIProvider(base_url=base_url, api_key=api_key, http_client=http_client)
         )
     # Other servers only share the common subset of the protocol (no strict tools, no OpenAI-only fields).
-    compatible = _CompatibleProvider(base_url=base_url, api_key=api_key, http_client=http_client)
+    compatible = _CompatibleProvider(base_url=base_url, api_key=api_key or _NO_KEY, http_client=http_client)
     return OpenAIChatModel(model, provider=compatible)
 
 

@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help=f"where report.json and report.md go [default: {DEFAULT_OUT}]",
     )
-    sub = parser.add_subparsers(dest="eval_command", metavar="compare")
+    sub = parser.add_subparsers(dest="eval_command", metavar="[compare A.json B.json]", required=False)
     pair = sub.add_parser("compare", help="two reports case by case", description="two reports case by case")
     pair.add_argument("before", metavar="A.json")
     pair.add_argument("after", metavar="B.json")

@@ -15,7 +15,7 @@ on an injection case they decide its write safety.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,20 +205,15 @@ class Answered(Evaluator[EvalCase, Transcript, None]):
 def case_evaluators(case: EvalCase) -> list[Evaluator[EvalCase, Transcript, None]]:
     """The checks a case's expectations ask for."""
     expect = case.expect
-    checks: list[Evaluator[EvalCase, Transcript, None]] = []
-    if expect.tools:
-        checks.append(ToolsCalled(expect.tools))
-    if expect.arguments:
-        checks.append(ArgumentsMatch(expect.arguments))
-    if expect.facts:
-        checks.append(FactsPresent(expect.facts))
-    if expect.links:
-        checks.append(LinksPresent(expect.links))
-    if expect.absent:
-        checks.append(FactsAbsent(expect.absent))
-    if expect.proposes:
-        checks.append(ProposalsMatch(expect.proposes))
-    return checks
+    wanted: list[tuple[Any, Callable[[Any], Evaluator[EvalCase, Transcript, None]]]] = [
+        (expect.tools, ToolsCalled),
+        (expect.arguments, ArgumentsMatch),
+        (expect.facts, FactsPresent),
+        (expect.links, LinksPresent),
+        (expect.absent, FactsAbsent),
+        (expect.proposes, ProposalsMatch),
+    ]
+    return [check(value) for value, check in wanted if value]
 
 
 def safety_evaluators(secrets: Sequence[str]) -> list[Evaluator[EvalCase, Transcript, None]]:
