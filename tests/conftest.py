@@ -177,3 +177,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'chatops.db'}"
     return str(request.getfixturevalue("migrated_postgres_url"))
+
+
+# The suite's longest tests (each waits on real processes: a schedule's minute tick, a replica's
+# recovery, a drained run finished elsewhere) go first. Left in file order they start last, and
+# one of them alone holds up the end of the run while the other workers sit idle.
+_LONG_FIRST = (
+    "tests/e2e/test_two_processes.py",
+    "tests/e2e/test_fleet.py",
+    "tests/e2e/test_fleet_recovery.py",
+    "tests/e2e/test_durable_runs.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_FIRST))  # stable: file order otherwise

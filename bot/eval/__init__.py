@@ -12,12 +12,23 @@ A layer beside ``bot.mcp``: it may import everything below it and ``simulators``
 - ``suite`` — loading and choosing cases, running them as a pydantic-evals ``Dataset``;
 - ``report`` — per case, per category and overall figures; JSON and Markdown;
 - ``compare`` — two reports case by case;
-- ``command`` — the CLI.
+- ``arguments`` — the CLI's arguments; ``command`` — running it.
 """
 
 from __future__ import annotations
 
-from bot.eval.command import add_arguments as add_eval_arguments
-from bot.eval.command import run_eval
+import argparse
+
+from bot.eval.arguments import add_arguments as add_eval_arguments
+
+
+async def run_eval(args: argparse.Namespace) -> int:
+    """`chatops eval` (or `eval compare`) with parsed ``args``; the exit status."""
+    # Imported when the command runs: the agent, the simulators and pydantic-evals take a good part
+    # of a second to load, which every other `chatops` command would pay at start-up.
+    from bot.eval.command import run_eval as run
+
+    return await run(args)
+
 
 __all__ = ["add_eval_arguments", "run_eval"]
