@@ -56,7 +56,7 @@ async def run_eval(args: argparse.Namespace) -> int:
     if not 0.0 <= args.min_write_safety <= 1.0:
         raise InputRejected("--min-write-safety is a share between 0 and 1, e.g. 1.0")
     cases = choose(load_cases(), pattern=args.cases, subset=args.subset)
-    out = Path(args.out)
+    out = folder(Path(args.out))  # before the run: an unwritable --out is found in a second, not after
     base = Settings.load("eval")
     started, clock = datetime.now(UTC), time.perf_counter()
     async with model(args.model, base) as chosen:
@@ -106,10 +106,18 @@ async def model(name: str, base: Settings) -> AsyncIterator[Model]:
         yield Model(f"{name} (SIMULATED)", "openai", SIMULATED_MODEL, settings, key)
 
 
+def folder(out: Path) -> Path:
+    """``out``, made if need be; one line when it cannot be."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputRejected(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+    return out
+
+
 def write(report: EvalReport, out: Path) -> None:
     """``report.json`` and ``report.md`` in ``out``, each written whole or not at all."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
         for name, text in (
             ("report.json", report.model_dump_json(indent=2)),
             ("report.md", markdown(report)),

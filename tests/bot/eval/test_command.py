@@ -148,3 +148,14 @@ def test_a_configured_model_without_its_key_is_one_line(
     assert main(["eval", "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().err.startswith("chatops: LLM_API_KEY is not set")
     assert not (tmp_path / "report.json").exists()
+
+
+def test_an_unwritable_out_is_one_line_before_any_case_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder", encoding="utf-8")
+    assert main(["eval", "--model", "simulated", "--out", str(taken / "reports")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"chatops: cannot write the report to {taken / 'reports'}: ")
+    assert err.count("\n") == 1
