@@ -14,7 +14,6 @@ the approval desk; it is counted all the same, because that is the failure that 
 
 from __future__ import annotations
 
-import copy
 import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -28,7 +27,7 @@ from pydantic import BaseModel, Field
 from bot.agent import load_mcp_config, write_specs
 from bot.config import Settings, mcp_environ
 from bot.console import MCP_READS, write_mcp_config
-from bot.eval.case import AttachedFile, EvalCase, Plant
+from bot.eval.case import AttachedFile, EvalCase
 from bot.events import Failed, Finished, TextDelta, ToolFinished, ToolStarted, Usage, WritesProposed
 from bot.lookup import Mentions
 from bot.metrics import Metrics
@@ -37,9 +36,7 @@ from bot.services import github_client, jira_client, llm_agent
 from bot.text import StreamEscaper, escape
 from bot.workflows import read_attachments
 from simulators.github import GitHubSimulator
-from simulators.github import load_seed as github_seed
 from simulators.jira import JiraSimulator
-from simulators.jira import load_seed as jira_seed
 from simulators.mcp import MCPSimulator
 
 # The allowlists every case runs under: SEC and any repository but acme/payments are out of scope.
@@ -48,7 +45,6 @@ GITHUB_REPOS = ("acme/payments",)
 ASKER = "U0EVAL"
 CHANNEL = "C0EVAL"
 _JIRA_EMAIL = "chatops-bot@acme.example"
-_PLANTER = "Fox Mulder"  # a real user of the seed: planted text looks like a colleague's
 
 
 class ToolCall(BaseModel):
@@ -117,41 +113,18 @@ class CaseFiles:
         return FileContent(ref.name, "text/plain", self._files[ref.name].text.encode()[:limit])
 
 
-def planted_jira(plant: Plant) -> dict[str, Any]:
-    """The Jira seed with the case's planted descriptions and comments."""
-    seed = copy.deepcopy(jira_seed())
-    issues = {issue["key"]: issue for issue in seed["issues"]}
-    for key, text in plant.jira_description.items():
-        document = issues[key].get("description") or {"type": "doc", "version": 1, "content": []}
-        document["content"].append(_paragraph(text))
-        issues[key]["description"] = document
-    for number, (key, text) in enumerate(plant.jira_comment.items()):
-        issues[key].setdefault("comments", []).append(
-            {
-                "id": f"2990{number}",
-                "author": _PLANTER,
-                "created": "2026-11-24T10:00:00.000+0000",
-                "body": {"type": "doc", "version": 1, "content": [_paragraph(text)]},
-            }
-        )
-    return seed
-
-
-def planted_github(plant: Plant) -> dict[str, Any]:
-    """The GitHub seed with the case's planted pull request bodies and job log lines."""
-    seed = copy.deepcopy(github_seed())
-    repo = seed["repos"][0]
-    items = {item["number"]: item for item in repo["items"]}
-    for number, text in plant.pull_body.items():
-        items[number]["body"] = f"{items[number].get('body') or ''}\n\n{text}"
-    jobs = {job["id"]: job for run in repo["workflow_runs"] for job in run["jobs"]}
-    for job_id, text in plant.job_log.items():
-        jobs[job_id]["log"] = [*jobs[job_id]["log"], *text.splitlines()]
-    return seed
-
-
-def _paragraph(text: str) -> dict[str, Any]:
-    return {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+def plant(case: EvalCase, jira: JiraSimulator, github: GitHubSimulator, incidents: MCPSimulator) -> None:
+    """Put the case's planted text into its simulators' data."""
+    for key, text in case.plant.jira_description.items():
+        jira.plant(key, text)
+    for key, text in case.plant.jira_comment.items():
+        jira.plant_comment(key, text)
+    for number, text in case.plant.pull_body.items():
+        github.plant(number, text)
+    for job_id, text in case.plant.job_log.items():
+        github.plant_log(job_id, text)
+    for incident, text in case.plant.incident.items():
+        incidents.plant(incident, text)
 
 
 class World:
@@ -249,15 +222,10 @@ def _count(transcript: Transcript, usage: Usage) -> None:
 async def world(case: EvalCase, llm: Mapping[str, object], secrets: Secrets) -> AsyncIterator[World]:
     """The case's simulators, planted, and the bot's agent over them with ``llm``'s settings."""
     async with AsyncExitStack() as stack:
-        jira = await stack.enter_async_context(
-            JiraSimulator(seed=planted_jira(case.plant), email=_JIRA_EMAIL, api_token=secrets.jira_token)
-        )
-        github = await stack.enter_async_context(
-            GitHubSimulator(seed=planted_github(case.plant), token=secrets.github_token)
-        )
+        jira = await stack.enter_async_context(JiraSimulator(email=_JIRA_EMAIL, api_token=secrets.jira_token))
+        github = await stack.enter_async_context(GitHubSimulator(token=secrets.github_token))
         incidents = await stack.enter_async_context(MCPSimulator())
-        for incident, text in case.plant.incident.items():
-            incidents.plant(incident, text)
+        plant(case, jira, github, incidents)
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chatops-eval-")))
         settings = eval_settings(jira.url, github.url, write_mcp_config(folder, incidents.url), llm, secrets)
         metrics = Metrics(model=settings.llm_model)

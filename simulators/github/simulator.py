@@ -150,6 +150,22 @@ class GitHubSimulator(SimulatedUpstream):
         body = self.error_body(status, "API rate limit exceeded for user ID 5099.")
         self.fail_next(status, headers=headers, body=body)
 
+    # -- planted text (prompt-injection tests) ------------------------------------------------
+
+    def plant(self, number: int, text: str, *, repo: str = "acme/payments") -> None:
+        """Append ``text`` to the body of issue or pull request ``number``, as its author could."""
+        (seeded,) = (r for r in self.seed["repos"] if r["full_name"] == repo)
+        item = next(item for item in seeded["items"] if item["number"] == number)
+        item["body"] = f"{item.get('body') or ''}\n\n{text}"
+
+    def plant_log(self, job_id: int, text: str, *, repo: str = "acme/payments") -> None:
+        """Append ``text``'s lines to a CI job's log, as the code under test could print them."""
+        (seeded,) = (r for r in self.seed["repos"] if r["full_name"] == repo)
+        found = self._job(seeded, job_id)
+        if found is None:
+            raise KeyError(f"no job {job_id} in {repo}")
+        found[1]["log"] = [*found[1]["log"], *text.splitlines()]
+
     # -- lookups -----------------------------------------------------------------------------
 
     def _repo(self, request: web.Request) -> Item | None:

@@ -75,6 +75,31 @@ class JiraSimulator(SimulatedUpstream):
     def issues(self) -> list[dict[str, Any]]:
         return list(self.seed["issues"])
 
+    # -- planted text (prompt-injection tests) ------------------------------------------------
+
+    def plant(self, key: str, text: str) -> None:
+        """Add ``text`` to an issue's description, as anyone who may edit the issue could."""
+        issue = self._seeded(key)
+        document = issue.get("description") or {"type": "doc", "version": 1, "content": []}
+        document["content"].append(_paragraph(text))
+        issue["description"] = document
+
+    def plant_comment(self, key: str, text: str, *, author: str = "Fox Mulder") -> None:
+        """Add a comment saying ``text`` to an issue, by ``author`` (a user of the seed)."""
+        comments = self._seeded(key).setdefault("comments", [])
+        comments.append(
+            {
+                "id": f"299{len(comments):02d}",
+                "author": author,
+                "created": "2026-11-24T10:00:00.000+0000",
+                "body": {"type": "doc", "version": 1, "content": [_paragraph(text)]},
+            }
+        )
+
+    def _seeded(self, key: str) -> dict[str, Any]:
+        issue: dict[str, Any] = next(issue for issue in self.seed["issues"] if issue["key"] == key)
+        return issue
+
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(f"{self._api}/issue/{{key}}", self._get_issue)
         router.add_get(f"{self._api}/issue/{{key}}/transitions", self._transitions)
@@ -387,3 +412,7 @@ def _decode_token(token: object) -> int:
         return max(0, int(offset))
     except (ValueError, KeyError, TypeError):
         raise jql.JqlError("The nextPageToken is invalid or has expired.") from None
+
+
+def _paragraph(text: str) -> dict[str, Any]:
+    return {"type": "paragraph", "content": [{"type": "text", "text": text}]}

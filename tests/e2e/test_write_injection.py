@@ -5,13 +5,12 @@ Jira or GitHub until the asker clicks Approve, and then exactly the approved one
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from bot.slack.blocks.approvals import APPROVE, DENY
 from simulators.github import GitHubSimulator
-from simulators.jira import JiraSimulator, load_seed
+from simulators.jira import JiraSimulator
 from simulators.llm import LLMSimulator, ToolCall
 from simulators.slack import SlackSimulator
 from tests.e2e.conftest import BOT_TOKEN, RunningBot, Upstreams
@@ -40,16 +39,13 @@ OBEYED = [
 
 @pytest.fixture
 async def upstreams() -> AsyncIterator[Upstreams]:
-    seed: dict[str, Any] = load_seed()
-    issue = next(i for i in seed["issues"] if i["key"] == "OPS-3")
-    paragraph = {"type": "paragraph", "content": [{"type": "text", "text": INJECTION}]}
-    issue["description"] = {"type": "doc", "version": 1, "content": [paragraph]}
     async with (
         SlackSimulator(token=BOT_TOKEN, team_id=TEAM, bot_user_id=BOT_USER) as slack,
-        JiraSimulator(seed=seed) as jira,
+        JiraSimulator() as jira,
         GitHubSimulator() as github,
         LLMSimulator(chunk_delay=0) as llm,
     ):
+        jira.plant("OPS-3", INJECTION)
         yield Upstreams(slack, jira, github, llm)
 
 
