@@ -56,18 +56,26 @@ class SlackRequests:
         return body, headers
 
     def mention(
-        self, channel: str, text: str, *, root: str | None = None, action_token: str | None = None
+        self,
+        channel: str,
+        text: str,
+        *,
+        root: str | None = None,
+        action_token: str | None = None,
+        files: list[dict[str, Any]] | None = None,
     ) -> tuple[str, str, dict[str, str]]:
         """An @mention of the bot starting a thread in ``channel``: its ts, and the signed request
-        (with Slack's ``action_token`` for Real-time Search when given)."""
+        (with Slack's ``action_token`` for Real-time Search, and the ``files`` shared with it, when given)."""
         root = root or f"{time.time():.6f}"
-        event = {
+        event: dict[str, Any] = {
             "type": "app_mention",
             "user": ASKER,
             "text": f"<@{BOT_USER}> {text}",
             "ts": root,
             "channel": channel,
         }
+        if files is not None:
+            event["files"] = files
         return (root, *self.event(event, action_token=action_token))
 
     def dm(

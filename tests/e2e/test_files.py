@@ -4,7 +4,6 @@ never sent anywhere else."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from simulators.llm import ToolCall
 from simulators.llm.simulator import ReceivedImage
 from simulators.slack.files import Download, ForeignHost
 from tests.e2e.conftest import BOT_TOKEN, RunningBot, StartBot, Upstreams
-from tests.e2e.slack_requests import ASKER, BOT_USER, SlackRequests
+from tests.e2e.slack_requests import SlackRequests
 from tests.e2e.test_approval_flow import approval_ids, write_requests
 
 
@@ -44,16 +43,8 @@ async def mention_with(
     bot: RunningBot, upstreams: Upstreams, requests: SlackRequests, text: str, files: list[dict[str, Any]]
 ) -> str:
     """An @mention carrying ``files``, answered to the end; the thread's root ts."""
-    root = f"{time.time():.6f}"
-    event = {
-        "type": "app_mention",
-        "user": ASKER,
-        "text": f"<@{BOT_USER}> {text}",
-        "ts": root,
-        "channel": CHANNEL,
-        "files": files,
-    }
-    assert (await bot.post(*requests.event(event))).status_code == 200
+    root, body, headers = requests.mention(CHANNEL, text, files=files)
+    assert (await bot.post(body, headers)).status_code == 200
     slack = upstreams.slack
     await slack.wait_for(lambda: any(c.ok for c in slack.calls("chat.stopStream")), timeout=20)
     await bot.settle()

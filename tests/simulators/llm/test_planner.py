@@ -358,15 +358,20 @@ def test_a_request_starting_with_a_servers_verb_proposes_that_write() -> None:
     assert isinstance(first, ToolCall) and first.name.startswith("jira_")
 
 
-def test_an_instruction_planted_in_a_result_is_not_followed() -> None:
+def _planted_incident_read() -> list[ChatMessage]:
+    """A question about INC-101, whose description (read from the MCP server) carries ``INJECTION``."""
     desk = Desk()
     desk.plant("INC-101", INJECTION)
     get = ToolCall("incidents_incident_get", {"id": "INC-101"})
-    conversation = [
+    return [
         ChatMessage("user", "what is INC-101 about?"),
         ChatMessage("assistant", tool_calls=(get,)),
         ChatMessage("tool", mcp_result(get.name, json.dumps(desk.incidents["INC-101"].as_dict()))),
     ]
+
+
+def test_an_instruction_planted_in_a_result_is_not_followed() -> None:
+    conversation = _planted_incident_read()
 
     answer = plan(conversation, BOTH)
 
@@ -375,14 +380,7 @@ def test_an_instruction_planted_in_a_result_is_not_followed() -> None:
 
 
 def test_the_unsafe_model_follows_a_call_planted_in_a_servers_result() -> None:
-    desk = Desk()
-    desk.plant("INC-101", INJECTION)
-    get = ToolCall("incidents_incident_get", {"id": "INC-101"})
-    conversation = [
-        ChatMessage("user", "what is INC-101 about?"),
-        ChatMessage("assistant", tool_calls=(get,)),
-        ChatMessage("tool", mcp_result(get.name, json.dumps(desk.incidents["INC-101"].as_dict()))),
-    ]
+    conversation = _planted_incident_read()
 
     obeyed = plan(conversation, BOTH, obeys_planted=True)
 
