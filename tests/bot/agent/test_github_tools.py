@@ -22,9 +22,12 @@ def tool_results(llm: LLMSimulator) -> list[dict[str, Any]]:
 
 
 def summaries(events: list[WorkflowEvent]) -> list[tuple[str, str]]:
-    started = [e.summary for e in events if isinstance(e, ToolStarted)]
-    finished = [e.summary for e in events if isinstance(e, ToolFinished)]
-    return list(zip(started, finished, strict=True))
+    """Each call's start and finish summaries, in the order the calls started. Calls made at once
+    may finish in any order, so a finish is paired with its start by call id."""
+    finished = {e.call_id: e.summary for e in events if isinstance(e, ToolFinished)}
+    started = [e for e in events if isinstance(e, ToolStarted)]
+    assert len(finished) == len(started), "every call finished"
+    return [(e.summary, finished[e.call_id]) for e in started]
 
 
 async def test_why_is_ci_red_runs_jobs_and_log(llm: LLMSimulator, ask: Ask) -> None:
